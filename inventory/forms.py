@@ -1,0 +1,33 @@
+from django import forms
+
+from inventory.models import InventoryItem, StockMovement
+
+CORRECTION_REASONS = [
+    (StockMovement.Reason.RECEIVE, StockMovement.Reason.RECEIVE.label),
+    (StockMovement.Reason.ADJUST, StockMovement.Reason.ADJUST.label),
+    (StockMovement.Reason.COUNT, StockMovement.Reason.COUNT.label),
+]
+
+
+class InventoryItemForm(forms.ModelForm):
+    """Stock is never typed over: a correction is a signed change with a reason, written to the ledger."""
+
+    stock_delta = forms.IntegerField(
+        label="库存调整", required=False, initial=0, help_text="正数为入库，负数为出库；0 表示不调整。"
+    )
+    stock_reason = forms.ChoiceField(label="调整原因", choices=CORRECTION_REASONS, initial=StockMovement.Reason.RECEIVE)
+    stock_note = forms.CharField(label="调整备注", required=False, max_length=200)
+
+    class Meta:
+        model = InventoryItem
+        fields = ["sku", "name", "image", "low_stock_threshold"]
+
+    def clean(self):
+        cleaned = super().clean()
+        delta = cleaned.get("stock_delta") or 0
+        current = self.instance.stock if self.instance.pk else 0
+        if delta < 0 and current + delta < 0:
+            self.add_error("stock_delta", f"库存不足：现有 {current} 件，最多只能减少 {current} 件。")
+        if delta and cleaned.get("stock_reason") == StockMovement.Reason.ADJUST and not cleaned.get("stock_note"):
+            self.add_error("stock_note", "人工调整请填写备注，说明原因。")
+        return cleaned

@@ -1,0 +1,206 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.html import format_html
+
+from inventory.admin import item_thumbnail
+from inventory.models import StockMovement
+from orders import services
+from orders.filters import ShipStatusFilter
+from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
+from orders.models import Carrier, Order
+
+admin.site.site_header = "订单管理系统"
+admin.site.site_title = "订单管理系统"
+admin.site.index_title = "首页"
+# The order list needs the full width of a 1366px screen.
+admin.site.enable_nav_sidebar = False
+
+
+def short_time(value):
+    return timezone.localtime(value).strftime("%m-%d %H:%M") if value else "-"
+
+
+def copy_button(order):
+    text = f"{order.receiver_name} {order.receiver_phone} {order.address}"
+    return format_html('<button type="button" class="copy-btn" data-copy="{}" title="复制收货信息">复制</button>', text)
+
+
+def domain_error_message(exc):
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc)
+
+
+class DomainErrorsAsMessages:
+    """Turns a domain error raised while saving (after the forms validated) into a message.
+
+    The admin's save already ran in a transaction that the error rolled back, so nothing changed.
+    """
+
+    def _with_domain_errors(self, view, request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (services.InsufficientStock, ValidationError) as exc:
+            self.message_user(request, f"未保存：{domain_error_message(exc)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class StockMovementInline(admin.TabularInline):
+    model = StockMovement
+    fk_name = "order"
+    verbose_name_plural = "库存流水"
+    fields = ["created_at", "item", "delta", "reason", "balance_after", "created_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item", "created_by")
+
+
+@admin.register(Order)
+class OrderAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+    form = OrderForm
+    list_display = [
+        "order_no",
+        "thumbnail",
+        "product_name",
+        "quantity",
+        "receiver_name",
+        "receiver_phone",
+        "address_with_copy",
+        "status",
+        "carrier",
+        "tracking_number",
+        "ordered",
+        "shipped",
+    ]
+    list_display_links = ["order_no"]
+    list_editable = ["status", "carrier", "tracking_number"]
+    list_select_related = ["item", "carrier"]
+    list_filter = [
+        ShipStatusFilter,
+        "carrier",
+        ("created_at", admin.DateFieldListFilter),
+        ("shipped_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["^order_no", "^tracking_number", "^receiver_name", "^receiver_phone"]
+    search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
+    list_per_page = 50
+    actions = ["mark_shipped"]
+    autocomplete_fields = ["item"]
+    readonly_fields = ["image_preview", "receiver_copy", "tracking_link", "shipped_at", "shipped_by", "updated_at"]
+    fieldsets = [
+        (
+            "订单信息",
+            {"fields": ["order_no", "customer_id", "item", "image_preview", "quantity", "created_at", "note"]},
+        ),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
+        ("物流信息", {"fields": ["status", "carrier", "tracking_number", "tracking_link", "shipped_at", "shipped_by"]}),
+    ]
+    inlines = [StockMovementInline]
+
+    class Media:
+        css = {"all": ["orders/css/admin.css"]}
+        js = ["orders/js/copy.js"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item", "carrier", "shipped_by")
+
+    def get_ordering(self, request):
+        # The clerk works the pending queue oldest first; everything else reads newest first.
+        if request.GET.get(ShipStatusFilter.parameter_name, ShipStatusFilter.DEFAULT) == ShipStatusFilter.DEFAULT:
+            return ["created_at", "id"]
+        return ["-created_at", "-id"]
+
+    def get_changelist_form(self, request, **kwargs):
+        return OrderChangeListForm
+
+    def get_changelist_formset(self, request, **kwargs):
+        carriers = list(Carrier.objects.all())
+        formset = super().get_changelist_formset(request, formset=OrderChangeListFormSet, **kwargs)
+        formset.form_kwargs = {"carriers": carriers}
+        return formset
+
+    def save_model(self, request, obj, form, change):
+        services.save_order(obj, user=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._with_domain_errors(super().changelist_view, request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._with_domain_errors(super().changeform_view, request, object_id, form_url, extra_context)
+
+    @admin.display(description="图片")
+    def thumbnail(self, order):
+        return item_thumbnail(order.item)
+
+    @admin.display(description="产品名", ordering="item__name")
+    def product_name(self, order):
+        return format_html('<span class="product-name" title="{}">{}</span>', order.item.name, order.item.name)
+
+    @admin.display(description="地址")
+    def address_with_copy(self, order):
+        return format_html(
+            '<span class="address" title="{}">{}</span>{}', order.address, order.address, copy_button(order)
+        )
+
+    @admin.display(description="下单时间", ordering="created_at")
+    def ordered(self, order):
+        return short_time(order.created_at)
+
+    @admin.display(description="发货时间", ordering="shipped_at")
+    def shipped(self, order):
+        return short_time(order.shipped_at)
+
+    @admin.display(description="产品图片")
+    def image_preview(self, order):
+        return item_thumbnail(order.item, size="large") if order.item_id else "-"
+
+    @admin.display(description="复制收货信息")
+    def receiver_copy(self, order):
+        return copy_button(order) if order.pk else "-"
+
+    @admin.display(description="物流查询")
+    def tracking_link(self, order):
+        url = order.tracking_url if order.status == Order.Status.SHIPPED else ""
+        if not url:
+            return "-"
+        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', url, order.tracking_number)
+
+    @admin.action(description="批量标记为已发货（需已填快递公司和单号）", permissions=["change"])
+    def mark_shipped(self, request, queryset):
+        shipped, problems = 0, []
+        for order in queryset.select_related("item", "carrier"):
+            if order.status != Order.Status.PENDING:
+                continue
+            if not (order.carrier_id and order.tracking_number):
+                problems.append(f"订单 {order.order_no}：缺少快递公司或快递单号")
+                continue
+            try:
+                services.ship_order(order, order.carrier, order.tracking_number, user=request.user)
+                shipped += 1
+            except (services.InsufficientStock, ValidationError) as exc:
+                problems.append(f"订单 {order.order_no}：{domain_error_message(exc)}")
+        if shipped:
+            self.message_user(request, f"已发货 {shipped} 个订单。", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, f"未发货：{problem}", messages.ERROR)
+        if not shipped and not problems:
+            self.message_user(request, "所选订单中没有待发货的订单。", messages.WARNING)
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
+    list_editable = ["code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
+    list_display_links = ["name"]
+    search_fields = ["name", "code"]

@@ -1,0 +1,164 @@
+"""Admin forms for orders: the list page's editable rows and the change page."""
+
+from collections import defaultdict
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseModelFormSet
+from django.utils.html import format_html
+
+from orders.models import Carrier, Order
+
+STATUS = Order.Status
+
+
+class StatusSelect(forms.Select):
+    """The status select, coloured like a badge by its current value."""
+
+    def get_context(self, name, value, attrs):
+        attrs = {**(attrs or {}), "class": f"status-select status-{value or 'pending'}"}
+        return super().get_context(name, value, attrs)
+
+
+class TextWidget(forms.Widget):
+    """Shows a disabled field's value as text (a link when one is given)."""
+
+    def __init__(self, text="", url="", css_class=""):
+        super().__init__()
+        self.text, self.url, self.css_class = text, url, css_class
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.url:
+            return format_html(
+                '<a class="{}" href="{}" target="_blank" rel="noopener noreferrer" title="查询物流">{}</a>',
+                self.css_class,
+                self.url,
+                self.text,
+            )
+        return format_html('<span class="{}">{}</span>', self.css_class, self.text or "-")
+
+
+class PreloadedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over a small table, read once per page instead of once per row."""
+
+    def __init__(self, objects, current=None, **kwargs):
+        self.objects = {str(obj.pk): obj for obj in objects}
+        super().__init__(queryset=Carrier.objects.none(), **kwargs)
+        # Inactive carriers are offered only to the rows that already use them.
+        self.choices = [("", "---------")] + [
+            (obj.pk, str(obj)) for obj in objects if obj.is_active or obj.pk == current
+        ]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.objects[str(value)]
+        except KeyError:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+def stock_shortfalls(orders):
+    """Yield (order, message) for each order that the stock cannot cover, counting the earlier ones.
+
+    A friendly early check for forms and previews; adjust_stock stays the real guard.
+    """
+    taken = defaultdict(int)
+    for order in orders:
+        taken[order.item_id] += order.quantity
+        earlier = taken[order.item_id] - order.quantity
+        if taken[order.item_id] > order.item.stock:
+            detail = f"（本次保存中前面的订单已占用 {earlier} 件）" if earlier else ""
+            yield (
+                order,
+                (
+                    f"订单 {order.order_no}：SKU {order.item.sku}（{order.item.name}）库存不足，"
+                    f"需要 {order.quantity} 件，现有 {order.item.stock} 件{detail}。请先补货或调整数量。"
+                ),
+            )
+
+
+def becomes_shipped(form):
+    return form.instance.status == STATUS.SHIPPED and form.initial.get("status") != STATUS.SHIPPED
+
+
+class OrderChangeListForm(forms.ModelForm):
+    """One editable row of the order list."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Order
+        fields = ["status", "carrier", "tracking_number"]
+        widgets = {"status": StatusSelect, "tracking_number": forms.TextInput(attrs={"size": 16})}
+
+    def __init__(self, *args, carriers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        order = self.instance
+        self.fields["carrier"] = PreloadedChoiceField(
+            carriers, current=order.carrier_id, required=False, label="快递公司"
+        )
+        self.fields["version"].initial = order.updated_at.isoformat() if order.updated_at else ""
+        if order.status != STATUS.PENDING:
+            # Shipped and cancelled rows are settled; undo (status → 待发货) to correct them.
+            self.fields["carrier"].disabled = True
+            self.fields["carrier"].widget = TextWidget(order.carrier.name if order.carrier_id else "")
+            self.fields["tracking_number"].disabled = True
+            self.fields["tracking_number"].widget = TextWidget(
+                order.tracking_number, order.tracking_url, css_class="tracking-link"
+            )
+
+    def has_changed(self):
+        return any(name != "version" for name in self.changed_data)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("version")
+        current = self.instance.updated_at.isoformat() if self.instance.updated_at else ""
+        if self.has_changed() and seen and seen != current:
+            order = self.instance
+            raise ValidationError(
+                f"订单 {order.order_no} 在你打开页面后已被修改（现在是“{order.get_status_display()}”），"
+                "本行未保存。请刷新页面后重试。"
+            )
+        return cleaned
+
+
+class OrderChangeListFormSet(BaseModelFormSet):
+    """Checks stock for all rows shipped in one save together, next to the row that runs out."""
+
+    def clean(self):
+        super().clean()
+        shipping = [f for f in self.forms if f.is_valid() and f.has_changed() and becomes_shipped(f)]
+        by_order = {f.instance.pk: f for f in shipping}
+        for order, message in stock_shortfalls([f.instance for f in shipping]):
+            by_order[order.pk].add_error(None, message)
+
+
+class OrderForm(forms.ModelForm):
+    """The order change page."""
+
+    class Meta:
+        model = Order
+        fields = [
+            "order_no",
+            "customer_id",
+            "item",
+            "quantity",
+            "created_at",
+            "note",
+            "receiver_name",
+            "receiver_phone",
+            "address",
+            "status",
+            "carrier",
+            "tracking_number",
+        ]
+        widgets = {"status": StatusSelect}
+
+    def _post_clean(self):
+        # The stock check needs the instance as edited, which ModelForm builds only here.
+        super()._post_clean()
+        if not self.errors and becomes_shipped(self):
+            for _order, message in stock_shortfalls([self.instance]):
+                self.add_error(None, message)

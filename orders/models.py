@@ -1,0 +1,170 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Carrier(models.Model):
+    name = models.CharField("名称", max_length=50)
+    code = models.CharField("代码", max_length=20, unique=True)
+    tracking_url_template = models.CharField(
+        "查询网址模板", max_length=300, blank=True, help_text="用 {number} 表示快递单号的位置。"
+    )
+    tracking_number_pattern = models.CharField(
+        "单号格式（正则）", max_length=200, blank=True, help_text="留空表示不校验单号格式。"
+    )
+    is_active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+
+    class Meta:
+        verbose_name = "快递公司"
+        verbose_name_plural = "快递公司"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.tracking_url_template and "{number}" not in self.tracking_url_template:
+            raise ValidationError({"tracking_url_template": "网址模板必须包含 {number}。"})
+        if self.tracking_number_pattern:
+            try:
+                re.compile(self.tracking_number_pattern)
+            except re.error as exc:
+                raise ValidationError({"tracking_number_pattern": f"不是有效的正则表达式：{exc}"}) from exc
+
+    def accepts(self, number):
+        """Whether `number` has this carrier's public format (any number if no pattern is set)."""
+        if not self.tracking_number_pattern:
+            return True
+        return re.fullmatch(self.tracking_number_pattern, number) is not None
+
+    def tracking_url(self, number):
+        if not self.tracking_url_template or not number:
+            return ""
+        return self.tracking_url_template.replace("{number}", number)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发货"
+        SHIPPED = "shipped", "已发货"
+        CANCELLED = "cancelled", "已取消"
+
+    order_no = models.CharField("订单号", max_length=64, unique=True)
+    customer_id = models.CharField("用户ID", max_length=64, blank=True)
+    item = models.ForeignKey(
+        "inventory.InventoryItem", on_delete=models.PROTECT, related_name="orders", verbose_name="商品"
+    )
+    quantity = models.PositiveIntegerField("数量", default=1)
+    receiver_name = models.CharField("收货人", max_length=50)
+    receiver_phone = models.CharField("电话", max_length=30)
+    address = models.CharField("地址", max_length=300)
+    status = models.CharField("发货状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name="快递公司"
+    )
+    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
+    shipped_at = models.DateTimeField("发货时间", null=True, blank=True, editable=False)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="发货人",
+    )
+    created_at = models.DateTimeField("下单时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    note = models.TextField("备注", blank=True)
+
+    class Meta:
+        verbose_name = "订单"
+        verbose_name_plural = "订单"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_order_quantity_gt_0")]
+        indexes = [
+            # The clerk's default view: pending orders, oldest first.
+            models.Index(fields=["status", "created_at"], name="orders_status_created_idx"),
+            models.Index(fields=["created_at"], name="orders_created_idx"),
+            # The daily report and the ship-date filter.
+            models.Index(fields=["shipped_at"], name="orders_shipped_at_idx"),
+            models.Index(fields=["carrier", "shipped_at"], name="orders_carrier_shipped_idx"),
+            # Exact and prefix search.
+            models.Index(fields=["tracking_number"], name="orders_tracking_idx"),
+            models.Index(fields=["receiver_phone"], name="orders_phone_idx"),
+            models.Index(fields=["receiver_name"], name="orders_receiver_idx"),
+        ]
+
+    def __str__(self):
+        return self.order_no
+
+    def save(self, *args, **kwargs):
+        # Rule 2: read the stored status under a row lock, in the same transaction as the
+        # write, so the post_save handler sees the true transition exactly once.
+        with transaction.atomic(using=kwargs.get("using")):
+            previous = None
+            if self.pk is not None:
+                previous = (
+                    Order.objects.select_for_update().filter(pk=self.pk).values("status", "item_id", "quantity").first()
+                )
+            self._previous_status = previous["status"] if previous else None
+            if (
+                previous
+                and previous["status"] == self.Status.SHIPPED
+                and (previous["item_id"] != self.item_id or previous["quantity"] != self.quantity)
+            ):
+                raise ValidationError("已发货的订单不能修改商品或数量，请先撤销发货。")
+            if self.status == self.Status.SHIPPED and self._previous_status != self.Status.SHIPPED:
+                self.shipped_at = timezone.now()
+                self.shipped_by = getattr(self, "changed_by", None) or self.shipped_by
+            elif self.status == self.Status.PENDING:
+                self.shipped_at = None
+                self.shipped_by = None
+            super().save(*args, **kwargs)
+            self._loaded_status = self.status
+            self._loaded_shipping = (self.carrier_id, self.tracking_number)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_shipping = (instance.__dict__.get("carrier_id"), instance.__dict__.get("tracking_number"))
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def completes_shipping(self):
+        """True when this edit gives a pending order a carrier and tracking number (rule 3)."""
+        loaded = getattr(self, "_loaded_shipping", (None, ""))
+        return (
+            self.status == self.Status.PENDING
+            and getattr(self, "_loaded_status", self.Status.PENDING) == self.Status.PENDING
+            and bool(self.carrier_id and self.tracking_number)
+            and (self.carrier_id, self.tracking_number) != loaded
+        )
+
+    def clean(self):
+        self.tracking_number = (self.tracking_number or "").strip().upper()
+        if self.completes_shipping():
+            self.status = self.Status.SHIPPED
+        if self.status == self.Status.SHIPPED and getattr(self, "_loaded_status", None) == self.Status.CANCELLED:
+            raise ValidationError({"status": "已取消的订单不能直接发货，请先改回待发货。"})
+        if self.status == self.Status.SHIPPED:
+            errors = {}
+            if not self.carrier_id:
+                errors["carrier"] = "已发货的订单必须选择快递公司。"
+            if not self.tracking_number:
+                errors["tracking_number"] = "已发货的订单必须填写快递单号。"
+            elif self.carrier_id and not self.carrier.accepts(self.tracking_number):
+                errors["tracking_number"] = (
+                    f"快递单号“{self.tracking_number}”不符合{self.carrier.name}的单号格式，请核对后重新输入。"
+                )
+            if errors:
+                raise ValidationError(errors)
+
+    @property
+    def tracking_url(self):
+        return self.carrier.tracking_url(self.tracking_number) if self.carrier_id else ""
