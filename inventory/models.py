@@ -19,7 +19,9 @@ class InventoryItem(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="inventory_item_stock_gte_0"),
         ]
-        indexes = [models.Index(fields=["stock"], name="inventory_item_stock_idx")]
+        # No index on `stock`: adjust_stock's `UPDATE … WHERE id = ? AND stock >= ?` could then
+        # scan that index, whose entry moves as concurrent updates change the stock, and InnoDB
+        # under READ COMMITTED would report 0 rows matched while stock was there.
 
     def __str__(self):
         return f"{self.sku} {self.name}"

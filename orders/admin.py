@@ -125,16 +125,34 @@ class OrderAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
         return OrderChangeListForm
 
     def get_changelist_formset(self, request, **kwargs):
-        carriers = list(Carrier.objects.all())
         formset = super().get_changelist_formset(request, formset=OrderChangeListFormSet, **kwargs)
-        formset.form_kwargs = {"carriers": carriers}
+        formset.carriers = list(Carrier.objects.all())  # one query per page, not per row
         return formset
 
     def save_model(self, request, obj, form, change):
         services.save_order(obj, user=request.user)
 
     def changelist_view(self, request, extra_context=None):
-        return self._with_domain_errors(super().changelist_view, request, extra_context)
+        response = self._with_domain_errors(super().changelist_view, request, extra_context)
+        return self._report_rows_off_page(request, response)
+
+    def _report_rows_off_page(self, request, response):
+        """Rows whose order left this view since the page loaded cannot show their errors in place.
+
+        Django pairs the posted forms with the page's rows; when an order was changed by someone
+        else (e.g. shipped, so no longer 未发货) that pairing breaks. Nothing was saved: say
+        which orders and reload the page.
+        """
+        cl = getattr(response, "context_data", {}).get("cl")
+        if not (cl and cl.formset and cl.formset.errors):
+            return response
+        on_page = [order.pk for order in cl.result_list]
+        if [form.instance.pk for form in cl.formset.forms] == on_page[: len(cl.formset.forms)]:
+            return response
+        for form in cl.formset.forms:
+            for message in form.non_field_errors() + [e for f in form for e in f.errors]:
+                self.message_user(request, f"未保存：订单 {form.instance.order_no}：{message}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._with_domain_errors(super().changeform_view, request, object_id, form_url, extra_context)

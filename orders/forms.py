@@ -127,6 +127,11 @@ class OrderChangeListForm(forms.ModelForm):
 class OrderChangeListFormSet(BaseModelFormSet):
     """Checks stock for all rows shipped in one save together, next to the row that runs out."""
 
+    carriers = ()
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "carriers": self.carriers}
+
     def clean(self):
         super().clean()
         shipping = [f for f in self.forms if f.is_valid() and f.has_changed() and becomes_shipped(f)]

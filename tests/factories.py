@@ -1,4 +1,5 @@
 """Test data built through the real services, so stock always matches its ledger."""
+
 import itertools
 
 import factory

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Shared by demo.sh, test.sh and .ci/run: Debian packages, the virtualenv, Python packages.
+# Usage: source scripts/bootstrap.sh [runtime|dev]   (dev adds the test tools and Chromium)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROFILE="${1:-runtime}"
+
+debian_packages=(python3-venv python3-dev build-essential pkg-config libmariadb-dev fonts-noto-cjk)
+[ "$PROFILE" = dev ] && debian_packages+=(chromium mariadb-client)
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> 安装系统软件包: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x "$ROOT/.venv/bin/python" ]; then
+  echo "==> 创建虚拟环境 .venv"
+  "$PYTHON" -m venv "$ROOT/.venv"
+fi
+requirements="$ROOT/requirements.txt"
+[ "$PROFILE" = dev ] && requirements="$ROOT/requirements-dev.txt"
+stamp="$ROOT/.venv/.installed-$(basename "$requirements")"
+if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ "$ROOT/requirements.txt" -nt "$stamp" ]; then
+  echo "==> 安装 Python 依赖 ($(basename "$requirements"))"
+  "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
+  "$ROOT/.venv/bin/python" -m pip install -q -r "$requirements"
+  touch "$stamp"
+fi

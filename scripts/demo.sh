@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Command 1: set everything up on a fresh Debian/Ubuntu machine and serve the demo.
+# Safe to run again: it migrates, seeds only an empty database, and resets the demo admin's password.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh runtime
+PY=.venv/bin/python
+
+echo "==> 数据库迁移"
+$PY manage.py migrate --noinput -v0
+echo "==> 演示数据"
+$PY manage.py seed_demo --if-empty
+
+password_file=.admin-password
+[ -s "$password_file" ] || $PY -c "import secrets; print(secrets.token_urlsafe(12))" > "$password_file"
+DJANGO_ADMIN_PASSWORD="$(cat "$password_file")" $PY manage.py shell -v0 -c "
+import os
+from django.contrib.auth import get_user_model
+user, _ = get_user_model().objects.get_or_create(username='admin', defaults={'email': 'admin@example.com'})
+user.is_staff = user.is_superuser = True
+user.set_password(os.environ['DJANGO_ADMIN_PASSWORD'])
+user.save()
+"
+HOST="${OMS_HOST:-127.0.0.1}"
+PORT="${OMS_PORT:-8000}"
+cat <<MSG
+
+  订单管理系统已就绪: http://$HOST:$PORT/admin/
+  用户名: admin
+  密码:   $(cat "$password_file")
+  (密码保存在 $password_file; 按 Ctrl+C 停止)
+
+MSG
+exec $PY manage.py runserver "$HOST:$PORT"

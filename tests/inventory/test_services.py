@@ -1,0 +1,63 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from inventory.models import InventoryItem, StockMovement
+from inventory.services import InsufficientStock, adjust_stock, set_counted_stock
+from tests.factories import ItemFactory
+
+pytestmark = pytest.mark.django_db
+Reason = StockMovement.Reason
+
+
+def test_adjust_stock_changes_stock_and_writes_one_ledger_row(clerk):
+    item = ItemFactory(initial_stock=10)
+
+    movement = adjust_stock(item, -3, Reason.ADJUST, user=clerk, note="破损")
+
+    item.refresh_from_db()
+    assert item.stock == 7
+    assert (movement.delta, movement.balance_after, movement.created_by, movement.note) == (-3, 7, clerk, "破损")
+    assert list(item.movements.order_by("id").values_list("delta", flat=True)) == [10, -3]
+
+
+def test_adjust_stock_refuses_to_go_below_zero_and_changes_nothing():
+    item = ItemFactory(sku="CUP-1", initial_stock=2)
+
+    with pytest.raises(InsufficientStock) as excinfo:
+        adjust_stock(item, -3, Reason.SHIP)
+
+    assert "CUP-1" in str(excinfo.value) and "现有 2 件" in str(excinfo.value)
+    assert InventoryItem.objects.get(pk=item.pk).stock == 2
+    assert item.movements.count() == 1
+
+
+def test_zero_delta_is_a_programming_error():
+    with pytest.raises(ValueError):
+        adjust_stock(ItemFactory(), 0, Reason.ADJUST)
+
+
+def test_stock_count_records_only_the_difference():
+    item = ItemFactory(initial_stock=10)
+
+    movement = set_counted_stock(item, 8, note="月末盘点")
+    unchanged = set_counted_stock(item, 8)
+
+    assert (movement.delta, movement.reason, movement.balance_after) == (-2, Reason.COUNT, 8)
+    assert unchanged is None
+    assert InventoryItem.objects.get(pk=item.pk).stock == 8
+
+
+def test_database_refuses_negative_stock():
+    item = ItemFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InventoryItem.objects.filter(pk=item.pk).update(stock=-1)
+
+
+def test_ledger_is_append_only():
+    movement = ItemFactory(initial_stock=5).movements.get()
+    movement.note = "改写历史"
+    with pytest.raises(TypeError):
+        movement.save()
+    with pytest.raises(TypeError):
+        movement.delete()
+    assert StockMovement.objects.get(pk=movement.pk).note == "测试入库"

@@ -1,0 +1,149 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from inventory.models import InventoryItem, StockMovement
+from orders import services
+from orders.models import Order
+from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+
+pytestmark = pytest.mark.django_db
+Reason = StockMovement.Reason
+
+
+def stock_of(item):
+    return InventoryItem.objects.get(pk=item.pk).stock
+
+
+def test_shipping_takes_stock_once_and_stamps_the_order(clerk, ledger_is_consistent):
+    order = OrderFactory(quantity=2, item=ItemFactory(initial_stock=5))
+
+    services.ship_order(order, carrier("SF"), sf_number(1), user=clerk)
+    order.save()  # saving again is not a second transition
+    services.save_order(Order.objects.get(pk=order.pk), user=clerk)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.SHIPPED
+    assert order.shipped_at is not None and order.shipped_by == clerk
+    assert stock_of(order.item) == 3
+    assert list(order.stock_movements.values_list("reason", "delta")) == [(Reason.SHIP, -2)]
+    ledger_is_consistent()
+
+
+def test_undo_puts_stock_back_and_keeps_carrier_and_number(clerk, ledger_is_consistent):
+    order = OrderFactory(quantity=2, item=ItemFactory(initial_stock=5))
+    services.ship_order(order, carrier("SF"), sf_number(2), user=clerk)
+
+    services.undo_shipment(order, user=clerk)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    assert (order.carrier.code, order.tracking_number) == ("SF", sf_number(2))
+    assert order.shipped_at is None
+    assert stock_of(order.item) == 5
+    assert order.stock_movements.filter(reason=Reason.RESTOCK, delta=2).count() == 1
+    ledger_is_consistent()
+
+
+def test_cancelling_a_shipped_order_restocks_and_a_pending_one_does_not(clerk, ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    shipped = OrderFactory(item=item, quantity=3)
+    pending = OrderFactory(item=item, quantity=1)
+    services.ship_order(shipped, carrier("SF"), sf_number(3), user=clerk)
+
+    services.cancel_order(shipped, user=clerk)
+    services.cancel_order(pending, user=clerk)
+
+    assert stock_of(item) == 5
+    assert pending.stock_movements.count() == 0
+    assert shipped.stock_movements.filter(reason=Reason.RESTOCK).count() == 1
+    ledger_is_consistent()
+
+
+def test_not_enough_stock_saves_nothing():
+    order = OrderFactory(quantity=3, item=ItemFactory(initial_stock=2))
+
+    with pytest.raises(services.InsufficientStock):
+        services.ship_order(order, carrier("SF"), sf_number(4))
+
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.carrier_id, stored.tracking_number, stored.shipped_at) == ("pending", None, "", None)
+    assert stock_of(order.item) == 2
+    assert StockMovement.objects.filter(reason=Reason.SHIP).count() == 0
+
+
+def test_tracking_number_must_match_the_carrier_pattern():
+    order = OrderFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.ship_order(order, carrier("SF"), "12345")
+
+    assert "顺丰速运" in excinfo.value.message_dict["tracking_number"][0]
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
+    assert stock_of(order.item) == 100
+
+
+def test_shipped_needs_a_carrier_and_a_number():
+    order = OrderFactory()
+    order.status = Order.Status.SHIPPED
+    with pytest.raises(ValidationError) as excinfo:
+        services.save_order(order)
+    assert set(excinfo.value.message_dict) == {"carrier", "tracking_number"}
+
+
+def test_tracking_number_is_normalised_before_checking():
+    order = OrderFactory()
+    services.ship_order(order, carrier("SF"), f"  {sf_number(5).lower()} ")
+    assert Order.objects.get(pk=order.pk).tracking_number == sf_number(5)
+
+
+def test_completing_carrier_and_number_on_a_pending_order_ships_it(clerk):
+    order = Order.objects.get(pk=OrderFactory().pk)
+    order.carrier = carrier("SF")
+    order.tracking_number = sf_number(6)
+
+    services.save_order(order, user=clerk)
+
+    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+    assert stock_of(order.item) == 99
+
+
+def test_undone_order_stays_pending_until_its_number_is_corrected(clerk):
+    order = OrderFactory()
+    services.ship_order(order, carrier("SF"), sf_number(7), user=clerk)
+    services.undo_shipment(order, user=clerk)
+
+    untouched = Order.objects.get(pk=order.pk)
+    untouched.note = "客户改地址"
+    services.save_order(untouched, user=clerk)
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
+
+    corrected = Order.objects.get(pk=order.pk)
+    corrected.tracking_number = sf_number(8)
+    services.save_order(corrected, user=clerk)
+    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+    assert stock_of(order.item) == 99
+
+
+def test_cancelled_order_cannot_ship_directly():
+    order = OrderFactory()
+    services.cancel_order(order)
+    order = Order.objects.get(pk=order.pk)
+    order.carrier, order.tracking_number, order.status = carrier("SF"), sf_number(9), Order.Status.SHIPPED
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.save_order(order)
+
+    assert "status" in excinfo.value.message_dict
+    assert stock_of(order.item) == 100
+
+
+def test_shipped_order_keeps_its_item_and_quantity():
+    order = OrderFactory(quantity=1)
+    services.ship_order(order, carrier("SF"), sf_number(10))
+    order.quantity = 5
+
+    with pytest.raises(ValidationError):
+        order.save()
+
+    assert Order.objects.get(pk=order.pk).quantity == 1
+    assert stock_of(order.item) == 99
