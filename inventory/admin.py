@@ -100,6 +100,9 @@ class InventoryItemAdmin(admin.ModelAdmin):
         url = reverse("admin:inventory_stockmovement_changelist") + f"?item__id__exact={item.pk}"
         return format_html('<a href="{}">查看全部流水</a>', url)
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "库存商品", **(extra_context or {})})
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         delta = form.cleaned_data.get("stock_delta") or 0

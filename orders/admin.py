@@ -132,7 +132,14 @@ class OrderAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.save_order(obj, user=request.user)
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status == Order.Status.SHIPPED:
+            readonly += ["item", "quantity"]  # undo the shipment first (Order.save enforces it too)
+        return readonly
+
     def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "订单", **(extra_context or {})}
         response = self._with_domain_errors(super().changelist_view, request, extra_context)
         return self._report_rows_off_page(request, response)
 
