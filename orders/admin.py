@@ -229,3 +229,6 @@ class CarrierAdmin(admin.ModelAdmin):
     list_editable = ["code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
     list_display_links = ["name"]
     search_fields = ["name", "code"]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "快递公司", **(extra_context or {})})
