@@ -5,11 +5,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 
+from audit.admin import TimelineAdminMixin
 from inventory.forms import InventoryItemForm
 from inventory.models import InventoryItem, StockMovement
 from inventory.services import InsufficientStock, adjust_stock
 
 PLACEHOLDER = "inventory/no-image.svg"
+CORRECTION_FIELDS = ("stock_delta", "stock_reason", "stock_note")
 LEDGER_ROWS_SHOWN = 50
 
 
@@ -63,7 +65,7 @@ class LedgerInline(admin.TabularInline):
 
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(admin.ModelAdmin):
+class InventoryItemAdmin(TimelineAdminMixin, admin.ModelAdmin):
     form = InventoryItemForm
     list_display = ["thumbnail", "sku", "name", "stock_with_badge", "low_stock_threshold", "updated_at"]
     list_display_links = ["sku", "name"]
@@ -82,6 +84,15 @@ class InventoryItemAdmin(admin.ModelAdmin):
     @admin.display(description="图片")
     def thumbnail(self, item):
         return item_thumbnail(item)
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return super().get_fieldsets(request, obj)
+        # Read-only viewers (ops) see the stock, not the correction inputs they may not use.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in CORRECTION_FIELDS]})
+            for name, opts in self.fieldsets
+        ]
 
     @admin.display(description="图片预览")
     def image_preview(self, item):

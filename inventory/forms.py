@@ -1,6 +1,7 @@
 from django import forms
 
 from inventory.models import InventoryItem, StockMovement
+from inventory.validators import image_rules_text
 
 CORRECTION_REASONS = [
     (StockMovement.Reason.RECEIVE, StockMovement.Reason.RECEIVE.label),
@@ -21,6 +22,11 @@ class InventoryItemForm(forms.ModelForm):
     class Meta:
         model = InventoryItem
         fields = ["sku", "name", "image", "low_stock_threshold"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "image" in self.fields:
+            self.fields["image"].help_text = image_rules_text()
 
     def clean(self):
         cleaned = super().clean()

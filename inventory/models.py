@@ -2,15 +2,26 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from audit.history import audited
+from inventory.validators import validate_product_image
+
 
 class InventoryItem(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField("产品名", max_length=200)
-    image = models.ImageField("产品图片", upload_to="items/", blank=True)
+    image = models.ImageField(
+        "产品图片",
+        upload_to="items/",
+        blank=True,
+        validators=[validate_product_image],
+    )
     stock = models.IntegerField("库存", default=0, editable=False)
     low_stock_threshold = models.PositiveIntegerField("预警库存", default=10)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    # Stock is audited by its own ledger (StockMovement), so history leaves it out.
+    history = audited(excluded_fields=["stock", "updated_at"], verbose_name="库存商品历史")
 
     class Meta:
         verbose_name = "库存商品"

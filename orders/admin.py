@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.roles import order_fields_locked_for
+from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import services
@@ -67,7 +70,7 @@ class StockMovementInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
+class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, admin.ModelAdmin):
     form = OrderForm
     list_display = [
         "order_no",
@@ -114,6 +117,14 @@ class OrderAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item", "carrier", "shipped_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        # Ops edit shipping and receiver fields only (accounts.roles).
+        form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in readonly]
+        return readonly + order_fields_locked_for(request.user, form_fields)
 
     def get_ordering(self, request):
         # The clerk works the pending queue oldest first; everything else reads newest first.
@@ -224,7 +235,7 @@ class OrderAdmin(DomainErrorsAsMessages, admin.ModelAdmin):
 
 
 @admin.register(Carrier)
-class CarrierAdmin(admin.ModelAdmin):
+class CarrierAdmin(TimelineAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
     list_editable = ["code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
     list_display_links = ["name"]

@@ -6,6 +6,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.history import audited
+
 
 class Carrier(models.Model):
     name = models.CharField("名称", max_length=50)
@@ -18,6 +20,8 @@ class Carrier(models.Model):
     )
     is_active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=100)
+
+    history = audited(verbose_name="快递公司历史")
 
     class Meta:
         verbose_name = "快递公司"
@@ -82,11 +86,14 @@ class Order(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     note = models.TextField("备注", blank=True)
 
+    history = audited(excluded_fields=["updated_at"], verbose_name="订单历史")
+
     class Meta:
         verbose_name = "订单"
         verbose_name_plural = "订单"
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_order_quantity_gt_0")]
+        permissions = [("change_order_details", "可修改订单号、商品、数量等订单信息")]
         indexes = [
             # The clerk's default view: pending orders, oldest first.
             models.Index(fields=["status", "created_at"], name="orders_status_created_idx"),

@@ -1,0 +1,94 @@
+"""Who may do what: the staff roles (groups) and the field-level rules the admin applies.
+
+ROLE_PERMISSIONS is the single table that `manage.py setup_roles` turns into groups. A codename in
+OPTIONAL_PERMISSIONS is granted when some app defines it and skipped (with a note) when none does,
+so a feature that adds a permission needs one line here and nothing else.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+OPS = "运营"
+MANAGERS = "经理"
+
+ROLE_PERMISSIONS = {
+    # Ops ship orders and correct receivers' addresses; they read items and the ledger to know
+    # what is in stock. No adding or deleting, no carriers, no users, no stock corrections.
+    OPS: [
+        "orders.view_order",
+        "orders.change_order",
+        "orders.import_order",  # the tracking-number import
+        "inventory.view_inventoryitem",
+        "inventory.view_stockmovement",
+    ],
+    # Managers read everything, take the report and exports, and correct stock (item change,
+    # which writes the ledger through adjust_stock). They never edit orders.
+    MANAGERS: [
+        "orders.view_order",
+        "orders.view_carrier",
+        "orders.view_shipping_report",
+        "orders.export_order",
+        "inventory.view_inventoryitem",
+        "inventory.change_inventoryitem",
+        "inventory.export_inventoryitem",
+        "inventory.view_stockmovement",
+    ],
+}
+
+# Permissions that other features define; granted once they exist.
+OPTIONAL_PERMISSIONS = {
+    "orders.import_order",
+    "orders.view_shipping_report",
+    "orders.export_order",
+    "inventory.export_inventoryitem",
+}
+
+# Order fields anyone who may change an order may edit; the rest need CHANGE_ORDER_DETAILS.
+ORDER_SHIPPING_FIELDS = ("status", "carrier", "tracking_number")
+ORDER_RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
+CHANGE_ORDER_DETAILS = "orders.change_order_details"
+
+
+def order_fields_locked_for(user, order_fields):
+    """The order fields `user` sees read-only on an existing order's page.
+
+    Changing what was sold (number, item, quantity, buyer, dates, note) needs CHANGE_ORDER_DETAILS;
+    ops only ship and fix receivers.
+    """
+    if user.has_perm(CHANGE_ORDER_DETAILS):
+        return []
+    editable = set(ORDER_SHIPPING_FIELDS) | set(ORDER_RECEIVER_FIELDS)
+    return [name for name in order_fields if name not in editable]
+
+
+def _permission(dotted):
+    app_label, codename = dotted.split(".", 1)
+    return (
+        Permission.objects.select_related("content_type")
+        .filter(content_type__app_label=app_label, codename=codename)
+        .first()
+    )
+
+
+@transaction.atomic
+def setup_roles(roles=ROLE_PERMISSIONS, optional=OPTIONAL_PERMISSIONS):
+    """Create or update each group so it holds exactly its listed permissions.
+
+    Returns {group name: [granted codenames]} and the optional codenames that were skipped.
+    Raises LookupError for a required codename that no app defines (a typo, or a missing migration).
+    """
+    granted, skipped = {}, []
+    for name, codenames in roles.items():
+        permissions = []
+        for dotted in codenames:
+            permission = _permission(dotted)
+            if permission is None:
+                if dotted not in optional:
+                    raise LookupError(f"权限 {dotted} 不存在，请先运行 migrate 或检查拼写。")
+                skipped.append(dotted)
+                continue
+            permissions.append(permission)
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)
+        granted[name] = sorted(f"{p.content_type.app_label}.{p.codename}" for p in permissions)
+    return granted, sorted(set(skipped))

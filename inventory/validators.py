@@ -1,0 +1,58 @@
+"""Upload checks for product pictures: a real image, of a sane size, in a format browsers show."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from PIL import Image
+
+ALLOWED_FORMATS = {"JPEG": "JPG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WEBP"}
+
+
+def image_rules_text():
+    """The upload rules in one line, for help texts."""
+    return (
+        f"支持 {'、'.join(ALLOWED_FORMATS.values())} 格式，"
+        f"不超过 {settings.OMS_IMAGE_MAX_BYTES / 1024 / 1024:g} MB、{settings.OMS_IMAGE_MAX_PIXELS / 1e6:g} 百万像素。"
+    )
+
+
+def validate_product_image(value):
+    """Refuse anything but a genuine, reasonably small JPG/PNG/GIF/WEBP image (messages in Chinese).
+
+    Only a new upload is read; a picture already stored was checked when it arrived.
+    Pillow's verify() reads the whole file, so a truncated or disguised file is caught, and the
+    pixel limit is checked from the header before any decoding (decompression bombs).
+    """
+    if not value or getattr(value, "_committed", True):
+        return
+    upload = value.file
+    max_bytes = settings.OMS_IMAGE_MAX_BYTES
+    if upload.size > max_bytes:
+        raise ValidationError(
+            f"图片太大（{upload.size / 1024 / 1024:.1f} MB），最大 {max_bytes / 1024 / 1024:g} MB，请压缩后再上传。",
+            code="image_too_large",
+        )
+    position = upload.tell()
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            width, height = image.size
+            if width * height > settings.OMS_IMAGE_MAX_PIXELS:
+                raise ValidationError(
+                    f"图片尺寸太大（{width}×{height} 像素），"
+                    f"最多 {settings.OMS_IMAGE_MAX_PIXELS / 1e6:g} 百万像素，请缩小后再上传。",
+                    code="image_too_many_pixels",
+                )
+            image.verify()
+    except ValidationError:
+        raise
+    except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, DecompressionBombError…)
+        raise ValidationError(
+            "文件不是有效的图片或已损坏，请上传 JPG、PNG、GIF 或 WEBP 图片。", code="invalid_image"
+        ) from exc
+    finally:
+        upload.seek(position)
+    if image_format not in ALLOWED_FORMATS:
+        raise ValidationError(
+            f"不支持 {image_format} 格式，请上传 {'、'.join(ALLOWED_FORMATS.values())} 图片。", code="image_format"
+        )
