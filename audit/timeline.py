@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import models
 from django.utils import timezone
 
+from audit.migration_ops import INITIAL_REASON
 from inventory.models import InventoryItem, StockMovement
 from orders.models import Carrier, Order
 
@@ -17,6 +18,11 @@ from orders.models import Carrier, Order
 TIMELINE_LIMIT = 100
 HISTORY_FIELDS_SKIPPED = {"id", "shipped_at", "shipped_by"}  # derived from the status change itself
 EMPTY = "（空）"
+INITIAL_TITLE = "启用操作记录时的状态"  # rows that existed before history was switched on
+
+
+def _created_title(record, title):
+    return INITIAL_TITLE if record.history_change_reason == INITIAL_REASON else title
 
 
 @dataclass
@@ -105,7 +111,8 @@ def _generic_entries(obj, created_title, created_details):
     for record in records:
         user = record.history_user
         if record.history_type == "+":
-            entries.append(Entry(record.history_date, created_title, user, "created", created_details(names, record)))
+            title = _created_title(record, created_title)
+            entries.append(Entry(record.history_date, title, user, "created", created_details(names, record)))
         elif record.history_type == "-":
             entries.append(Entry(record.history_date, "已删除", user, "deleted"))
         elif previous is not None:
@@ -135,7 +142,7 @@ def order_timeline(order):
             ]
             if record.status == STATUS.SHIPPED:
                 details.append(_shipment_line(names, record))
-            entries.append(Entry(when, "创建订单", user, "created", details))
+            entries.append(Entry(when, _created_title(record, "创建订单"), user, "created", details))
         elif record.history_type == "-":
             entries.append(Entry(when, "删除订单", user, "deleted"))
         elif previous is not None:

@@ -151,6 +151,11 @@ STORAGES = {
     },
 }
 
+# Decided by DJANGO_DEBUG, not by settings.DEBUG, which the test runner switches off: the demo and the
+# tests serve static files straight from the apps, production from STATIC_ROOT after collectstatic.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+
 # Product pictures (inventory.validators): a few MB and a sane pixel count at most.
 OMS_IMAGE_MAX_BYTES = env_int("OMS_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 OMS_IMAGE_MAX_PIXELS = env_int("OMS_IMAGE_MAX_PIXELS", 40_000_000)

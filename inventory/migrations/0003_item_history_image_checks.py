@@ -6,6 +6,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from audit.migration_ops import record_existing_rows
+
 
 class Migration(migrations.Migration):
 
@@ -43,4 +45,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
+        record_existing_rows("inventory", "InventoryItem"),
     ]
