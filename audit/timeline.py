@@ -188,15 +188,19 @@ def carrier_timeline(carrier):
 
 
 def item_timeline(item):
-    """The item's edits from its history plus its latest stock movements from the ledger, newest first."""
+    """The item's edits from its history plus its stock corrections from the ledger, newest first.
+
+    Movements made by orders (shipping, undo, cancel) belong to the orders' timelines and the
+    ledger list; here only what people did to the item itself: receipts, adjustments, counts.
+    """
 
     def created(names, record):
         return [f"SKU：{record.sku}", f"产品名：{record.name}"]
 
     entries = _generic_entries(item, "新增商品", created)
     movements = (
-        StockMovement.objects.filter(item=item)
-        .select_related("created_by", "order")
+        StockMovement.objects.filter(item=item, order__isnull=True)
+        .select_related("created_by")
         .order_by("-created_at", "-id")[:TIMELINE_LIMIT]
     )
     entries.extend(_movement_entry(m) for m in movements)
@@ -205,11 +209,9 @@ def item_timeline(item):
 
 def _movement_entry(movement):
     details = [f"变动后库存：{movement.balance_after}"]
-    if movement.order_id:
-        details.append(f"订单：{movement.order.order_no}")
     if movement.note:
         details.append(f"备注：{movement.note}")
-    title = f"库存{movement.get_reason_display()} {movement.delta:+d}"
+    title = f"{movement.get_reason_display()} {movement.delta:+d} 件"
     return Entry(movement.created_at, title, movement.created_by, "stock", details)
 
 

@@ -64,12 +64,18 @@ def test_item_timeline_merges_edits_with_the_ledger(manager_user):
 
     entries = item_timeline(item)
 
-    assert titles(entries)[:2] == ["修改", "库存人工调整 -2"]
+    assert titles(entries)[:2] == ["修改", "人工调整 -2 件"]
     assert entries[0].details == [f"产品名：{entries[-1].details[1].split('：')[1]} → 新名字"]
     adjusted = entries[1]
     assert (adjusted.who, adjusted.details) == ("manager", ["变动后库存：8", "备注：破损"])
-    assert "库存采购入库 +10" in titles(entries)
+    assert "采购入库 +10 件" in titles(entries)
     assert titles(entries)[-1] == "新增商品"
+
+
+def test_item_timeline_leaves_order_movements_to_the_orders(clerk):
+    order = OrderFactory()
+    services.ship_order(order, carrier("SF"), sf_number(1), user=clerk)
+    assert titles(item_timeline(order.item)) == ["采购入库 +100 件", "新增商品"]
 
 
 def test_carrier_timeline_shows_field_diffs(clerk_client):
@@ -105,7 +111,7 @@ def test_item_page_and_history_page_show_the_timeline(manager_client):
     item = ItemFactory(initial_stock=3)
     for view in ("change", "history"):
         html = manager_client.get(reverse(f"admin:inventory_inventoryitem_{view}", args=[item.pk])).content.decode()
-        assert "库存采购入库 +3" in html
+        assert "采购入库 +3 件" in html
 
 
 def test_history_page_needs_view_permission(ops_client):
