@@ -59,7 +59,12 @@ class LedgerInline(admin.TabularInline):
 
         class Recent(formset):
             def get_queryset(self):
-                return super().get_queryset().select_related("order", "created_by")[:LEDGER_ROWS_SHOWN]
+                # Built once: a fresh slice per call would be a fresh query per inline row.
+                if not hasattr(self, "_recent"):
+                    self._recent = (
+                        super().get_queryset().select_related("item", "order", "created_by")[:LEDGER_ROWS_SHOWN]
+                    )
+                return self._recent
 
         return Recent
 
