@@ -118,14 +118,6 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item", "carrier", "shipped_by")
 
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if obj is None:
-            return readonly
-        # Ops edit shipping and receiver fields only (accounts.roles).
-        form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in readonly]
-        return readonly + order_fields_locked_for(request.user, form_fields)
-
     def get_ordering(self, request):
         # The clerk works the pending queue oldest first; everything else reads newest first.
         if request.GET.get(ShipStatusFilter.parameter_name, ShipStatusFilter.DEFAULT) == ShipStatusFilter.DEFAULT:
@@ -145,9 +137,13 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.status == Order.Status.SHIPPED:
+        if obj is None:
+            return readonly
+        if obj.status == Order.Status.SHIPPED:
             readonly += ["item", "quantity"]  # undo the shipment first (Order.save enforces it too)
-        return readonly
+        # Ops edit shipping and receiver fields only (accounts.roles).
+        form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in readonly]
+        return readonly + order_fields_locked_for(request.user, form_fields)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "订单", **(extra_context or {})}

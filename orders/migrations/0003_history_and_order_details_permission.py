@@ -12,7 +12,7 @@ from audit.migration_ops import record_existing_rows
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0003_item_history_image_checks'),
+        ('inventory', '0004_item_history_image_checks'),
         ('orders', '0002_common_carriers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

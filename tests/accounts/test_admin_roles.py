@@ -45,7 +45,33 @@ def change_form_data(order, **overrides):
     return data
 
 
+def list_save_data(client, order, **fields):
+    """The list page's editable row for `order` as the browser posts it, with `fields` changed."""
+    form = {f.instance.pk: f for f in client.get(ORDERS).context["cl"].formset.forms}[order.pk]
+    row = {
+        "id": order.pk,
+        "status": form.initial["status"],
+        "carrier": form.initial.get("carrier") or "",
+        "tracking_number": form.initial.get("tracking_number", ""),
+        "version": form["version"].value(),
+        **fields,
+    }
+    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000"}
+    data.update({f"form-0-{name}": value for name, value in row.items()})
+    return {**data, "_save": "保存"}
+
+
 # ---- 运营 (ops) ----
+
+
+def test_ops_ships_from_the_list(ops_client, ops_user, ledger_is_consistent):
+    order = OrderFactory()
+    data = list_save_data(ops_client, order, carrier=carrier("SF").pk, tracking_number=sf_number(1))
+    assert ops_client.post(ORDERS, data).status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.shipped_by) == (Order.Status.SHIPPED, ops_user)
+    assert order.history.latest().history_user == ops_user
+    ledger_is_consistent()
 
 
 def test_ops_list_offers_shipping_inputs_and_no_delete_or_add(ops_client):

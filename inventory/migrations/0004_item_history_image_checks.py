@@ -12,7 +12,7 @@ from audit.migration_ops import record_existing_rows
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0002_initial'),
+        ('inventory', '0003_drop_stock_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
