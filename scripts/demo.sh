@@ -11,23 +11,32 @@ $PY manage.py migrate --noinput -v0
 echo "==> 演示数据"
 $PY manage.py seed_demo --if-empty
 
+echo "==> 角色 (运营 / 经理)"
+$PY manage.py setup_roles
+
 password_file=.admin-password
 [ -s "$password_file" ] || $PY -c "import secrets; print(secrets.token_urlsafe(12))" > "$password_file"
+# admin is a superuser; ops and manager show what the 运营 and 经理 roles see.
 DJANGO_ADMIN_PASSWORD="$(cat "$password_file")" $PY manage.py shell -v0 -c "
 import os
 from django.contrib.auth import get_user_model
-user, _ = get_user_model().objects.get_or_create(username='admin', defaults={'email': 'admin@example.com'})
-user.is_staff = user.is_superuser = True
-user.set_password(os.environ['DJANGO_ADMIN_PASSWORD'])
-user.save()
+from django.contrib.auth.models import Group
+for name, group in [('admin', None), ('ops', '运营'), ('manager', '经理')]:
+    user, _ = get_user_model().objects.get_or_create(username=name, defaults={'email': name + '@example.com'})
+    user.is_staff = True
+    user.is_superuser = group is None
+    user.set_password(os.environ['DJANGO_ADMIN_PASSWORD'])
+    user.save()
+    if group:
+        user.groups.set([Group.objects.get(name=group)])
 "
 HOST="${OMS_HOST:-127.0.0.1}"
 PORT="${OMS_PORT:-8000}"
 cat <<MSG
 
   订单管理系统已就绪: http://$HOST:$PORT/admin/
-  用户名: admin
-  密码:   $(cat "$password_file")
+  用户名: admin (超级管理员), ops (运营), manager (经理)
+  密码:   $(cat "$password_file")  (三个账号相同)
   (密码保存在 $password_file; 按 Ctrl+C 停止)
 
 MSG
