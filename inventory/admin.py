@@ -4,10 +4,14 @@ from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ExportActionMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
 
 from audit.admin import TimelineAdminMixin
 from inventory.forms import InventoryItemForm
 from inventory.models import InventoryItem, StockMovement
+from inventory.resources import InventoryItemExportResource
 from inventory.services import InsufficientStock, adjust_stock
 
 PLACEHOLDER = "inventory/no-image.svg"
@@ -70,8 +74,13 @@ class LedgerInline(admin.TabularInline):
 
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(TimelineAdminMixin, admin.ModelAdmin):
+class InventoryItemAdmin(TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin):
     form = InventoryItemForm
+    # Export (issue 3): CSV with BOM and XLSX, Chinese headers, formula-escaped.
+    export_formats = [CSV, XLSX]
+    export_form_class = ExportForm
+    show_change_form_export = False  # the export action and button on the list, not on each order
+    to_encoding = "utf-8-sig"
     list_display = ["thumbnail", "sku", "name", "stock_with_badge", "low_stock_threshold", "updated_at"]
     list_display_links = ["sku", "name"]
     list_filter = [LowStockFilter]
@@ -85,6 +94,9 @@ class InventoryItemAdmin(TimelineAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["orders/css/admin.css"]}
+
+    def get_export_resource_classes(self, request):
+        return [InventoryItemExportResource]
 
     @admin.display(description="图片")
     def thumbnail(self, item):

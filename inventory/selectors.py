@@ -16,3 +16,8 @@ def items_with_ledger_drift():
         .exclude(stock=F("ledger_total"))
         .order_by("sku")
     )
+
+
+def low_stock_items():
+    """Items at or below their warning level (预警库存), as the 低库存 list filter shows them."""
+    return InventoryItem.objects.filter(stock__lte=F("low_stock_threshold"))

@@ -198,6 +198,8 @@ OMS_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# XLSX export: replace control characters openpyxl refuses instead of failing the download.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

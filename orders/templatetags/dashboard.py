@@ -1,0 +1,44 @@
+"""The dashboard on the admin index (首页): figure cards and the 14-day shipping chart."""
+
+from datetime import timedelta
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import reports
+from orders.charts import stacked_bar_chart
+from orders.views import REPORT_PERMISSION
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/orders/dashboard.html", takes_context=True)
+def shipping_dashboard(context):
+    """Cards and chart for every staff user; the report link only for those who may read it."""
+    figures = reports.dashboard_figures(timezone.now())
+    today = figures.today.isoformat()
+    tomorrow = (figures.today + timedelta(days=1)).isoformat()
+    orders_url = reverse("admin:orders_order_changelist")
+    cards = [
+        ("待发货", figures.pending, f"{orders_url}?ship_status=unshipped", False),
+        (
+            "今日已发货",
+            figures.shipped_today,
+            f"{orders_url}?ship_status=shipped&shipped_at__gte={today}&shipped_at__lt={tomorrow}",
+            False,
+        ),
+        ("超过 48 小时未发货", figures.overdue, f"{orders_url}?ship_status=overdue", figures.overdue > 0),
+        (
+            "低库存",
+            figures.low_stock,
+            reverse("admin:inventory_inventoryitem_changelist") + "?low_stock=yes",
+            figures.low_stock > 0,
+        ),
+    ]
+    user = context["request"].user
+    return {
+        "cards": [{"label": label, "value": value, "url": url, "warn": warn} for label, value, url, warn in cards],
+        "chart": stacked_bar_chart(figures.days, figures.shipped_per_day),
+        "report_url": reverse("admin:shipping_report") if user.has_perm(REPORT_PERMISSION) else "",
+    }
