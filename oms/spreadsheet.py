@@ -5,14 +5,15 @@ leading "=" (so "+", "-", "@", tab and CR still start a formula) and turns every
 """
 
 # A cell starting with one of these is read by Excel/WPS as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # UTF-8 byte order mark: without it Excel in China opens a UTF-8 CSV as GBK and garbles Chinese.
 BOM = "\ufeff"
 
 
 def escape_formula(value):
     """Prefix a text cell that Excel would evaluate with an apostrophe, so it shows as typed."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    # (A hot path: called for every cell of a 100,000-row export.)
+    if type(value) is str and value and value[0] in FORMULA_TRIGGERS:
         return "'" + value
     return value
 

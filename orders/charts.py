@@ -41,7 +41,7 @@ class Bar:
     title: str
 
 
-def stacked_bar_chart(days, series, *, width=720, height=260, left=44, right=12, top=16, bottom=40):
+def stacked_bar_chart(days, series, *, width=760, height=260, left=44, right=12, top=30, bottom=40):
     """Geometry of a stacked bar chart: one bar per day, one stacked segment per series.
 
     `series` is [(code, name, [value per day])]. Returns a dict for the template.

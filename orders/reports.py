@@ -8,17 +8,19 @@ import csv
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
+from inventory.models import InventoryItem
 from inventory.selectors import low_stock_items
 from oms.spreadsheet import BOM, escape_formula
-from orders.models import Order
+from orders.models import Carrier, Order
 
 OVERDUE_AFTER = timedelta(hours=48)
 CHART_DAYS = 14
 # Rows fetched per query while streaming the CSV: memory stays flat in the number of rows.
-CSV_CHUNK_ROWS = 2000
+CSV_CHUNK_ROWS = 5000
 
 REPORT_HEADERS = [
     "订单号",
@@ -36,26 +38,24 @@ REPORT_HEADERS = [
 ]
 EXPORT_HEADERS = [*REPORT_HEADERS, "发货状态", "下单时间"]
 
-# The columns read for one row; plain values, so 100,000 rows cost no model instances.
+# The order columns read for one row: plain values, so 100,000 rows cost no model instances,
+# and no joins, so MySQL walks the shipped_at index in order instead of sorting a join.
+# with_related_names() adds the item, carrier and operator columns.
 ROW_VALUES = [
     "pk",
     "order_no",
     "customer_id",
-    "item__name",
-    "item__sku",
+    "item_id",
     "quantity",
     "receiver_name",
     "receiver_phone",
     "address",
-    "carrier__name",
+    "carrier_id",
     "tracking_number",
     "shipped_at",
-    "shipped_by__username",
-    "shipped_by__first_name",
-    "shipped_by__last_name",
-    "status",
-    "created_at",
+    "shipped_by_id",
 ]
+EXPORT_VALUES = [*ROW_VALUES, "status", "created_at"]
 STATUS_LABELS = dict(Order.Status.choices)
 
 
@@ -82,7 +82,11 @@ def shipped_on_days(queryset, date_from=None, date_to=None):
 
 
 def local_time_text(moment):
-    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    """'2026-11-24 08:05:09' in Shanghai time ('' for none)."""
+    if not moment:
+        return ""
+    # isoformat is several times faster than strftime, which matters at 100,000 rows.
+    return moment.astimezone(timezone.get_default_timezone()).isoformat(" ", "seconds")[:19]
 
 
 # --- The report's rows -----------------------------------------------------------------------
@@ -130,23 +134,47 @@ def export_cells(values):
 
 
 def report_values(queryset):
-    """The report's orders as value dicts, in shipping order."""
+    """The report's orders as value dicts (order columns only), in shipping order."""
     return queryset.order_by("shipped_at", "pk").values(*ROW_VALUES)
 
 
+def with_related_names(rows):
+    """Add item__name/__sku, carrier__name and shipped_by__* to value dicts, in three queries."""
+    rows = list(rows)
+    item_ids = {row["item_id"] for row in rows}
+    carrier_ids = {row["carrier_id"] for row in rows} - {None}
+    user_ids = {row["shipped_by_id"] for row in rows} - {None}
+    items = InventoryItem.objects.in_bulk(item_ids) if item_ids else {}
+    carriers = Carrier.objects.in_bulk(carrier_ids) if carrier_ids else {}
+    users = get_user_model().objects.in_bulk(user_ids) if user_ids else {}
+    for row in rows:
+        item, carrier, user = (
+            items.get(row["item_id"]),
+            carriers.get(row["carrier_id"]),
+            users.get(row["shipped_by_id"]),
+        )
+        row["item__name"], row["item__sku"] = (item.name, item.sku) if item else ("", "")
+        row["carrier__name"] = carrier.name if carrier else ""
+        row["shipped_by__username"] = user.get_username() if user else ""
+        row["shipped_by__first_name"] = user.first_name if user else ""
+        row["shipped_by__last_name"] = user.last_name if user else ""
+    return rows
+
+
 def iter_report_values(queryset, chunk_size=CSV_CHUNK_ROWS):
-    """Like report_values(), fetched in keyset chunks of (shipped_at, pk).
+    """Like report_values() with related names, fetched in keyset chunks of (shipped_at, pk).
 
     QuerySet.iterator() would not do: mysqlclient buffers the whole result set in the client,
-    so memory would grow with the rows. Each chunk here is one indexed range query.
+    so memory would grow with the rows. Each chunk is one range scan of the shipped_at index
+    (the `shipped_at >= last` bound is what lets MySQL start there) plus three small lookups.
     """
     values = report_values(queryset)
     after = None
     while True:
         chunk = values
         if after is not None:
-            chunk = values.filter(Q(shipped_at__gt=after[0]) | Q(shipped_at=after[0], pk__gt=after[1]))
-        rows = list(chunk[:chunk_size])
+            chunk = values.filter(shipped_at__gte=after[0]).filter(Q(shipped_at__gt=after[0]) | Q(pk__gt=after[1]))
+        rows = with_related_names(chunk[:chunk_size])
         yield from rows
         if len(rows) < chunk_size:
             return
@@ -212,17 +240,25 @@ class CarrierSummary:
 
 def carrier_summary(queryset):
     """Orders and units per carrier, each carrier's share of the orders, and the totals."""
-    rows = list(
-        queryset.order_by()
-        .values("carrier__code", "carrier__name", "carrier__sort_order")
-        .annotate(orders=Count("pk"), units=Sum("quantity"))
-        .order_by("carrier__sort_order", "carrier__code")
-    )
+    counts = queryset.order_by().values("carrier_id").annotate(orders=Count("pk"), units=Sum("quantity"))
+    rows = [{**row, "carrier": carrier} for carrier, row in _by_carrier_order(counts)]
     summary = CarrierSummary(rows, sum(r["orders"] for r in rows), sum(r["units"] for r in rows))
     for row in rows:
-        row["carrier__name"] = row["carrier__name"] or "（未选快递公司）"
+        row["carrier__name"] = row["carrier"].name if row["carrier"] else "（未选快递公司）"
         row["share"] = 100 * row["orders"] / summary.orders
     return summary
+
+
+def _by_carrier_order(grouped_rows):
+    """Pair rows grouped by carrier_id with their Carrier (None for none), in the carriers' order.
+
+    Grouping on the order table alone and naming carriers afterwards keeps the aggregate a
+    single-table scan of the shipped_at range.
+    """
+    rows = list(grouped_rows)
+    carriers = Carrier.objects.in_bulk({row["carrier_id"] for row in rows} - {None})
+    paired = [(carriers.get(row["carrier_id"]), row) for row in rows]
+    return sorted(paired, key=lambda pair: (pair[0] is None, *((pair[0].sort_order, pair[0].code) if pair[0] else ())))
 
 
 # --- The dashboard ----------------------------------------------------------------------------
@@ -246,37 +282,41 @@ class DashboardFigures:
 
 
 def dashboard_figures(now=None):
-    """The admin index's cards and 14-day chart, in four aggregate queries whatever the volume."""
+    """The admin index's cards and 14-day chart, in four queries whatever the volume."""
     now = now or timezone.now()
     today = local_date(now)
     pending = Order.objects.filter(status=Order.Status.PENDING).aggregate(
         total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER))
     )
-    shipped = Order.objects.filter(status=Order.Status.SHIPPED)
-    shipped_today = shipped_on_days(shipped, today, today).count()
     days = [today - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
-    per_day = {
-        f"day{index}": Count(
-            "pk", filter=Q(shipped_at__gte=day_start(day), shipped_at__lt=day_start(day + timedelta(days=1)))
-        )
-        for index, day in enumerate(days)
-    }
-    by_carrier = (
-        shipped_on_days(shipped, days[0], today)
+    # Each order's day as an index into `days` (the first day whose end is after shipped_at),
+    # so the database groups by (carrier, day) in one pass over the covering index.
+    day_index = Case(
+        *[When(shipped_at__lt=day_start(day + timedelta(days=1)), then=Value(i)) for i, day in enumerate(days)],
+        output_field=IntegerField(),
+    )
+    grouped = (
+        shipped_on_days(Order.objects.filter(status=Order.Status.SHIPPED), days[0], today)
         .order_by()
-        .values("carrier__code", "carrier__name", "carrier__sort_order")
-        .annotate(**per_day)
-        .order_by("carrier__sort_order", "carrier__code")
+        .annotate(day=day_index)
+        .values("carrier_id", "day")
+        .annotate(orders=Count("pk"))
+    )
+    per_carrier = {}
+    for row in grouped:
+        per_carrier.setdefault(row["carrier_id"], [0] * len(days))[row["day"]] = row["orders"]
+    series = _by_carrier_order(
+        {"carrier_id": carrier_id, "counts": counts} for carrier_id, counts in per_carrier.items()
     )
     return DashboardFigures(
         today=today,
         pending=pending["total"],
         overdue=pending["overdue"],
-        shipped_today=shipped_today,
+        shipped_today=sum(row["counts"][-1] for _carrier, row in series),
         low_stock=low_stock_items().count(),
         days=days,
         shipped_per_day=[
-            (row["carrier__code"], row["carrier__name"], [row[f"day{i}"] for i in range(len(days))])
-            for row in by_carrier
+            (carrier.code if carrier else "", carrier.name if carrier else "（未选快递公司）", row["counts"])
+            for carrier, row in series
         ],
     )

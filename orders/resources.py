@@ -1,11 +1,15 @@
 """django-import-export resources for orders."""
 
+from itertools import islice
+
 import tablib
-from import_export import resources
+from import_export import fields, resources
 
 from oms.spreadsheet import escape_formula
 from orders import reports
 from orders.models import Order
+
+CHUNK_ROWS = 2000
 
 
 class OrderExportResource(resources.ModelResource):
@@ -19,6 +23,10 @@ class OrderExportResource(resources.ModelResource):
         model = Order
         fields = ()
 
+    def get_user_visible_fields(self):
+        # Listed on the export page ("此次将导出以下字段").
+        return [fields.Field(column_name=header) for header in reports.EXPORT_HEADERS]
+
     def get_export_headers(self, selected_fields=None):
         return list(reports.EXPORT_HEADERS)
 
@@ -26,6 +34,8 @@ class OrderExportResource(resources.ModelResource):
         if queryset is None:
             queryset = self.get_queryset()
         dataset = tablib.Dataset(headers=self.get_export_headers())
-        for values in queryset.values(*reports.ROW_VALUES).iterator(chunk_size=2000):
-            dataset.append([escape_formula(cell) for cell in reports.export_cells(values)])
+        values = queryset.values(*reports.EXPORT_VALUES).iterator(chunk_size=CHUNK_ROWS)
+        while chunk := list(islice(values, CHUNK_ROWS)):
+            for row in reports.with_related_names(chunk):
+                dataset.append([escape_formula(cell) for cell in reports.export_cells(row)])
         return dataset

@@ -42,7 +42,7 @@ def shipping_report(request, model_admin):
         summary = reports.carrier_summary(filterset.qs)
         paginator = Paginator(reports.report_values(filterset.qs), REPORT_ROWS_PER_PAGE)
         page = paginator.get_page(request.GET.get("page"))
-        page.rows = [(values["pk"], reports.order_cells(values)) for values in page.object_list]
+        page.rows = [(values["pk"], reports.order_cells(values)) for values in reports.with_related_names(page)]
     opts = model_admin.opts
     context = {
         **model_admin.admin_site.each_context(request),

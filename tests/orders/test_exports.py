@@ -32,6 +32,7 @@ def xlsx_rows(response):
 def test_export_page_offers_csv_and_xlsx(clerk_client):
     content = clerk_client.get(ORDER_EXPORT).content.decode()
     assert ">csv<" in content.lower() and ">xlsx<" in content.lower()
+    assert all(header in content for header in reports.EXPORT_HEADERS)
 
 
 def test_order_csv_export_follows_the_list_filters(clerk_client):
