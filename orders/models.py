@@ -105,7 +105,9 @@ class Order(models.Model):
             # The report and the dashboard. id right after shipped_at: the CSV's keyset chunks
             # (ORDER BY shipped_at, id) read it in order without a sort; carrier and quantity
             # make it covering for the sums per carrier and the 14-day chart.
-            models.Index(fields=["status", "shipped_at", "id", "carrier", "quantity"], name="orders_status_shipped_idx"),
+            models.Index(
+                fields=["status", "shipped_at", "id", "carrier", "quantity"], name="orders_status_shipped_idx"
+            ),
             # Exact and prefix search.
             models.Index(fields=["tracking_number"], name="orders_tracking_idx"),
             models.Index(fields=["receiver_phone"], name="orders_phone_idx"),
