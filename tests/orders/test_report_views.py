@@ -137,6 +137,21 @@ def test_command_output_equals_the_page_csv(clerk_client, clerk, tmp_path):
         assert stdout.getvalue().encode("utf-8") == page_csv
 
 
+def test_command_lone_dates_mean_what_they_mean_on_the_page(clerk_client):
+    shipped_order(timezone.now() - timedelta(days=2))
+    shipped_order(timezone.now())
+    two_days_ago = (timezone.localdate() - timedelta(days=2)).isoformat()
+    for params, args in [
+        ({"date_from": two_days_ago}, ["--from", two_days_ago]),
+        ({"date_to": two_days_ago}, ["--to", two_days_ago]),
+    ]:
+        _, page_csv = download(clerk_client, **params)
+        stdout = io.StringIO()
+        call_command("shipping_report", *args, stdout=stdout)
+        assert stdout.getvalue().encode("utf-8") == page_csv
+    assert page_csv.count(b"\r\n") == 2  # header + the order of two days ago
+
+
 def test_command_defaults_to_yesterday():
     yesterday = timezone.localtime() - timedelta(days=1)
     order = shipped_order(yesterday)

@@ -15,8 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="one Shanghai day, YYYY-MM-DD (default: yesterday)")
-        parser.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (default: the --from day)")
+        parser.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (alone: up to today)")
+        parser.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (alone: that day only)")
         parser.add_argument("--carrier", default="", help="carrier code, e.g. SF")
         parser.add_argument("--status", default="shipped", choices=["shipped", "cancelled", "all"])
         parser.add_argument("--output", help="file to write (default: stdout)")
@@ -24,9 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["date"] and (options["date_from"] or options["date_to"]):
             raise CommandError("--date 不能与 --from/--to 同时使用。")
-        yesterday = reports.local_date(timezone.now()) - timedelta(days=1)
-        date_from = options["date"] or options["date_from"] or (None if options["date_to"] else yesterday.isoformat())
-        date_to = options["date"] or options["date_to"] or date_from
+        date_from = options["date"] or options["date_from"] or ""
+        date_to = options["date"] or options["date_to"] or ""
+        if not (date_from or date_to):
+            date_from = date_to = (reports.local_date(timezone.now()) - timedelta(days=1)).isoformat()
+        # The page's FilterSet, so a lone --from/--to means what it means on the page.
         filterset = ShippingReportFilter(
             {"date_from": date_from, "date_to": date_to, "carrier": options["carrier"], "status": options["status"]}
         )
