@@ -138,15 +138,31 @@ def report_values(queryset):
     return queryset.order_by("shipped_at", "pk").values(*ROW_VALUES)
 
 
-def with_related_names(rows):
-    """Add item__name/__sku, carrier__name and shipped_by__* to value dicts, in three queries."""
+def _known(cache, queryset, ids):
+    """`cache` (pk -> instance) completed with the instances of `ids` it lacks, in one query."""
+    missing = ids - cache.keys() - {None}
+    if missing:
+        cache.update(queryset.in_bulk(missing))
+    return cache
+
+
+def with_related_names(rows, cache=None):
+    """Add item__name/__sku, carrier__name and shipped_by__* to value dicts.
+
+    At most three queries, fewer when `cache` (shared by the chunks of one export) already
+    knows the items, carriers and users.
+    """
     rows = list(rows)
-    item_ids = {row["item_id"] for row in rows}
-    carrier_ids = {row["carrier_id"] for row in rows} - {None}
-    user_ids = {row["shipped_by_id"] for row in rows} - {None}
-    items = InventoryItem.objects.in_bulk(item_ids) if item_ids else {}
-    carriers = Carrier.objects.in_bulk(carrier_ids) if carrier_ids else {}
-    users = get_user_model().objects.in_bulk(user_ids) if user_ids else {}
+    cache = {} if cache is None else cache
+    items = _known(
+        cache.setdefault("items", {}), InventoryItem.objects.only("name", "sku"), {row["item_id"] for row in rows}
+    )
+    carriers = _known(cache.setdefault("carriers", {}), Carrier.objects.all(), {row["carrier_id"] for row in rows})
+    users = _known(
+        cache.setdefault("users", {}),
+        get_user_model().objects.only("username", "first_name", "last_name"),
+        {row["shipped_by_id"] for row in rows},
+    )
     for row in rows:
         item, carrier, user = (
             items.get(row["item_id"]),
@@ -169,12 +185,12 @@ def iter_report_values(queryset, chunk_size=CSV_CHUNK_ROWS):
     (the `shipped_at >= last` bound is what lets MySQL start there) plus three small lookups.
     """
     values = report_values(queryset)
-    after = None
+    after, names = None, {}
     while True:
         chunk = values
         if after is not None:
             chunk = values.filter(shipped_at__gte=after[0]).filter(Q(shipped_at__gt=after[0]) | Q(pk__gt=after[1]))
-        rows = with_related_names(chunk[:chunk_size])
+        rows = with_related_names(chunk[:chunk_size], names)
         yield from rows
         if len(rows) < chunk_size:
             return

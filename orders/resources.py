@@ -35,7 +35,8 @@ class OrderExportResource(resources.ModelResource):
             queryset = self.get_queryset()
         dataset = tablib.Dataset(headers=self.get_export_headers())
         values = queryset.values(*reports.EXPORT_VALUES).iterator(chunk_size=CHUNK_ROWS)
+        names = {}
         while chunk := list(islice(values, CHUNK_ROWS)):
-            for row in reports.with_related_names(chunk):
+            for row in reports.with_related_names(chunk, names):
                 dataset.append([escape_formula(cell) for cell in reports.export_cells(row)])
         return dataset

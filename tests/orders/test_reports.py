@@ -232,3 +232,13 @@ def test_stacked_bar_chart_geometry():
 @pytest.mark.parametrize(("value", "ceiling"), [(0, 4), (1, 4), (4, 4), (5, 8), (9, 20), (37, 40), (1234, 2000)])
 def test_nice_ceiling(value, ceiling):
     assert nice_ceiling(value) == ceiling
+
+
+def test_rows_cost_one_query_per_chunk_plus_three_name_look_ups(clerk, django_assert_num_queries):
+    item = ItemFactory(initial_stock=50)
+    for _ in range(6):
+        shipped_order(shanghai(2026, 11, 24, 9, 0), "SF", user=clerk, item=item)
+    queryset = report().qs
+    with django_assert_num_queries(4 + 3):  # chunks of 2, 2, 2 and the empty one; item, carrier, user
+        rows = list(reports.iter_report_values(queryset, chunk_size=2))
+    assert len(rows) == 6 and {row["item__sku"] for row in rows} == {item.sku}
