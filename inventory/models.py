@@ -30,6 +30,7 @@ class InventoryItem(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="inventory_item_stock_gte_0"),
         ]
+        permissions = [("export_inventoryitem", "可以导出库存商品")]
         # No index on `stock`: adjust_stock's `UPDATE … WHERE id = ? AND stock >= ?` could then
         # scan that index, whose entry moves as concurrent updates change the stock, and InnoDB
         # under READ COMMITTED would report 0 rows matched while stock was there.

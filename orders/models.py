@@ -92,9 +92,12 @@ class Order(models.Model):
         verbose_name = "订单"
         verbose_name_plural = "订单"
         ordering = ["-created_at", "-id"]
-        permissions = [("view_shipping_report", "可以查看发货日报")]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_order_quantity_gt_0")]
-        permissions = [("change_order_details", "可修改订单号、商品、数量等订单信息")]
+        permissions = [
+            ("change_order_details", "可修改订单号、商品、数量等订单信息"),
+            ("view_shipping_report", "可以查看发货日报"),
+            ("export_order", "可以导出订单"),
+        ]
         indexes = [
             # The clerk's default view: pending orders, oldest first.
             models.Index(fields=["status", "created_at"], name="orders_status_created_idx"),

@@ -5,6 +5,8 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 
 from orders import reports
@@ -100,3 +102,26 @@ def test_item_export_csv_and_xlsx(clerk_client):
 def test_list_pages_show_the_export_button(clerk_client):
     assert "/admin/orders/order/export/" in clerk_client.get("/admin/orders/order/").content.decode()
     assert ITEM_EXPORT in clerk_client.get("/admin/inventory/inventoryitem/").content.decode()
+
+
+def staff_with(django_user_model, *codenames):
+    user = django_user_model.objects.create_user("staff", password="pw-staff-12345", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_export_needs_the_export_permission(django_user_model):
+    client = staff_with(django_user_model, "view_order", "view_inventoryitem")
+    assert "/admin/orders/order/export/" not in client.get("/admin/orders/order/").content.decode()
+    assert client.post(ORDER_EXPORT, {"format": CSV_FORMAT}).status_code == 403
+    assert client.post(ITEM_EXPORT, {"format": CSV_FORMAT}).status_code == 403
+
+
+def test_export_permissions_let_a_manager_export(django_user_model):
+    OrderFactory()
+    client = staff_with(django_user_model, "view_order", "export_order", "view_inventoryitem", "export_inventoryitem")
+    assert ORDER_EXPORT in client.get("/admin/orders/order/").content.decode()
+    assert len(csv_rows(client.post(ORDER_EXPORT, {"format": CSV_FORMAT}))) == 2
+    assert len(csv_rows(client.post(ITEM_EXPORT, {"format": CSV_FORMAT}))) == 2
