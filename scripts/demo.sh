@@ -8,8 +8,6 @@ PY=.venv/bin/python
 
 echo "==> 数据库迁移"
 $PY manage.py migrate --noinput -v0
-echo "==> 演示数据"
-$PY manage.py seed_demo --if-empty
 
 echo "==> 角色 (运营 / 经理)"
 $PY manage.py setup_roles
@@ -30,6 +28,9 @@ for name, group in [('admin', None), ('ops', '运营'), ('manager', '经理')]:
     if group:
         user.groups.set([Group.objects.get(name=group)])
 "
+echo "==> 演示数据"
+$PY manage.py seed_demo --if-empty  # after the users, so demo shipments name their clerk
+
 HOST="${OMS_HOST:-127.0.0.1}"
 PORT="${OMS_PORT:-8000}"
 cat <<MSG
