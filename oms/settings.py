@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "orders",
     "accounts",
     "audit",
+    "logistics",
 ]
 
 MIDDLEWARE = [
@@ -208,4 +209,28 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"logistics": {"level": "INFO"}},
 }
+
+# Courier API (logistics app). Without key, secret and customer the feature hides itself.
+KUAIDI100 = {
+    "KEY": os.environ.get("KUAIDI100_KEY", ""),
+    "SECRET": os.environ.get("KUAIDI100_SECRET", ""),
+    "CUSTOMER": os.environ.get("KUAIDI100_CUSTOMER", ""),
+    # Unset: Kuaidi100's own hosts. Set (e.g. a sandbox): every endpoint is under this URL.
+    "BASE_URL": os.environ.get("KUAIDI100_BASE_URL", ""),
+    # The public address of our push webhook; unset, nothing is subscribed (use refresh_tracking).
+    "CALLBACK_URL": os.environ.get("KUAIDI100_CALLBACK_URL", ""),
+    # Signs the pushes; unset, derived from SECRET_KEY.
+    "SALT": os.environ.get("KUAIDI100_SALT", ""),
+    "TIMEOUT": float(os.environ.get("KUAIDI100_TIMEOUT", "10")),
+}
+
+# Background jobs (e-waybill batches): Celery on Redis. Start a worker with
+# `celery -A oms worker -l info`.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE

@@ -13,6 +13,8 @@ from accounts.roles import order_fields_locked_for
 from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
+from logistics import order_admin as courier
+from logistics.conf import is_enabled as courier_enabled
 from orders import services, views
 from orders.filters import ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
@@ -99,7 +101,7 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     ]
     list_display_links = ["order_no"]
     list_editable = ["status", "carrier", "tracking_number"]
-    list_select_related = ["item", "carrier"]
+    list_select_related = ["item", "carrier", "tracking"]
     list_filter = [
         ShipStatusFilter,
         "carrier",
@@ -109,9 +111,17 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     search_fields = ["^order_no", "^tracking_number", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
     list_per_page = 50
-    actions = ["mark_shipped"]
+    actions = ["mark_shipped", courier.issue_waybills]
     autocomplete_fields = ["item"]
-    readonly_fields = ["image_preview", "receiver_copy", "tracking_link", "shipped_at", "shipped_by", "updated_at"]
+    readonly_fields = [
+        "image_preview",
+        "receiver_copy",
+        "tracking_link",
+        "shipped_at",
+        "shipped_by",
+        "updated_at",
+        "trace_timeline",
+    ]
     fieldsets = [
         (
             "订单信息",
@@ -128,6 +138,33 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item", "carrier", "shipped_by")
+
+    # The courier API (logistics app) adds a column, a filter, an action and a timeline when configured.
+    def get_list_display(self, request):
+        return courier.add_to_order_admin(
+            super().get_list_display(request), [courier.tracking_state], after="tracking_number"
+        )
+
+    def get_list_filter(self, request):
+        return courier.add_to_order_admin(
+            super().get_list_filter(request), [courier.TrackingStateFilter], after="carrier"
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not courier_enabled():
+            actions.pop("issue_waybills", None)
+        return actions
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and courier_enabled():
+            fieldsets = [*fieldsets, ("物流轨迹", {"fields": ["trace_timeline"]})]
+        return fieldsets
+
+    @admin.display(description="物流轨迹")
+    def trace_timeline(self, order):
+        return courier.trace_timeline(order)
 
     def get_ordering(self, request):
         # The clerk works the pending queue oldest first; everything else reads newest first.
@@ -253,8 +290,23 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
 
 @admin.register(Carrier)
 class CarrierAdmin(TimelineAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
-    list_editable = ["code", "tracking_number_pattern", "tracking_url_template", "is_active", "sort_order"]
+    list_display = [
+        "name",
+        "code",
+        "kuaidi100_code",
+        "tracking_number_pattern",
+        "tracking_url_template",
+        "is_active",
+        "sort_order",
+    ]
+    list_editable = [
+        "code",
+        "kuaidi100_code",
+        "tracking_number_pattern",
+        "tracking_url_template",
+        "is_active",
+        "sort_order",
+    ]
     list_display_links = ["name"]
     search_fields = ["name", "code"]
 

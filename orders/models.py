@@ -18,6 +18,9 @@ class Carrier(models.Model):
     tracking_number_pattern = models.CharField(
         "单号格式（正则）", max_length=200, blank=True, help_text="留空表示不校验单号格式。"
     )
+    kuaidi100_code = models.CharField(
+        "快递100编码", max_length=30, blank=True, help_text="快递100的快递公司编码，如 shunfeng；留空则不能下电子面单。"
+    )
     is_active = models.BooleanField("启用", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=100)
 

@@ -1,0 +1,174 @@
+"""Waybills, parcel tracking and background batches for the courier API."""
+
+from django.conf import settings
+from django.db import models
+
+
+class TrackingState(models.TextChoices):
+    IN_TRANSIT = "in_transit", "在途"
+    DELIVERING = "delivering", "派件中"
+    SIGNED = "signed", "已签收"
+    DIFFICULT = "difficult", "疑难"
+    RETURNED = "returned", "退回"
+
+
+class Sender(models.Model):
+    """寄件人: printed on every e-waybill. One row, edited in the admin."""
+
+    name = models.CharField("寄件人", max_length=50)
+    phone = models.CharField("寄件人电话", max_length=30)
+    address = models.CharField("寄件地址", max_length=300, help_text="省市区 + 详细地址，会打印在面单上。")
+    default_carrier = models.ForeignKey(
+        "orders.Carrier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="默认快递公司",
+        help_text="订单未选快递公司时，电子面单使用这家。",
+    )
+    partner_id = models.CharField(
+        "电子面单账号", max_length=100, blank=True, help_text="网点给的月结账号（partnerId）。"
+    )
+    partner_key = models.CharField("电子面单密码", max_length=100, blank=True, help_text="partnerKey，没有可留空。")
+    template_id = models.CharField("面单模板ID", max_length=100, blank=True, help_text="快递100的模板编号（tempId）。")
+    cargo = models.CharField("物品名称", max_length=50, default="日用品", help_text="面单上的物品名称。")
+
+    class Meta:
+        verbose_name = "寄件人"
+        verbose_name_plural = "寄件人"
+
+    def __str__(self):
+        return f"{self.name} {self.phone}"
+
+
+class Waybill(models.Model):
+    """One e-waybill per order. Written before the provider is called, so a retry reuses it."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "已请求（结果未知）"
+        ISSUED = "issued", "已取号"
+        USED = "used", "已发货"
+
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="waybill", verbose_name="订单")
+    provider = models.CharField("服务商", max_length=20, default="kuaidi100")
+    idempotency_key = models.CharField("幂等键", max_length=64, unique=True)
+    carrier = models.ForeignKey("orders.Carrier", on_delete=models.PROTECT, related_name="+", verbose_name="快递公司")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.REQUESTED)
+    task_id = models.CharField("任务ID", max_length=64, blank=True)
+    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
+    label_url = models.URLField("面单链接", max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField("请求次数", default=0)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "电子面单"
+        verbose_name_plural = "电子面单"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.tracking_number or self.idempotency_key
+
+
+class Tracking(models.Model):
+    """Where a shipped order's parcel is, as the provider last told us."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="tracking", verbose_name="订单")
+    company = models.CharField("快递100编码", max_length=30)
+    tracking_number = models.CharField("快递单号", max_length=40, db_index=True)
+    state = models.CharField("物流状态", max_length=16, choices=TrackingState.choices, blank=True)
+    raw_state = models.CharField("原始状态码", max_length=8, blank=True)
+    last_event_at = models.DateTimeField("最近轨迹时间", null=True, blank=True)
+    last_polled_at = models.DateTimeField("最近查询时间", null=True, blank=True)
+    subscribed_at = models.DateTimeField("订阅时间", null=True, blank=True)
+    subscription_status = models.CharField("订阅状态", max_length=20, blank=True)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "物流跟踪"
+        verbose_name_plural = "物流跟踪"
+        indexes = [models.Index(fields=["state", "last_event_at"], name="logistics_state_event_idx")]
+
+    def __str__(self):
+        return f"{self.order} {self.get_state_display() or '-'}"
+
+
+class TraceEvent(models.Model):
+    """One line of a parcel's journey (物流轨迹). The digest makes a repeated event store once."""
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="trace_events", verbose_name="订单"
+    )
+    tracking_number = models.CharField("快递单号", max_length=40)
+    time = models.DateTimeField("时间")
+    context = models.CharField("内容", max_length=500)
+    status = models.CharField("状态", max_length=20, blank=True)
+    area = models.CharField("地区", max_length=100, blank=True)
+    digest = models.CharField(max_length=64, editable=False)
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "物流轨迹"
+        verbose_name_plural = "物流轨迹"
+        ordering = ["-time", "-id"]
+        constraints = [models.UniqueConstraint(fields=["order", "digest"], name="logistics_trace_event_once")]
+
+    def __str__(self):
+        return f"{self.time:%Y-%m-%d %H:%M} {self.context}"
+
+
+class PushReceipt(models.Model):
+    """Every accepted push, by the digest of its signed body: a replay is recognised and ignored."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    tracking_number = models.CharField("快递单号", max_length=40)
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "推送记录"
+        verbose_name_plural = "推送记录"
+
+    def __str__(self):
+        return f"{self.tracking_number} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class WaybillBatch(models.Model):
+    """A background run of 电子面单下单 over many orders, with its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        FINISHED = "finished", "已完成"
+        FAILED = "failed", "未能启动"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="操作人"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    order_ids = models.JSONField("订单", default=list)
+    processed_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已发货", default=0)
+    failed = models.PositiveIntegerField("失败", default=0)
+    messages = models.JSONField("结果说明", default=list)
+
+    class Meta:
+        verbose_name = "电子面单批次"
+        verbose_name_plural = "电子面单批次"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"批次 {self.pk}（{self.done + self.failed}/{self.total}）"
+
+    @property
+    def processed(self):
+        return self.done + self.failed
+
+    @property
+    def is_active(self):
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
