@@ -1,0 +1,252 @@
+"""A local stand-in for Kuaidi100 that speaks its published protocol over real HTTP.
+
+It checks every signature exactly as documented, answers with the documented JSON, remembers
+waybills by their orderId (so a repeated order does not buy a second one, as a carrier does),
+pushes traces to a subscriber's callback URL, and can be told to fail: HTTP 500, a timeout,
+an error code or malformed JSON.
+
+It does not import the project's code: the signatures here are computed independently.
+"""
+
+import hashlib
+import json
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import requests
+
+NUMBER_PREFIX = {
+    "shunfeng": "SF",
+    "zhongtong": "7",
+    "yuantong": "YT",
+    "shentong": "77",
+    "yunda": "",
+    "jtexpress": "JT",
+    "jd": "JD",
+    "ems": "",
+}
+
+
+def md5_upper(text):
+    return hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324 (the protocol says MD5)
+
+
+class FakeKuaidi100:
+    def __init__(self, *, key="test-key", secret="test-secret", customer="TESTCUSTOMER"):  # noqa: S107
+        self.key = key
+        self.secret = secret
+        self.customer = customer
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.waybills = {}  # orderId -> answer data
+        self.purchases = 0  # waybills actually bought
+        self.subscriptions = {}  # number -> param
+        self.queries = []
+        self.requests = []  # (path, form) of every request
+        self.traces = {}  # number -> {"com", "state", "ischeck", "data": [...] newest first}
+        self._failures = []  # [(path or None, mode)]
+        self._serial = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    # -- control -----------------------------------------------------------------------------
+
+    @property
+    def base_url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, mode, *, path=None, times=1):
+        """The next `times` requests (to `path`, or any) fail with mode http500/timeout/error/malformed."""
+        with self.lock:
+            self._failures.extend([(path, mode)] * times)
+
+    def add_event(self, number, time, context, *, state="0", status="在途", com=None, ischeck="0"):
+        """Append an event (newest) to a parcel's trace and set its current state."""
+        with self.lock:
+            trace = self.traces.setdefault(number, {"com": com or "", "state": "0", "ischeck": "0", "data": []})
+            trace["com"] = com or trace["com"] or self.subscriptions.get(number, {}).get("company", "")
+            trace["state"] = state
+            trace["ischeck"] = ischeck
+            trace["data"].insert(0, {"time": time, "ftime": time, "context": context, "status": status})
+
+    def push_form(self, number, *, status="polling", salt=None):
+        """The form Kuaidi100 posts to a subscriber: param (JSON) and sign = MD5(param + salt)."""
+        trace = self.traces[number]
+        subscription = self.subscriptions.get(number, {})
+        salt = subscription.get("parameters", {}).get("salt", "") if salt is None else salt
+        param = json.dumps(
+            {
+                "status": status,
+                "billstatus": "got",
+                "message": "",
+                "autoCheck": "0",
+                "comOld": "",
+                "comNew": "",
+                "lastResult": {
+                    "message": "ok",
+                    "state": trace["state"],
+                    "status": "200",
+                    "condition": "F00",
+                    "ischeck": trace["ischeck"],
+                    "com": trace["com"],
+                    "nu": number,
+                    "data": trace["data"],
+                },
+            },
+            ensure_ascii=False,
+        )
+        return {"param": param, "sign": md5_upper(param + salt)}
+
+    def push(self, number, *, client=None, **kwargs):
+        """Push the parcel's trace to its subscription's callback URL, or through a Django test client."""
+        form = self.push_form(number, **kwargs)
+        url = self.subscriptions[number]["parameters"]["callbackurl"]
+        if client is not None:
+            return client.post(url, form)
+        return requests.post(url, data=form, timeout=10)
+
+    # -- protocol ----------------------------------------------------------------------------
+
+    def _take_failure(self, path):
+        with self.lock:
+            for index, (wanted, mode) in enumerate(self._failures):
+                if wanted in (None, path):
+                    del self._failures[index]
+                    return mode
+        return None
+
+    def _next_number(self, com):
+        with self.lock:
+            self._serial += 1
+            serial = self._serial
+        prefix = NUMBER_PREFIX.get(com, "")
+        return f"{prefix}{serial:013d}"
+
+    def label_order(self, form):
+        param = form.get("param", "")
+        expected = md5_upper(param + form.get("t", "") + self.key + self.secret)
+        if form.get("key") != self.key or form.get("sign") != expected:
+            return {"success": False, "code": 30002, "message": "签名验证失败", "data": None}
+        if form.get("method") != "order":
+            return {"success": False, "code": 30001, "message": "method 不正确", "data": None}
+        body = json.loads(param)
+        for field in ("kuaidicom", "recMan", "sendMan", "orderId"):
+            if not body.get(field):
+                return {"success": False, "code": 30001, "message": f"缺少参数 {field}", "data": None}
+        with self.lock:
+            data = self.waybills.get(body["orderId"])
+        if data is None:
+            task_id = uuid.uuid4().hex.upper()
+            data = {
+                "taskId": task_id,
+                "kuaidinum": self._next_number(body["kuaidicom"]),
+                "label": f"{self.base_url}/label/{task_id}.png",
+            }
+            with self.lock:
+                self.waybills[body["orderId"]] = data
+                self.purchases += 1
+        return {"success": True, "code": 200, "message": "success", "data": data, "time": 12}
+
+    def query(self, form):
+        param = form.get("param", "")
+        if form.get("customer") != self.customer or form.get("sign") != md5_upper(param + self.key + self.customer):
+            return {"result": False, "returnCode": "601", "message": "签名验证失败"}
+        body = json.loads(param)
+        with self.lock:
+            self.queries.append(body["num"])
+            trace = self.traces.get(body["num"])
+        if trace is None:
+            return {"result": False, "returnCode": "400", "message": "找不到对应公司"}
+        return {
+            "message": "ok",
+            "nu": body["num"],
+            "ischeck": trace["ischeck"],
+            "condition": "F00",
+            "com": body["com"],
+            "status": "200",
+            "state": trace["state"],
+            "data": trace["data"],
+        }
+
+    def subscribe(self, form):
+        if form.get("schema") != "json":
+            return {"result": False, "returnCode": "400", "message": "schema 不正确"}
+        body = json.loads(form.get("param", "{}"))
+        if body.get("key") != self.key:
+            return {"result": False, "returnCode": "600", "message": "您不是合法的订阅者"}
+        if not body.get("parameters", {}).get("callbackurl"):
+            return {"result": False, "returnCode": "700", "message": "缺少回调地址"}
+        with self.lock:
+            duplicate = body["number"] in self.subscriptions
+            self.subscriptions[body["number"]] = body
+            self.traces.setdefault(body["number"], {"com": body["company"], "state": "0", "ischeck": "0", "data": []})
+        if duplicate:
+            return {"result": False, "returnCode": "501", "message": "重复订阅"}
+        return {"result": True, "returnCode": "200", "message": "提交成功"}
+
+    def _handler(self):
+        fake = self
+        routes = {"/label/order": fake.label_order, "/poll/query.do": fake.query, "/poll": fake.subscribe}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body, content_type="application/json;charset=UTF-8"):
+                data = body.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length).decode("utf-8")
+                form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+                route = routes.get(self.path)
+                with fake.lock:
+                    fake.requests.append((self.path, form))
+                if route is None:
+                    return self._send(404, '{"message": "not found"}')
+                mode = fake._take_failure(self.path)
+                if mode == "http500":
+                    return self._send(500, "<html>Internal Server Error</html>", "text/html")
+                if mode == "malformed":
+                    return self._send(200, '{"result": true, "data": [')
+                if mode == "error":
+                    return self._send(
+                        200,
+                        json.dumps(
+                            {
+                                "result": False,
+                                "success": False,
+                                "returnCode": "503",
+                                "code": 503,
+                                "message": "服务繁忙",
+                            },
+                            ensure_ascii=False,
+                        ),
+                    )
+                answer = route(form)
+                if mode == "timeout":
+                    # The work is done (a waybill may be bought) but the answer comes too late.
+                    fake.release.wait(10)
+                return self._send(200, json.dumps(answer, ensure_ascii=False))
+
+        return Handler
