@@ -8,6 +8,7 @@ an error code or malformed JSON.
 It does not import the project's code: the signatures here are computed independently.
 """
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -213,7 +214,8 @@ class FakeKuaidi100:
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that timed out
+                    self.wfile.write(data)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
