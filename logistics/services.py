@@ -219,8 +219,8 @@ def record_trace(tracking, trace):
             tracking.state = trace.state
             tracking.raw_state = trace.raw_state[:8]
             tracking.last_event_at = newest or tracking.last_event_at
-        if trace.subscription_status:
-            tracking.subscription_status = trace.subscription_status[:20]
+            if trace.subscription_status:
+                tracking.subscription_status = trace.subscription_status[:20]
         tracking.last_error = ""
         tracking.save()
     return len(new_events)

@@ -1,0 +1,82 @@
+"""Background e-waybill batches on a real Celery worker and the Redis this machine runs."""
+
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from inventory.models import InventoryItem
+from logistics.models import Waybill, WaybillBatch
+from orders.models import Order
+from tests.factories import ItemFactory, OrderFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_batch_of_100_orders_runs_in_background_with_progress(
+    courier, sender, clerk_client, celery_worker, ledger_is_consistent
+):
+    items = [ItemFactory(initial_stock=30) for _ in range(5)]
+    orders = [OrderFactory(item=items[n % 5], quantity=1 + n % 2) for n in range(100)]
+    response = clerk_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "issue_waybills", "_selected_action": [o.pk for o in orders]},
+    )
+    batch = WaybillBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:logistics_waybillbatch_change", args=[batch.pk])
+
+    # No worker yet: the batch waits in the queue and its page says so, refreshing itself.
+    page = clerk_client.get(response["Location"]).content.decode()
+    assert "排队中" in page and "0 / 100" in page and 'http-equiv="refresh"' in page
+    assert Order.objects.filter(status=Order.Status.SHIPPED).count() == 0
+
+    started = time.monotonic()
+    with celery_worker() as finished:
+        assert finished.wait(timeout=180), "the worker did not finish the batch"
+    elapsed = time.monotonic() - started
+
+    batch.refresh_from_db()
+    assert batch.status == WaybillBatch.Status.FINISHED
+    assert (batch.total, batch.done, batch.failed) == (100, 100, 0)
+    assert len(batch.messages) == 100 and all("已发货" in m for m in batch.messages)
+    assert Order.objects.filter(status=Order.Status.SHIPPED).count() == 100
+    assert Waybill.objects.filter(state=Waybill.State.USED).count() == 100
+    assert courier.purchases == 100
+    assert sorted(InventoryItem.objects.values_list("stock", flat=True)) == [0, 0, 0, 0, 0]
+    out = StringIO()
+    call_command("verify_stock", stdout=out)
+    assert "库存与流水一致" in out.getvalue()
+    ledger_is_consistent()
+
+    page = clerk_client.get(response["Location"]).content.decode()
+    assert "已完成" in page and "100 / 100" in page and 'http-equiv="refresh"' not in page
+    print(f"\nbatch of 100 e-waybills: {elapsed:.2f}s")
+
+
+def test_batch_reports_each_failure_and_is_resumable(courier, sender, clerk_client, celery_worker):
+    item = ItemFactory(initial_stock=3)
+    orders = [OrderFactory(item=item) for _ in range(8)]
+    courier.fail_next("http500", path="/label/order", times=2)
+    clerk_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "issue_waybills", "_selected_action": [o.pk for o in orders]},
+    )
+    with celery_worker() as finished:
+        assert finished.wait(timeout=120)
+    batch = WaybillBatch.objects.get()
+    assert (batch.done, batch.failed) == (3, 5)
+    failures = [m for m in batch.messages if "已发货" not in m]
+    assert sum("HTTP 500" in m for m in failures) == 2
+    assert sum("库存不足" in m for m in failures) == 3
+    assert Order.objects.filter(status=Order.Status.SHIPPED).count() == 3
+    item.refresh_from_db()
+    assert item.stock == 0
+    # Running the finished batch again changes nothing.
+    from logistics.services import run_waybill_batch
+
+    run_waybill_batch(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.done, batch.failed) == (3, 5)
