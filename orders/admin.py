@@ -101,7 +101,7 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     ]
     list_display_links = ["order_no"]
     list_editable = ["status", "carrier", "tracking_number"]
-    list_select_related = ["item", "carrier", "tracking"]
+    list_select_related = ["item", "carrier"]
     list_filter = [
         ShipStatusFilter,
         "carrier",
@@ -137,7 +137,7 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
         js = ["orders/js/copy.js"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("item", "carrier", "shipped_by")
+        return super().get_queryset(request).select_related("item", "carrier", "shipped_by", "tracking")
 
     # The courier API (logistics app) adds a column, a filter, an action and a timeline when configured.
     def get_list_display(self, request):

@@ -51,7 +51,9 @@ class TestSignatures:
         assert query_sign(param, "testkey", "CUST01") == "A221B5E0EAF7F69E7C28CCF2E30EFE86"
 
     def test_push_sign_is_param_salt_over_utf8(self):
-        assert push_sign('{"status":"polling","lastResult":{"nu":"SF1"}}', "salt123") == "0BE7B36CFE6A6EEF7B241A8999F0742D"
+        assert (
+            push_sign('{"status":"polling","lastResult":{"nu":"SF1"}}', "salt123") == "0BE7B36CFE6A6EEF7B241A8999F0742D"
+        )
         assert push_sign("签收", "salt") == "1BEDA4B57AA34B810C2455BEFE075F47"
 
     def test_waybill_form_carries_key_method_timestamp_and_sign(self, fake_kuaidi100):

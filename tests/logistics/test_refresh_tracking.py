@@ -116,7 +116,9 @@ def test_exception_parcels(courier):
     Tracking.objects.filter(order=stale).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=4))
     Tracking.objects.filter(order=difficult).update(state=TrackingState.DIFFICULT, last_event_at=now)
     Tracking.objects.filter(order=returned).update(state=TrackingState.RETURNED, last_event_at=now)
-    Tracking.objects.filter(order=signed_long_ago).update(state=TrackingState.SIGNED, last_event_at=now - timedelta(days=9))
+    Tracking.objects.filter(order=signed_long_ago).update(
+        state=TrackingState.SIGNED, last_event_at=now - timedelta(days=9)
+    )
     assert set(exception_parcels()) == {stale, difficult, returned}
     assert exception_parcels_count() == 3
     assert untracked_old not in exception_parcels()
@@ -131,6 +133,8 @@ def test_exception_filter_on_order_list(courier, clerk_client):
     services.ensure_tracking(fine)
     Tracking.objects.filter(order=difficult).update(state=TrackingState.DIFFICULT, last_event_at=timezone.now())
     Tracking.objects.filter(order=fine).update(state=TrackingState.IN_TRANSIT, last_event_at=timezone.now())
-    page = clerk_client.get(reverse("admin:orders_order_changelist"), {"ship_status": "all", "tracking_state": "exceptions"})
+    page = clerk_client.get(
+        reverse("admin:orders_order_changelist"), {"ship_status": "all", "tracking_state": "exceptions"}
+    )
     html = page.content.decode()
     assert difficult.order_no in html and fine.order_no not in html

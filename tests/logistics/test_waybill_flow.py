@@ -59,7 +59,9 @@ def test_whole_flow_action_to_signed_timeline(courier, sender, clerk_client, ite
     assert reply.json() == {"result": True, "returnCode": "200", "message": "成功"}
     assert Tracking.objects.get(order=order).state == TrackingState.DELIVERING
 
-    courier.add_event(number, "2026-11-21 15:42:00", "【上海市】已签收，签收人：本人", state="3", status="签收", ischeck="1")
+    courier.add_event(
+        number, "2026-11-21 15:42:00", "【上海市】已签收，签收人：本人", state="3", status="签收", ischeck="1"
+    )
     courier.push(number, client=clerk_client)
     tracking = Tracking.objects.get(order=order)
     assert tracking.state == TrackingState.SIGNED
