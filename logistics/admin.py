@@ -16,6 +16,12 @@ class SenderAdmin(admin.ModelAdmin):
         # One sender for the shop: edit it rather than adding another.
         return super().has_add_permission(request) and not Sender.objects.exists()
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "address":
+            field.widget.attrs["style"] = "width: 32em"  # the whole address fits
+        return field
+
 
 @admin.register(Waybill)
 class WaybillAdmin(admin.ModelAdmin):
@@ -66,6 +72,9 @@ class WaybillBatchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a batch is the record of what was bought
 
     @admin.display(description="进度")
     def progress(self, batch):

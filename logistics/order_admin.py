@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from logistics import services
 from logistics.conf import is_enabled
-from logistics.models import TrackingState
+from logistics.models import TrackingState, Waybill
 from logistics.selectors import exception_parcels
 from orders.models import Order
 
@@ -49,6 +49,13 @@ def tracking_state(order):
     return format_html('<span class="badge trace-{}">{}</span>', tracking.state, tracking.get_state_display())
 
 
+def _label_link(order):
+    waybill = Waybill.objects.filter(order=order).exclude(label_url="").only("label_url").first()
+    if waybill is None:
+        return ""
+    return format_html(' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', waybill.label_url)
+
+
 def trace_timeline(order):
     """The parcel's journey, newest first, in Shanghai time."""
     tracking = _tracking(order)
@@ -60,11 +67,12 @@ def trace_timeline(order):
     header = ""
     if tracking and tracking.state:
         header = format_html(
-            '<p class="trace-head"><span class="badge trace-{}">{}</span> {} {}</p>',
+            '<p class="trace-head"><span class="badge trace-{}">{}</span> {} {}{}</p>',
             tracking.state,
             tracking.get_state_display(),
             tracking.tracking_number,
             f"（{len(events)} 条）",
+            _label_link(order),
         )
     rows = format_html_join(
         "",

@@ -141,9 +141,10 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
 
     # The courier API (logistics app) adds a column, a filter, an action and a timeline when configured.
     def get_list_display(self, request):
-        return courier.add_to_order_admin(
-            super().get_list_display(request), [courier.tracking_state], after="tracking_number"
-        )
+        columns = super().get_list_display(request)
+        if self._pending_queue(request):  # nothing is in transit there: keep the clerk's list narrow
+            return columns
+        return courier.add_to_order_admin(columns, [courier.tracking_state], after="tracking_number")
 
     def get_list_filter(self, request):
         return courier.add_to_order_admin(
@@ -165,6 +166,12 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     @admin.display(description="物流轨迹")
     def trace_timeline(self, order):
         return courier.trace_timeline(order)
+
+    @staticmethod
+    def _pending_queue(request):
+        return (
+            request.GET.get(ShipStatusFilter.parameter_name, ShipStatusFilter.DEFAULT) in ShipStatusFilter.OLDEST_FIRST
+        )
 
     def get_ordering(self, request):
         # The clerk works the pending queue oldest first; everything else reads newest first.

@@ -35,7 +35,7 @@ def md5_upper(text):
 
 
 class FakeKuaidi100:
-    def __init__(self, *, key="test-key", secret="test-secret", customer="TESTCUSTOMER"):  # noqa: S107
+    def __init__(self, *, key="test-key", secret="test-secret", customer="TESTCUSTOMER", port=0):  # noqa: S107
         self.key = key
         self.secret = secret
         self.customer = customer
@@ -49,7 +49,7 @@ class FakeKuaidi100:
         self.traces = {}  # number -> {"com", "state", "ischeck", "data": [...] newest first}
         self._failures = []  # [(path or None, mode)]
         self._serial = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
