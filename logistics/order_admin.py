@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from logistics import services
 from logistics.conf import is_enabled
-from logistics.models import TrackingState, Waybill
+from logistics.models import TrackingState, Waybill, WaybillBatch
 from logistics.selectors import exception_parcels
 from orders.models import Order
 
@@ -96,9 +96,13 @@ def issue_waybills(modeladmin, request, queryset):
         return None
     if len(pending) > services.INLINE_LIMIT:
         batch = services.start_waybill_batch(pending, user=request.user)
-        modeladmin.message_user(
-            request, f"已在后台为 {len(pending)} 个订单下电子面单，本页显示进度。", messages.SUCCESS
-        )
+        batch.refresh_from_db(fields=["status"])
+        if batch.status == WaybillBatch.Status.FAILED:
+            modeladmin.message_user(request, "后台任务队列不可用，没有订单被处理。", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, f"已在后台为 {len(pending)} 个订单下电子面单，本页显示进度。", messages.SUCCESS
+            )
         return HttpResponseRedirect(reverse("admin:logistics_waybillbatch_change", args=[batch.pk]))
     shipped = 0
     for order in Order.objects.select_related("item", "carrier").filter(pk__in=pending).order_by("created_at", "pk"):

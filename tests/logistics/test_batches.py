@@ -80,3 +80,40 @@ def test_batch_reports_each_failure_and_is_resumable(courier, sender, clerk_clie
     run_waybill_batch(batch.pk)
     batch.refresh_from_db()
     assert (batch.done, batch.failed) == (3, 5)
+
+
+@pytest.fixture
+def broker_down(celery_test_app):
+    """Point the app at a port where no Redis listens, then restore it."""
+    app = celery_test_app
+
+    def reset_pools():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = app.conf.broker_url
+    reset_pools()
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    yield
+    reset_pools()
+    app.conf.broker_url = saved
+
+
+def test_queue_unreachable_fails_the_batch_with_a_chinese_message(courier, sender, clerk_client, broker_down):
+    orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(6)]
+    response = clerk_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "issue_waybills", "_selected_action": [o.pk for o in orders]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    batch = WaybillBatch.objects.get()
+    assert batch.status == WaybillBatch.Status.FAILED
+    assert "后台任务队列不可用" in batch.messages[0]
+    page = response.content.decode()
+    assert "未能启动" in page and 'http-equiv="refresh"' not in page
+    assert "后台任务队列不可用，没有订单被处理。" in page
+    assert Order.objects.filter(status=Order.Status.PENDING).count() == 6
+    assert courier.purchases == 0
