@@ -90,18 +90,23 @@ def _request_waybill(waybill, order, sender, provider):
     except ProviderError as exc:
         Waybill.objects.filter(pk=waybill.pk).update(last_error=str(exc)[:300])
         raise WaybillError(str(exc)) from exc
-    waybill.task_id = result.task_id
-    waybill.tracking_number = result.tracking_number
-    waybill.label_url = result.label_url[:500]
-    waybill.state = Waybill.State.ISSUED
-    waybill.last_error = ""
-    waybill.save(update_fields=["task_id", "tracking_number", "label_url", "state", "last_error", "updated_at"])
-    return waybill
+    # Conditional: a concurrent attempt for the same order may already have stored (and used) it.
+    Waybill.objects.filter(pk=waybill.pk, state=Waybill.State.REQUESTED).update(
+        task_id=result.task_id,
+        tracking_number=result.tracking_number,
+        label_url=result.label_url[:500],
+        state=Waybill.State.ISSUED,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    return Waybill.objects.select_related("carrier").get(pk=waybill.pk)
 
 
 def _ship(order, waybill, user):
     try:
         with transaction.atomic():
+            # Lock first, so a second attempt for the same order waits and then sees it shipped.
+            Order.objects.select_for_update().filter(pk=order.pk).values_list("pk").first()
             fresh = Order.objects.select_related("item", "carrier").get(pk=order.pk)
             order_services.ship_order(fresh, waybill.carrier, waybill.tracking_number, user=user)
             Waybill.objects.filter(pk=waybill.pk).update(state=Waybill.State.USED, last_error="")
