@@ -39,7 +39,7 @@ class FakeKuaidi100:
         self.key = key
         self.secret = secret
         self.customer = customer
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.release = threading.Event()
         self.waybills = {}  # orderId -> answer data
         self.purchases = 0  # waybills actually bought
@@ -147,16 +147,15 @@ class FakeKuaidi100:
         for field in ("kuaidicom", "recMan", "sendMan", "orderId"):
             if not body.get(field):
                 return {"success": False, "code": 30001, "message": f"缺少参数 {field}", "data": None}
-        with self.lock:
+        with self.lock:  # one waybill per orderId, even for two requests at once
             data = self.waybills.get(body["orderId"])
-        if data is None:
-            task_id = uuid.uuid4().hex.upper()
-            data = {
-                "taskId": task_id,
-                "kuaidinum": self._next_number(body["kuaidicom"]),
-                "label": f"{self.base_url}/label/{task_id}.png",
-            }
-            with self.lock:
+            if data is None:
+                task_id = uuid.uuid4().hex.upper()
+                data = {
+                    "taskId": task_id,
+                    "kuaidinum": self._next_number(body["kuaidicom"]),
+                    "label": f"{self.base_url}/label/{task_id}.png",
+                }
                 self.waybills[body["orderId"]] = data
                 self.purchases += 1
         return {"success": True, "code": 200, "message": "success", "data": data, "time": 12}
