@@ -20,6 +20,8 @@ ROLE_PERMISSIONS = {
         "orders.import_order",  # the tracking-number import
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
+        "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
+        "logistics.view_waybill",
     ],
     # Managers read everything, take the report and exports, and correct stock (item change,
     # which writes the ledger through adjust_stock). They never edit orders.
@@ -32,6 +34,10 @@ ROLE_PERMISSIONS = {
         "inventory.change_inventoryitem",
         "inventory.export_inventoryitem",
         "inventory.view_stockmovement",
+        "logistics.view_waybillbatch",
+        "logistics.view_waybill",
+        "logistics.view_tracking",
+        "logistics.view_sender",
     ],
 }
 

@@ -9,6 +9,9 @@ from django.db import connections
 from logistics.models import Sender
 from tests.factories import carrier
 from tests.logistics.fake_kuaidi100 import FakeKuaidi100
+from tests.role_fixtures import manager_client, manager_user, ops_client, ops_user
+
+__all__ = ["manager_client", "manager_user", "ops_client", "ops_user"]
 
 PUSH_PATH = "/logistics/kuaidi100/push/"
 TEST_SALT = "test-salt-0123456789abcdef"

@@ -57,3 +57,24 @@ def test_batch_pages_escape_messages(clerk_client, clerk):
     assert "&lt;b&gt;B&lt;/b&gt;" in page and "2 / 2" in page
     listing = clerk_client.get(reverse("admin:logistics_waybillbatch_changelist")).content.decode()
     assert "已完成" in listing
+
+
+def test_ops_can_run_the_action_and_watch_the_batch(courier, sender, ops_client):
+    item = ItemFactory(initial_stock=10)
+    orders = [OrderFactory(item=item) for _ in range(6)]  # more than INLINE_LIMIT: a background batch
+    response = ops_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "issue_waybills", "_selected_action": [o.pk for o in orders]},
+    )
+    batch = WaybillBatch.objects.get()
+    assert response.status_code == 302 and batch.created_by.username == "ops"
+    page = ops_client.get(response["Location"])
+    assert page.status_code == 200 and "0 / 6" in page.content.decode()
+
+
+def test_managers_see_the_sender_but_cannot_edit_it(sender, manager_client):
+    assert manager_client.get(reverse("admin:logistics_sender_change", args=[sender.pk])).status_code == 200
+    response = manager_client.post(
+        reverse("admin:logistics_sender_change", args=[sender.pk]), {"name": "X", "phone": "1", "address": "Y"}
+    )
+    assert response.status_code == 403
