@@ -6,6 +6,8 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
+from logistics.conf import is_enabled as courier_enabled
+from logistics.selectors import exception_parcels_count
 from orders import reports
 from orders.charts import stacked_bar_chart
 from orders.views import REPORT_PERMISSION
@@ -36,6 +38,9 @@ def shipping_dashboard(context):
             figures.low_stock > 0,
         ),
     ]
+    if courier_enabled():  # 异常件: tracked parcels that are 疑难, 退回 or silent for 3 days (logistics)
+        exceptions = exception_parcels_count()
+        cards.append(("异常件", exceptions, f"{orders_url}?ship_status=all&tracking_state=exceptions", exceptions > 0))
     user = context["request"].user
     return {
         "cards": [{"label": label, "value": value, "url": url, "warn": warn} for label, value, url, warn in cards],

@@ -78,3 +78,14 @@ def test_managers_see_the_sender_but_cannot_edit_it(sender, manager_client):
         reverse("admin:logistics_sender_change", args=[sender.pk]), {"name": "X", "phone": "1", "address": "Y"}
     )
     assert response.status_code == 403
+
+
+def test_dashboard_card_counts_exception_parcels(courier, clerk_client, settings):
+    tracked_orders(3)
+    Tracking.objects.filter(pk=Tracking.objects.order_by("pk").first().pk).update(state=TrackingState.RETURNED)
+    content = clerk_client.get("/admin/").content.decode()
+    card = content.split("异常件", 1)[1].split("</a>", 1)[0]
+    assert 'card-value">1<' in card
+    assert "?ship_status=all&amp;tracking_state=exceptions" in content
+    settings.KUAIDI100 = {"KEY": "", "SECRET": "", "CUSTOMER": ""}
+    assert "异常件" not in clerk_client.get("/admin/").content.decode()
