@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROFILE="${1:-runtime}"
 
 debian_packages=(python3-venv python3-dev build-essential pkg-config libmariadb-dev fonts-noto-cjk)
-[ "$PROFILE" = dev ] && debian_packages+=(chromium mariadb-client)
+[ "$PROFILE" = dev ] && debian_packages+=(chromium mariadb-client redis-server)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do

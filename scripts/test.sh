@@ -9,6 +9,12 @@ source scripts/bootstrap.sh dev
 PY=.venv/bin/python
 MYSQL_URL="${OMS_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/oms}"
 
+# The courier-batch tests run a real Celery worker against Redis (DB 15, a queue per run).
+if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+
 echo "==> 测试 (SQLite)"
 env -u DATABASE_URL $PY -m pytest -q -m "not mariadb" "$@"
 
