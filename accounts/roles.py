@@ -38,6 +38,7 @@ ROLE_PERMISSIONS = {
         "logistics.view_waybill",
         "logistics.view_tracking",
         "logistics.view_sender",
+        "orders.view_receiverreveal",  # who saw receivers' full details (PIPL access log)
     ],
 }
 

@@ -1,8 +1,10 @@
+from functools import update_wrapper
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
@@ -15,10 +17,10 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from logistics import order_admin as courier
 from logistics.conf import is_enabled as courier_enabled
-from orders import services, views
+from orders import admin_views, privacy, services, views
 from orders.filters import ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
-from orders.models import Carrier, Order
+from orders.models import Carrier, Order, ReceiverReveal
 from orders.resources import OrderExportResource
 
 admin.site.site_header = "订单管理系统"
@@ -33,8 +35,12 @@ def short_time(value):
 
 
 def copy_button(order):
-    text = f"{order.receiver_name} {order.receiver_phone} {order.address}"
-    return format_html('<button type="button" class="copy-btn" data-copy="{}" title="复制收货信息">复制</button>', text)
+    """复制: the full details are fetched on click from a logging endpoint, never put in the page."""
+    url = reverse("admin:orders_order_receiver", args=[order.pk])
+    return format_html(
+        '<button type="button" class="copy-btn" data-copy-url="{}" title="复制完整收货信息（会留记录）">复制</button>',
+        url,
+    )
 
 
 def domain_error_message(exc):
@@ -91,7 +97,7 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
         "product_name",
         "quantity",
         "receiver_name",
-        "receiver_phone",
+        "masked_phone",
         "address_with_copy",
         "status",
         "carrier",
@@ -111,7 +117,7 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     search_fields = ["^order_no", "^tracking_number", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
     list_per_page = 50
-    actions = ["mark_shipped", courier.issue_waybills]
+    actions = ["mark_shipped", "print_pick_list", courier.issue_waybills]
     autocomplete_fields = ["item"]
     readonly_fields = [
         "image_preview",
@@ -173,6 +179,23 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
             request.GET.get(ShipStatusFilter.parameter_name, ShipStatusFilter.DEFAULT) in ShipStatusFilter.OLDEST_FIRST
         )
 
+    def get_urls(self):
+        def wrap(view):
+            def bound(request, *args, **kwargs):
+                return view(request, self, *args, **kwargs)
+
+            return self.admin_site.admin_view(update_wrapper(bound, view))
+
+        report = path("shipping-report/", self.admin_site.admin_view(self.shipping_report_view), name="shipping_report")
+        return [
+            report,
+            path("scan/", wrap(admin_views.scan_view), name="orders_order_scan"),
+            path("paste/", wrap(admin_views.paste_view), name="orders_order_paste"),
+            path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
+            path("<int:object_id>/receiver/", wrap(admin_views.receiver_reveal_view), name="orders_order_receiver"),
+            *super().get_urls(),
+        ]
+
     def get_ordering(self, request):
         # The clerk works the pending queue oldest first; everything else reads newest first.
         if request.GET.get(ShipStatusFilter.parameter_name, ShipStatusFilter.DEFAULT) in ShipStatusFilter.OLDEST_FIRST:
@@ -182,9 +205,18 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     def get_export_resource_classes(self, request):
         return [OrderExportResource]
 
-    def get_urls(self):
-        report = path("shipping-report/", self.admin_site.admin_view(self.shipping_report_view), name="shipping_report")
-        return [report, *super().get_urls()]
+    def get_export_resource_kwargs(self, request, **kwargs):
+        # PIPL: exports are masked unless the user holds orders.export_full_receiver.
+        return {
+            **super().get_export_resource_kwargs(request, **kwargs),
+            "full_receiver": privacy.may_export_full(request.user),
+        }
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        if privacy.may_export_full(request.user):
+            privacy.record_export_reveal(request.user, f"订单导出（完整收货信息）：{len(data)} 单")
+        return data
 
     def shipping_report_view(self, request):
         return views.shipping_report(request, self)
@@ -211,7 +243,7 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
         return readonly + order_fields_locked_for(request.user, form_fields)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "订单", **(extra_context or {})}
+        extra_context = {"title": "订单", "can_ship": self.has_change_permission(request), **(extra_context or {})}
         response = self._with_domain_errors(super().changelist_view, request, extra_context)
         return self._report_rows_off_page(request, response)
 
@@ -236,6 +268,14 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._with_domain_errors(super().changeform_view, request, object_id, form_url, extra_context)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        order = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        if order is not None and response.status_code == 200:
+            # The change page shows the full phone and address: record who looked (PIPL).
+            privacy.record_reveal(order, request.user, ReceiverReveal.How.PAGE)
+        return response
+
     @admin.display(description="图片")
     def thumbnail(self, order):
         return item_thumbnail(order.item)
@@ -244,11 +284,14 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     def product_name(self, order):
         return format_html('<span class="product-name" title="{}">{}</span>', order.item.name, order.item.name)
 
+    @admin.display(description="电话")
+    def masked_phone(self, order):
+        return privacy.mask_phone(order.receiver_phone)
+
     @admin.display(description="地址")
     def address_with_copy(self, order):
-        return format_html(
-            '<span class="address" title="{}">{}</span>{}', order.address, order.address, copy_button(order)
-        )
+        short = privacy.short_address(order.address)
+        return format_html('<span class="address" title="{}">{}</span>{}', short, short, copy_button(order))
 
     @admin.display(description="下单时间", ordering="created_at")
     def ordered(self, order):
@@ -293,6 +336,34 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
             self.message_user(request, f"未发货：{problem}", messages.ERROR)
         if not shipped and not problems:
             self.message_user(request, "所选订单中没有待发货的订单。", messages.WARNING)
+
+    @admin.action(description="打印所选订单的拣货单", permissions=["view"])
+    def print_pick_list(self, request, queryset):
+        return admin_views.pick_list_response(request, self, queryset, "所选订单")
+
+
+@admin.register(ReceiverReveal)
+class ReceiverRevealAdmin(admin.ModelAdmin):
+    """Who saw which receiver's full details, when and how. Read-only, for managers."""
+
+    list_display = ["revealed_at", "user", "order_no", "how", "detail"]
+    list_filter = ["how", ("revealed_at", admin.DateFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["^order_no", "^user__username"]
+    date_hierarchy = "revealed_at"
+    show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "个人信息查看记录", **(extra_context or {})})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Carrier)

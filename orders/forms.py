@@ -78,6 +78,20 @@ def stock_shortfalls(orders):
             )
 
 
+def tracking_number_clashes(orders):
+    """Yield (order, message) for each order in a batch whose number an earlier one in the
+    same batch already uses for a different receiver. Order.clean checks against the database;
+    this catches two rows of one save that are validated before either is written."""
+    first = {}
+    for order in orders:
+        earlier = first.setdefault(order.tracking_number, order)
+        if earlier is not order and not order.same_receiver(earlier):
+            yield (
+                order,
+                f"快递单号“{order.tracking_number}”已用于本批的订单 {earlier.order_no}（收货人不同），请核对单号。",
+            )
+
+
 def becomes_shipped(form):
     return form.instance.status == STATUS.SHIPPED and form.initial.get("status") != STATUS.SHIPPED
 
@@ -138,6 +152,8 @@ class OrderChangeListFormSet(BaseModelFormSet):
         by_order = {f.instance.pk: f for f in shipping}
         for order, message in stock_shortfalls([f.instance for f in shipping]):
             by_order[order.pk].add_error(None, message)
+        for order, message in tracking_number_clashes([f.instance for f in shipping]):
+            by_order[order.pk].add_error("tracking_number", message)
 
 
 class OrderForm(forms.ModelForm):

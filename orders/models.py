@@ -55,6 +55,12 @@ class Carrier(models.Model):
         return self.tracking_url_template.replace("{number}", number)
 
 
+def receiver_key(order):
+    return tuple(
+        " ".join((value or "").split()) for value in (order.receiver_name, order.receiver_phone, order.address)
+    )
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "待发货"
@@ -100,6 +106,7 @@ class Order(models.Model):
             ("change_order_details", "可修改订单号、商品、数量等订单信息"),
             ("view_shipping_report", "可以查看发货日报"),
             ("export_order", "可以导出订单"),
+            ("export_full_receiver", "可导出完整收货信息（不打码）"),
         ]
         indexes = [
             # The clerk's default view: pending orders, oldest first.
@@ -166,8 +173,67 @@ class Order(models.Model):
             and (self.carrier_id, self.tracking_number) != loaded
         )
 
+    def same_receiver(self, other):
+        """Whether two orders go to the same person at the same place (one parcel may cover both)."""
+        return receiver_key(self) == receiver_key(other)
+
+    def tracking_number_changed(self):
+        return (self.carrier_id, self.tracking_number) != getattr(self, "_loaded_shipping", (None, ""))
+
+    def fill_carrier_from_number(self):
+        """Give a pending order with a newly typed number and no carrier the one carrier it fits."""
+        from orders.carriers import describe_guess_problem, guess_carriers
+
+        if self.carrier_id or not self.tracking_number or self.status == self.Status.CANCELLED:
+            return
+        if getattr(self, "_loaded_status", None) == self.Status.SHIPPED or not self.tracking_number_changed():
+            return
+        guesses = guess_carriers(self.tracking_number)
+        if len(guesses) == 1:
+            self.carrier = guesses[0]
+        else:
+            raise ValidationError({"carrier": describe_guess_problem(self.tracking_number, guesses)})
+
+    @classmethod
+    def live_orders_by_tracking_number(cls, numbers):
+        """{number: [orders]} for the non-cancelled orders using any of `numbers` (one indexed query)."""
+        found = {}
+        rows = (
+            cls.objects.filter(tracking_number__in=set(numbers))
+            .exclude(status=cls.Status.CANCELLED)
+            .only("order_no", "tracking_number", "receiver_name", "receiver_phone", "address")
+            .order_by("created_at", "id")
+        )
+        for order in rows:
+            found.setdefault(order.tracking_number, []).append(order)
+        return found
+
+    def check_tracking_number_unused(self, live_orders=None):
+        """Refuse a number already on another live order, unless it goes to the same receiver.
+
+        Sets `consolidated_with` to the order numbers sharing the parcel (合并发货). A batch may
+        pass `live_orders` from live_orders_by_tracking_number() instead of a query per order.
+        """
+        if live_orders is None:
+            live_orders = self.live_orders_by_tracking_number([self.tracking_number])
+        self.consolidated_with = []
+        for other in live_orders.get(self.tracking_number, []):
+            if other.pk == self.pk:
+                continue
+            if not self.same_receiver(other):
+                raise ValidationError(
+                    {
+                        "tracking_number": (
+                            f"快递单号“{self.tracking_number}”已用于订单 {other.order_no}（收货人不同），"
+                            "请核对单号。同一收货人的订单才能合并发货。"
+                        )
+                    }
+                )
+            self.consolidated_with.append(other.order_no)
+
     def clean(self):
         self.tracking_number = (self.tracking_number or "").strip().upper()
+        self.fill_carrier_from_number()
         if self.completes_shipping():
             self.status = self.Status.SHIPPED
         if self.status == self.Status.SHIPPED and getattr(self, "_loaded_status", None) == self.Status.CANCELLED:
@@ -184,7 +250,38 @@ class Order(models.Model):
                 )
             if errors:
                 raise ValidationError(errors)
+            if self.tracking_number_changed() or getattr(self, "_loaded_status", None) != self.Status.SHIPPED:
+                self.check_tracking_number_unused()
 
     @property
     def tracking_url(self):
         return self.carrier.tracking_url(self.tracking_number) if self.carrier_id else ""
+
+
+class ReceiverReveal(models.Model):
+    """One time someone saw a receiver's full phone and address (PIPL access record)."""
+
+    class How(models.TextChoices):
+        PAGE = "page", "打开订单详情"
+        COPY = "copy", "复制收货信息"
+        EXPORT = "export", "导出完整信息"
+
+    # The log outlives the order: SET_NULL keeps the record, order_no keeps it readable.
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, related_name="reveals", verbose_name="订单", null=True, blank=True
+    )
+    order_no = models.CharField("订单号", max_length=64, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="查看人"
+    )
+    how = models.CharField("方式", max_length=16, choices=How.choices)
+    detail = models.CharField("说明", max_length=200, blank=True)
+    revealed_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-revealed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_how_display()} {self.order_no}"

@@ -16,6 +16,7 @@ from inventory.models import InventoryItem
 from inventory.selectors import low_stock_items
 from oms.spreadsheet import BOM, escape_formula
 from orders.models import Carrier, Order
+from orders.privacy import mask_phone, short_address
 
 OVERDUE_AFTER = timedelta(hours=48)
 CHART_DAYS = 14
@@ -102,12 +103,16 @@ def operator_name(values):
     return full_name or values["shipped_by__username"] or ""
 
 
-def order_cells(values):
+def order_cells(values, *, full_receiver=False):
     """One order as the cells of a report row, in REPORT_HEADERS order.
 
     The one place that decides what a row shows: the report page, its CSV, the
-    shipping_report command and the order export all build rows here.
+    shipping_report command and the order export all build rows here. Phone and address are
+    masked (PIPL, orders.privacy) unless `full_receiver`: only for users who may export them.
     """
+    phone, address = values["receiver_phone"], values["address"]
+    if not full_receiver:
+        phone, address = mask_phone(phone), short_address(address)
     return [
         values["order_no"],
         values["customer_id"],
@@ -115,8 +120,8 @@ def order_cells(values):
         values["item__sku"],
         values["quantity"],
         values["receiver_name"],
-        values["receiver_phone"],
-        values["address"],
+        phone,
+        address,
         values["carrier__name"] or "",
         values["tracking_number"],
         local_time_text(values["shipped_at"]),
@@ -124,10 +129,10 @@ def order_cells(values):
     ]
 
 
-def export_cells(values):
+def export_cells(values, *, full_receiver=False):
     """A row of the order-list export: the report's cells, then status and order time."""
     return [
-        *order_cells(values),
+        *order_cells(values, full_receiver=full_receiver),
         STATUS_LABELS.get(values["status"], values["status"]),
         local_time_text(values["created_at"]),
     ]
@@ -197,10 +202,10 @@ def iter_report_values(queryset, chunk_size=CSV_CHUNK_ROWS):
         after = (rows[-1]["shipped_at"], rows[-1]["pk"])
 
 
-def daily_shipping_rows(queryset):
+def daily_shipping_rows(queryset, *, full_receiver=False):
     """The report's rows (lists of cells, not yet escaped) for every order in `queryset`."""
     for values in iter_report_values(queryset):
-        yield order_cells(values)
+        yield order_cells(values, full_receiver=full_receiver)
 
 
 class _LineBuffer:
@@ -234,9 +239,9 @@ def iter_csv(rows, headers=REPORT_HEADERS, chunk_rows=500):
         yield buffer.take()
 
 
-def shipping_report_csv(queryset):
+def shipping_report_csv(queryset, *, full_receiver=False):
     """The daily shipping report as CSV text chunks; the page and the command both stream this."""
-    return iter_csv(daily_shipping_rows(queryset))
+    return iter_csv(daily_shipping_rows(queryset, full_receiver=full_receiver))
 
 
 def csv_text(rows, headers):

@@ -23,6 +23,11 @@ class OrderExportResource(resources.ModelResource):
         model = Order
         fields = ()
 
+    def __init__(self, full_receiver=False, **kwargs):
+        # Full phone and address only for users with orders.export_full_receiver (OrderAdmin passes it).
+        super().__init__(**kwargs)
+        self.full_receiver = full_receiver
+
     def get_user_visible_fields(self):
         # Listed on the export page ("此次将导出以下字段").
         return [fields.Field(column_name=header) for header in reports.EXPORT_HEADERS]
@@ -38,5 +43,7 @@ class OrderExportResource(resources.ModelResource):
         names = {}
         while chunk := list(islice(values, CHUNK_ROWS)):
             for row in reports.with_related_names(chunk, names):
-                dataset.append([escape_formula(cell) for cell in reports.export_cells(row)])
+                dataset.append(
+                    [escape_formula(cell) for cell in reports.export_cells(row, full_receiver=self.full_receiver)]
+                )
         return dataset

@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.http import content_disposition_header
 
-from orders import reports
+from orders import privacy, reports
 from orders.filters import ShippingReportFilter
 
 REPORT_PERMISSION = "orders.view_shipping_report"
@@ -19,9 +19,9 @@ def report_filename(filterset):
     return f"发货日报_{days}.csv"
 
 
-def shipping_report_csv_response(filterset):
+def shipping_report_csv_response(filterset, *, full_receiver=False):
     response = StreamingHttpResponse(
-        (chunk.encode("utf-8") for chunk in reports.shipping_report_csv(filterset.qs)),
+        (chunk.encode("utf-8") for chunk in reports.shipping_report_csv(filterset.qs, full_receiver=full_receiver)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(True, report_filename(filterset))
@@ -35,7 +35,10 @@ def shipping_report(request, model_admin):
     filterset = ShippingReportFilter(request.GET)
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":
-        return shipping_report_csv_response(filterset)
+        full = privacy.may_export_full(request.user)
+        if full:
+            privacy.record_export_reveal(request.user, f"发货日报 CSV：{report_filename(filterset)}")
+        return shipping_report_csv_response(filterset, full_receiver=full)
     page = None
     summary = None
     if valid:

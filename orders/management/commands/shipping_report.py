@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--carrier", default="", help="carrier code, e.g. SF")
         parser.add_argument("--status", default="shipped", choices=["shipped", "cancelled", "all"])
         parser.add_argument("--output", help="file to write (default: stdout)")
+        parser.add_argument(
+            "--full-receiver",
+            action="store_true",
+            help="full phone numbers and addresses (default: masked like the page, see orders.privacy)",
+        )
 
     def handle(self, *args, **options):
         if options["date"] and (options["date_from"] or options["date_to"]):
@@ -39,7 +44,7 @@ class Command(BaseCommand):
                 for error in errors
             ]
             raise CommandError("参数有误：" + "；".join(problems))
-        chunks = reports.shipping_report_csv(filterset.qs)
+        chunks = reports.shipping_report_csv(filterset.qs, full_receiver=options["full_receiver"])
         if options["output"]:
             # newline="" keeps the CSV's own \r\n: the file equals the page's download byte for byte.
             with open(options["output"], "w", encoding="utf-8", newline="") as out:

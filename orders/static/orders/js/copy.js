@@ -1,5 +1,8 @@
 /* 复制 button: copies the receiver's "name phone address" to the clipboard.
-   Uses the async Clipboard API where the page is a secure context (https, localhost,
+   The full text is not in the page (lists show it masked): it is fetched on click from the
+   button's data-copy-url, an admin endpoint that records the reveal. Where ClipboardItem
+   takes a promise (Chromium, Safari) the clipboard write starts inside the click, so the
+   user activation is never lost while the fetch runs. Uses the async Clipboard API where the page is a secure context (https, localhost,
    127.0.0.1) and falls back to a hidden textarea + execCommand on plain-http LAN hosts. */
 (function () {
   "use strict";
@@ -25,6 +28,35 @@
     return fallbackCopy(text);
   }
 
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) { return decodeURIComponent(match[1]); }
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function fetchText(url) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (data) { return data.text; });
+  }
+
+  function copyFromUrl(url) {
+    var text = fetchText(url);
+    if (navigator.clipboard && window.isSecureContext && window.ClipboardItem && navigator.clipboard.write) {
+      var item = new window.ClipboardItem({
+        "text/plain": text.then(function (value) { return new Blob([value], { type: "text/plain" }); })
+      });
+      return navigator.clipboard.write([item]).catch(function () { return text.then(copyText); });
+    }
+    return text.then(copyText);
+  }
+
   function flash(button, label, cls) {
     var original = button.getAttribute("data-label") || button.textContent;
     button.setAttribute("data-label", original);
@@ -40,7 +72,9 @@
     var button = event.target.closest(".copy-btn");
     if (!button) { return; }
     event.preventDefault();
-    copyText(button.getAttribute("data-copy")).then(
+    var url = button.getAttribute("data-copy-url");
+    var copying = url ? copyFromUrl(url) : copyText(button.getAttribute("data-copy"));
+    copying.then(
       function () { flash(button, "已复制", "copied"); },
       function () { flash(button, "复制失败", "copy-failed"); }
     );
