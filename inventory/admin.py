@@ -11,8 +11,9 @@ from import_export.forms import ExportForm
 from audit.admin import TimelineAdminMixin
 from inventory.forms import InventoryItemForm
 from inventory.models import InventoryItem, StockMovement
-from inventory.resources import InventoryItemExportResource
+from inventory.resources import InventoryItemExportResource, StockCountImportResource
 from inventory.services import InsufficientStock, adjust_stock
+from oms.importing.admin import SpreadsheetImportMixin
 
 PLACEHOLDER = "inventory/no-image.svg"
 CORRECTION_FIELDS = ("stock_delta", "stock_reason", "stock_note")
@@ -74,13 +75,15 @@ class LedgerInline(admin.TabularInline):
 
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin):
+class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin):
     form = InventoryItemForm
     # Export (issue 3): CSV with BOM and XLSX, Chinese headers, formula-escaped.
     export_formats = [CSV, XLSX]
     export_form_class = ExportForm
     show_change_form_export = False  # the export action and button on the list, not on each order
     to_encoding = "utf-8-sig"
+    # Import (issue 4): 盘点导入, each difference one 盘点 ledger movement.
+    import_resource_classes = [StockCountImportResource]
     list_display = ["thumbnail", "sku", "name", "stock_with_badge", "low_stock_threshold", "updated_at"]
     list_display_links = ["sku", "name"]
     list_filter = [LowStockFilter]

@@ -1,8 +1,12 @@
-"""django-import-export resources for inventory items."""
+"""django-import-export resources for inventory items: the export and the stock count import (盘点导入)."""
 
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 
 from inventory.models import InventoryItem
+from inventory.services import set_counted_stock
+from oms.importing.resources import AllOrNothingImport, text_column
 from oms.spreadsheet import FormulaEscapedExportMixin
 
 
@@ -24,3 +28,50 @@ class InventoryItemExportResource(FormulaEscapedExportMixin, resources.ModelReso
 
     def dehydrate_low_stock(self, item):
         return "是" if item.is_low_stock else "否"
+
+
+class StockCountImportResource(AllOrNothingImport, resources.ModelResource):
+    """Each counted item's difference to the books becomes one 盘点 movement in the ledger."""
+
+    sku = text_column("sku", "SKU")
+    counted = text_column(None, "盘点库存")
+
+    key_column = "SKU"
+    key_noun = "SKU"
+    column_aliases = {"sku": "SKU", "盘点数量": "盘点库存", "实盘数量": "盘点库存", "实际库存": "盘点库存"}
+    outcome_labels = {"update": ("将调整", "已调整"), "skip": ("无变化", "无变化")}
+
+    class Meta:
+        model = InventoryItem
+        name = "盘点导入"
+        fields = ("sku", "counted")
+        import_id_fields = ("sku",)
+        instance_loader_class = CachedInstanceLoader
+        skip_diff = True
+        use_transactions = True
+
+    def import_instance(self, instance, row, **kwargs):
+        sku = self.fields["sku"].clean(row)
+        counted = self.fields["counted"].clean(row)
+        problems = []
+        if not sku:
+            problems.append("SKU 为空。")
+        elif instance.pk is None:
+            problems.append(f"SKU {sku} 不存在。")
+        elif self.repeated_key_problem(sku):
+            problems.append(self.repeated_key_problem(sku))
+        if not counted.isdigit():
+            problems.append(f"盘点库存“{counted}”无效，应为 0 或正整数。")
+        if problems:
+            raise ValidationError(problems)
+        self.counted = int(counted)
+        delta = self.counted - instance.stock
+        if delta == 0:
+            self.row_skip = True
+            self.row_plan = f"与账面一致（{instance.stock} 件），无需调整"
+        else:
+            self.row_plan = f"{instance.name}：账面 {instance.stock} 件 → 盘点 {self.counted} 件（{delta:+d}）"
+
+    def do_instance_save(self, instance, is_create):
+        note = f"盘点导入 {self.file_name}".strip()[:200]
+        set_counted_stock(instance, self.counted, user=self.user, note=note)

@@ -17,11 +17,12 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from logistics import order_admin as courier
 from logistics.conf import is_enabled as courier_enabled
+from oms.importing.admin import SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
 from orders.filters import ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
 from orders.models import Carrier, Order, ReceiverReveal
-from orders.resources import OrderExportResource
+from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 
 admin.site.site_header = "订单管理系统"
 admin.site.site_title = "订单管理系统"
@@ -83,7 +84,9 @@ class StockMovementInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin):
+class OrderAdmin(
+    SpreadsheetImportMixin, DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin
+):
     form = OrderForm
     # Export (issue 3): CSV with BOM and XLSX, the report's Chinese headers, formula-escaped.
     export_formats = [CSV, XLSX]
@@ -91,6 +94,8 @@ class OrderAdmin(DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, 
     show_change_form_export = False  # the export action and button on the list, not on each order
     to_encoding = "utf-8-sig"
     import_export_change_list_template = "admin/orders/order/change_list.html"
+    # Imports (issue 4): each row through the same services as the list page; all or nothing.
+    import_resource_classes = [TrackingImportResource, OrderImportResource]
     list_display = [
         "order_no",
         "thumbnail",

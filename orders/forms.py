@@ -1,13 +1,12 @@
 """Admin forms for orders: the list page's editable rows and the change page."""
 
-from collections import defaultdict
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseModelFormSet
 from django.utils.html import format_html
 
 from orders.models import Carrier, Order
+from orders.services import stock_shortfalls
 
 STATUS = Order.Status
 
@@ -56,26 +55,6 @@ class PreloadedChoiceField(forms.ModelChoiceField):
             return self.objects[str(value)]
         except KeyError:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
-
-
-def stock_shortfalls(orders):
-    """Yield (order, message) for each order that the stock cannot cover, counting the earlier ones.
-
-    A friendly early check for forms and previews; adjust_stock stays the real guard.
-    """
-    taken = defaultdict(int)
-    for order in orders:
-        taken[order.item_id] += order.quantity
-        earlier = taken[order.item_id] - order.quantity
-        if taken[order.item_id] > order.item.stock:
-            detail = f"（本次保存中前面的订单已占用 {earlier} 件）" if earlier else ""
-            yield (
-                order,
-                (
-                    f"订单 {order.order_no}：SKU {order.item.sku}（{order.item.name}）库存不足，"
-                    f"需要 {order.quantity} 件，现有 {order.item.stock} 件{detail}。请先补货或调整数量。"
-                ),
-            )
 
 
 def tracking_number_clashes(orders):

@@ -1,0 +1,115 @@
+"""The admin side of spreadsheet imports: django-import-export's ImportMixin, configured for this project.
+
+Upload → preview (a dry run of the real import, with every problem listed) → confirm (the same
+import, applied in one transaction, or refused if anything changed in between).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from import_export.admin import ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.signals import post_import
+
+from oms.importing.formats import MAX_IMPORT_BYTES, ImportFileError, SpreadsheetFormat, check_size
+
+EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
+
+
+class SpreadsheetImportForm(ImportForm):
+    """The upload step, in Chinese, refusing an empty or oversized file before it is read."""
+
+    import_file = forms.FileField(
+        label="选择文件",
+        error_messages={"empty": EMPTY_FILE, "required": "请选择要导入的文件。", "invalid": EMPTY_FILE},
+        help_text=f"CSV（UTF-8 或 GBK 编码）或 Excel .xlsx，不超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB。",
+    )
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["resource"].label = "导入内容"
+        self.fields["format"].label = "文件格式"
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            check_size(upload.size)
+        except ImportFileError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+class SpreadsheetConfirmForm(ConfirmImportForm):
+    def clean_format(self):
+        if self.cleaned_data["format"] != "0":
+            raise forms.ValidationError("文件格式无效。")
+        return self.cleaned_data["format"]
+
+
+class SpreadsheetImportMixin(ImportMixin):
+    """Admin import for the resources in `import_resource_classes`, one link each on the list page."""
+
+    import_resource_classes = ()
+    import_form_class = SpreadsheetImportForm
+    confirm_form_class = SpreadsheetConfirmForm
+    import_template_name = "admin/oms/import.html"
+    import_export_change_list_template = "admin/oms/change_list_import.html"
+
+    def get_import_resource_classes(self, request):
+        # Imports only; exports declare their own resources (get_export_resource_classes).
+        return list(self.import_resource_classes)
+
+    def get_import_formats(self):
+        return [SpreadsheetFormat]
+
+    def has_import_permission(self, request):
+        return self.has_change_permission(request)
+
+    def get_import_form_initial(self, request):
+        initial = super().get_import_form_initial(request)
+        choice = request.GET.get("resource", "")
+        if choice.isdigit() and int(choice) < len(self.import_resource_classes):
+            initial["resource"] = choice
+        return initial
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["import_links"] = [
+            (index, resource.get_display_name()) for index, resource in enumerate(self.import_resource_classes)
+        ]
+        return super().changelist_view(request, extra_context)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:  # never show a library's exception to a clerk
+            form.add_error("import_file", "无法读取这个文件。请上传 CSV 或 Excel（.xlsx）表格文件。")
+
+    def process_import(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        try:
+            return super().process_import(request, **kwargs)
+        except (OSError, ImportFileError, IndexError):
+            # The temporary copy is gone (already imported, or expired) or the form was tampered with.
+            messages.error(request, "导入已失效（可能已经确认过）。请重新上传文件。")
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # Something changed since the preview; the import's transaction was rolled back.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "导入",
+                "opts": self.model._meta,
+                "result": result,
+                "confirm_refused": True,
+            }
+            return TemplateResponse(request, [self.import_template_name], context)
+        self.generate_log_entries(result, request)
+        messages.success(request, f"导入完成：{result.summary}")
+        post_import.send(sender=None, model=self.model)
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))

@@ -1,0 +1,156 @@
+"""Reading uploaded spreadsheets: CSV in any encoding Chinese Excel writes, and XLSX.
+
+One format class serves the admin's import page and the management commands, so both
+accept, refuse and decode files the same way.
+"""
+
+import csv
+import io
+import os
+
+import tablib
+from import_export.formats import base_formats
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+# Signatures of files people upload by mistake (pictures, PDFs, old .xls, archives).
+NOT_SPREADSHEET_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF",
+    b"\xd0\xcf\x11\xe0",  # legacy .xls / .doc
+    b"Rar!",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf",
+)
+XLSX_SIGNATURE = b"PK\x03\x04"
+CONTROL_CHARACTERS = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+
+
+class ImportFileError(ValueError):
+    """The uploaded file cannot be read as a spreadsheet; the message tells the user why, in Chinese."""
+
+
+NOT_A_SPREADSHEET = "这不是表格文件。请上传 CSV 或 Excel（.xlsx）文件；.xls 请先在 Excel 中另存为 .xlsx。"
+
+
+def check_size(size):
+    if size > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            f"文件太大（{size / 1024 / 1024:.1f} MB），最大 {MAX_IMPORT_BYTES // 1024 // 1024} MB。请拆分后分批导入。"
+        )
+
+
+def decode_text(data):
+    """Text of a CSV file: UTF-8 (with or without BOM) if it is valid UTF-8, else GB18030 (a superset of GBK).
+
+    Both decodes are strict, so a file is never shown as mojibake: it decodes cleanly or is refused.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("无法识别文件的编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。")
+
+
+def cell_text(value):
+    """A cell as text: Excel's numbers without the trailing .0, surrounding spaces removed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _dataset(rows):
+    """A Dataset from rows of cells; the first non-empty row holds the headers.
+
+    Blank rows are dropped; `dataset.line_numbers` keeps each data row's line in the file, so
+    problems are reported on the line the user sees in Excel.
+    """
+    numbered = [(line, [cell_text(v) for v in row]) for line, row in enumerate(rows, start=1)]
+    numbered = [(line, row) for line, row in numbered if any(row)]
+    if not numbered:
+        raise ImportFileError("文件是空的。第一行应为表头，从第二行起每行一条数据。")
+    headers = numbered[0][1]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    data = numbered[1:]
+    if not data:
+        raise ImportFileError("文件中只有表头，没有数据行。")
+    dataset = tablib.Dataset(headers=headers)
+    for _line, row in data:
+        # Rows shorter than the header get empty cells; cells past the last header are ignored.
+        dataset.append((row + [""] * width)[:width])
+    dataset.line_numbers = [line for line, _row in data]
+    return dataset
+
+
+def read_csv(data):
+    text = decode_text(data)
+    if CONTROL_CHARACTERS.intersection(text[:65536]):
+        raise ImportFileError(NOT_A_SPREADSHEET)
+    try:
+        return _dataset(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 格式有误：{exc}。请用 Excel 打开检查后另存为 CSV。") from exc
+
+
+def read_xlsx(data):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception as exc:  # zipfile, XML and openpyxl errors all mean the same to the user
+        raise ImportFileError("Excel 文件已损坏或不是 .xlsx 格式，无法读取。请用 Excel 打开后重新保存再上传。") from exc
+    return _dataset(rows)
+
+
+def read_spreadsheet(data):
+    """A tablib.Dataset from the bytes of an uploaded CSV or XLSX file; ImportFileError if it is not one."""
+    check_size(len(data))
+    if not data.strip():
+        raise ImportFileError("文件是空的。第一行应为表头，从第二行起每行一条数据。")
+    if data.startswith(XLSX_SIGNATURE):
+        return read_xlsx(data)
+    if data.startswith(NOT_SPREADSHEET_SIGNATURES) or b"\x00" in data[:65536]:
+        raise ImportFileError(NOT_A_SPREADSHEET)
+    return read_csv(data)
+
+
+def read_spreadsheet_file(path):
+    """read_spreadsheet for a file on disk, refusing an oversized file before reading it."""
+    try:
+        check_size(os.path.getsize(path))
+        with open(path, "rb") as file:
+            return read_spreadsheet(file.read())
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise ImportFileError(f"找不到文件：{path}") from exc
+
+
+class SpreadsheetFormat(base_formats.CSV):
+    """CSV (UTF-8 or GBK/GB18030) or XLSX, told apart by the file's content rather than its name.
+
+    Binary, so the admin's temporary storage keeps the uploaded bytes and decoding happens here.
+    """
+
+    def get_title(self):
+        return "CSV / Excel (xlsx)"
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        return read_spreadsheet(in_stream)

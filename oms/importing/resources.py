@@ -1,0 +1,154 @@
+"""What every import resource of the project shares: all or nothing, Chinese reports, line numbers.
+
+Mixed into django-import-export's ModelResource; the concrete resources live in each app's
+resources.py and add their own row rules in `import_instance` and writes in `do_instance_save`.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from import_export import widgets
+from import_export.fields import Field
+from import_export.results import RowResult
+
+from oms.importing.formats import ImportFileError, cell_text
+
+NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
+INVALID, ERROR = RowResult.IMPORT_TYPE_INVALID, RowResult.IMPORT_TYPE_ERROR
+
+
+class CellWidget(widgets.CharWidget):
+    """A cell as trimmed text (Excel's 12.0 becomes 12)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return cell_text(value)
+
+
+def text_column(attribute, column_name):
+    return Field(attribute=attribute, column_name=column_name, widget=CellWidget())
+
+
+def labelled_messages(exc, model=None):
+    """A ValidationError's messages, each field error prefixed with the field's Chinese name."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    messages = []
+    for field, errors in exc.message_dict.items():
+        label = ""
+        if model is not None and field != NON_FIELD_ERRORS:
+            try:
+                label = str(model._meta.get_field(field).verbose_name)
+            except Exception:  # not a model field: the message stands alone
+                label = ""
+        for message in errors:
+            messages.append(f"{label}：{message}" if label and not message.startswith(label) else message)
+    return messages
+
+
+class AllOrNothingImport:
+    """Import rules shared by every spreadsheet import.
+
+    - All or nothing: the import runs in one transaction that is rolled back if any row has a
+      problem, whoever calls import_data (admin preview, admin confirm, management command).
+    - Missing columns are reported by name before any row is read.
+    - Each row result carries `line` (the spreadsheet's row number), `outcome` (what happens,
+      in Chinese), `plan` (the details) and `problems` (Chinese messages).
+    - `key_column` may appear once per file; every repeat is a problem on each of its lines.
+    """
+
+    key_column = None
+    key_noun = "行"
+    column_aliases = {}
+    # import type -> (label in the preview, label once applied)
+    outcome_labels = {}
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ):
+        self.dry_run = dry_run
+        return super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=True,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=True,
+            **kwargs,
+        )
+
+    def required_columns(self):
+        return [field.column_name for field in self.get_import_fields()]
+
+    def before_import(self, dataset, **kwargs):
+        self.user = kwargs.get("user")
+        self.file_name = kwargs.get("file_name") or ""
+        self.lines = getattr(dataset, "line_numbers", None) or [i + 2 for i in range(len(dataset))]
+        if dataset.headers:
+            dataset.headers = [self.column_aliases.get(cell_text(h), cell_text(h)) for h in dataset.headers]
+        missing = [column for column in self.required_columns() if column not in (dataset.headers or [])]
+        if missing:
+            expected = "、".join(self.required_columns())
+            dataset.wipe()  # no row is read when the columns are wrong
+            raise ImportFileError(f"文件缺少列：{'、'.join(missing)}。第一行应为表头，包含：{expected}。")
+        self.key_lines = {}
+        if self.key_column:
+            for index, value in enumerate(dataset[self.key_column]):
+                key = cell_text(value)
+                if key:
+                    self.key_lines.setdefault(key, []).append(self.lines[index])
+
+    def repeated_key_problem(self, key):
+        lines = self.key_lines.get(key, [])
+        if len(lines) < 2:
+            return None
+        where = "、".join(str(line) for line in lines)
+        return (
+            f"{self.key_column} {key} 在文件中出现了 {len(lines)} 次（第 {where} 行），"
+            f"每个{self.key_noun}只能出现一次。"
+        )
+
+    def import_row(self, row, instance_loader, **kwargs):
+        self.row_plan = ""
+        self.row_skip = False
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        row_result.line = self.lines[kwargs["row_number"] - 1]
+        row_result.cells = [cell_text(row.get(column)) for column in self.required_columns()]
+        row_result.plan = self.row_plan
+        if row_result.validation_error is not None:
+            row_result.problems = labelled_messages(row_result.validation_error)
+        else:
+            row_result.problems = [f"处理本行时出错：{error.error}" for error in row_result.errors]
+        row_result.outcome = self.outcome_label(row_result.import_type)
+        return row_result
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return self.row_skip and not import_validation_errors
+
+    def outcome_label(self, import_type):
+        if import_type in (INVALID, ERROR):
+            return "有问题"
+        preview, applied = self.outcome_labels.get(import_type, (import_type, import_type))
+        return preview if self.dry_run else applied
+
+    def after_import(self, dataset, result, **kwargs):
+        result.problem_lines = [str(error.error) for error in result.base_errors]
+        result.problem_lines += [
+            f"第 {row.line} 行：{problem}" for row in result.rows for problem in getattr(row, "problems", [])
+        ]
+        result.summary = self.summarize(result)
+
+    def summarize(self, result):
+        """One Chinese sentence: how many rows do what, and how many problems stop the import."""
+        if result.problem_lines:
+            return f"发现 {len(result.problem_lines)} 个问题，未导入任何数据。请改正文件后重新导入。"
+        counts = [
+            f"{self.outcome_label(kind)} {result.totals[kind]} 行"
+            for kind in (NEW, UPDATE, SKIP)
+            if result.totals[kind]
+        ]
+        return "，".join(counts) + "。" if counts else "没有需要处理的行。"
