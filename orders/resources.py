@@ -141,7 +141,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         if not self.row_skip:
             self.shipment = (carrier, number)
             self.row_plan = (
-                f"发货：{carrier.name} {number}；{instance.item.sku}（{instance.item.name}）出库 {instance.quantity} 件"
+                f"{carrier.name} {number}；{instance.item.sku}（{instance.item.name}）出库 {instance.quantity} 件"
             )
 
     def do_instance_save(self, instance, is_create):
@@ -230,7 +230,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
                 problems.extend(labelled_messages(exc, Order))
         if problems:
             raise ValidationError(problems)
-        self.row_plan = f"新建待发货订单：{item.sku}（{item.name}）× {instance.quantity}，{instance.receiver_name}"
+        self.row_plan = f"待发货订单：{item.sku}（{item.name}）× {instance.quantity}，收货人 {instance.receiver_name}"
 
     def do_instance_save(self, instance, is_create):
         try:

@@ -53,7 +53,7 @@ class TestTrackingImport:
         assert result.summary == "将发货 1 行。"
         row = result.rows[0]
         assert (row.line, row.outcome) == (2, "将发货")
-        assert row.plan == f"发货：顺丰速运 {sf_number(1)}；{order.item.sku}（{order.item.name}）出库 2 件"
+        assert row.plan == f"顺丰速运 {sf_number(1)}；{order.item.sku}（{order.item.name}）出库 2 件"
         assert db_snapshot() == before
 
     @pytest.mark.parametrize("written", ["顺丰", "顺丰速运", "SF", "sf", " 顺丰 速运 "])

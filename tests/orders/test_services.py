@@ -1,5 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from inventory.models import InventoryItem, StockMovement
 from orders import services
@@ -147,3 +149,40 @@ def test_shipped_order_keeps_its_item_and_quantity():
 
     assert Order.objects.get(pk=order.pk).quantity == 1
     assert stock_of(order.item) == 99
+
+
+class TestStockTally:
+    def test_counts_earlier_orders_of_the_batch(self):
+        item = ItemFactory(initial_stock=4, sku="SKU-PEN", name="笔")
+        a, b, c = (OrderFactory(item=item, quantity=q) for q in (3, 1, 1))
+        tally = services.StockTally(earlier="文件中前面的行")
+        assert [tally.shortfall(a), tally.shortfall(b)] == [None, None]
+        assert tally.shortfall(c) == (
+            f"订单 {c.order_no}：SKU SKU-PEN（笔）库存不足，需要 1 件，现有 4 件（文件中前面的行已占用 4 件）。"
+            "请先补货或调整数量。"
+        )
+
+    def test_stock_shortfalls_keeps_the_forms_wording(self):
+        item = ItemFactory(initial_stock=1)
+        a, b = OrderFactory(item=item), OrderFactory(item=item)
+        [(order, message)] = list(services.stock_shortfalls([a, b]))
+        assert order == b and "本次保存中前面的订单已占用 1 件" in message
+
+
+class TestSaveOrderForeignKeys:
+    def test_a_loaded_carrier_is_not_selected_again(self):
+        order = Order.objects.select_related("item").get(pk=OrderFactory().pk)
+        sf = carrier("SF")
+        with CaptureQueriesContext(connection) as ctx:
+            services.ship_order(order, sf, sf_number(1))
+        sql = " ".join(q["sql"] for q in ctx.captured_queries).replace("`", '"')
+        assert 'FROM "orders_carrier"' not in sql
+        assert 'SELECT 1 AS "a" FROM "inventory_inventoryitem"' not in sql
+
+    def test_only_loaded_rows_skip_the_existence_check(self):
+        order = Order.objects.get(pk=OrderFactory().pk)
+        order.carrier_id = carrier("SF").pk
+        assert services._relations_in_hand(order) == []  # ids only: full_clean still checks both
+        order.carrier = carrier("SF")
+        order.item  # noqa: B018 (loads the item)
+        assert services._relations_in_hand(order) == ["item", "carrier"]

@@ -1,0 +1,35 @@
+"""Ship orders from a courier's spreadsheet of tracking numbers, as the admin's 导入快递单号 does."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from oms.importing.formats import ImportFileError, read_spreadsheet_file
+from orders.resources import TrackingImportResource
+
+
+class Command(BaseCommand):
+    help = "导入快递单号（CSV 或 XLSX，列：订单号、快递公司、快递单号）。有任何错误时不做任何更改，并以非零状态退出。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV（UTF-8 或 GBK）或 XLSX 文件")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并显示结果，不写入数据库")
+
+    def handle(self, *args, file, dry_run, **options):
+        try:
+            dataset = read_spreadsheet_file(file)
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        result = TrackingImportResource().import_data(dataset, dry_run=dry_run, file_name=file)
+
+        for row in result.rows:
+            if row.plan and not row.problems:
+                self.stdout.write(f"第 {row.line} 行：{row.outcome}：{row.plan}")
+        if result.base_errors:  # the file as a whole is wrong (missing columns): say that alone
+            raise CommandError(f"{result.problem_lines[0]}未做任何更改。")
+        for problem in result.problem_lines:
+            self.stderr.write(problem)
+        if result.problem_lines:
+            raise CommandError(result.summary)
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"检查通过（未写入）：{result.summary}"))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"导入完成：{result.summary}"))

@@ -1,0 +1,67 @@
+import pytest
+
+from oms.importing.formats import MAX_IMPORT_BYTES, ImportFileError, SpreadsheetFormat, read_spreadsheet
+from tests.importing import csv_bytes, xlsx_bytes
+
+ROWS = [["订单号", "快递公司", "快递单号"], ["T1", "顺丰速运", "SF0000000000001"], ["T2", "中通", "70000000000001"]]
+EXPECTED = [("T1", "顺丰速运", "SF0000000000001"), ("T2", "中通", "70000000000001")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_encoding_excel_writes(encoding):
+    dataset = read_spreadsheet(csv_bytes(ROWS, encoding))
+    assert dataset.headers == ["订单号", "快递公司", "快递单号"]
+    assert list(dataset) == EXPECTED
+
+
+def test_gb18030_only_characters():
+    # 𠮷 and the euro sign are outside GBK: a GB18030 file carries them, and they come back intact.
+    dataset = read_spreadsheet(csv_bytes([["收货人"], ["𠮷野家€"]], "gb18030"))
+    assert list(dataset) == [("𠮷野家€",)]
+
+
+def test_xlsx_numbers_come_back_as_text_without_dot_zero():
+    dataset = read_spreadsheet(xlsx_bytes([["订单号", "数量"], [20250101001, 2.0], ["T2", None]]))
+    assert list(dataset) == [("20250101001", "2"), ("T2", "")]
+
+
+def test_blank_rows_are_dropped_but_line_numbers_kept():
+    dataset = read_spreadsheet(csv_bytes([["订单号", "数量"], ["T1", "1"], ["", ""], ["T2", "2"]]))
+    assert list(dataset) == [("T1", "1"), ("T2", "2")]
+    assert dataset.line_numbers == [2, 4]
+
+
+def test_short_rows_are_padded():
+    dataset = read_spreadsheet("订单号,快递公司,快递单号\r\nT1,SF\r\n".encode())
+    assert list(dataset) == [("T1", "SF", "")]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "文件是空的"),
+        (b"  \r\n\r\n", "文件是空的"),
+        (",,\r\n,,\r\n".encode(), "文件是空的"),
+        ("订单号,快递公司,快递单号\r\n".encode(), "文件中只有表头，没有数据行"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "这不是表格文件"),
+        (b"%PDF-1.4\n", "这不是表格文件"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "这不是表格文件"),
+        (b"abc\x00def", "这不是表格文件"),
+        (b"PK\x03\x04broken zip", "Excel 文件已损坏"),
+        (b"\xff\xfe\xff\xfe\x81", "无法识别文件的编码"),
+    ],
+)
+def test_refusals_in_chinese(data, message):
+    with pytest.raises(ImportFileError, match=message):
+        read_spreadsheet(data)
+
+
+def test_too_big():
+    with pytest.raises(ImportFileError, match=r"文件太大（10\.0 MB），最大 10 MB"):
+        read_spreadsheet(b"a" * (MAX_IMPORT_BYTES + 1))
+
+
+def test_format_class_is_binary_for_the_admins_temporary_storage():
+    fmt = SpreadsheetFormat()
+    assert fmt.is_binary() and fmt.get_read_mode() == "rb" and fmt.can_import()
+    assert list(fmt.create_dataset(csv_bytes(ROWS, "gbk"))) == EXPECTED

@@ -1,0 +1,164 @@
+"""The admin's upload → preview → confirm flow, through the Django test client."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from inventory.models import StockMovement
+from oms.importing.formats import MAX_IMPORT_BYTES
+from orders import services
+from orders.models import Order
+from tests.factories import ItemFactory, OrderFactory, sf_number
+from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = reverse("admin:orders_order_import")
+CONFIRM = reverse("admin:orders_order_process_import")
+HEADERS = ["订单号", "快递公司", "快递单号"]
+TRACKING, ORDERS = "0", "1"
+
+
+def upload(client, content, name="tracking.csv", resource=TRACKING):
+    file = SimpleUploadedFile(name, content, content_type="text/csv")
+    return client.post(IMPORT, {"resource": resource, "format": "0", "import_file": file})
+
+
+def confirm(client, preview):
+    return client.post(CONFIRM, preview.context["confirm_form"].initial)
+
+
+def test_list_pages_link_to_each_import(clerk_client):
+    html = clerk_client.get(reverse("admin:orders_order_changelist")).content.decode()
+    assert f'href="{IMPORT}?resource=0"' in html and "导入快递单号" in html
+    assert f'href="{IMPORT}?resource=1"' in html and "导入订单" in html
+    html = clerk_client.get(reverse("admin:inventory_inventoryitem_changelist")).content.decode()
+    assert "盘点导入" in html
+
+
+def test_import_page_is_in_chinese(clerk_client):
+    response = clerk_client.get(IMPORT + "?resource=1")
+    html = response.content.decode()
+    assert response.context["form"].initial["resource"] == "1"
+    assert "导入内容" in html and "选择文件" in html and "不超过 10 MB" in html
+
+
+def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
+    order = OrderFactory(quantity=2)
+    preview = upload(clerk_client, csv_bytes([HEADERS, [order.order_no, "顺丰", sf_number(1)]], "gbk"))
+    html = preview.content.decode()
+    assert preview.context["confirm_form"] is not None
+    assert "将发货" in html and f"顺丰速运 {sf_number(1)}" in html and "确认导入" in html
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING  # the preview changed nothing
+
+    response = confirm(clerk_client, preview)
+    assert response.status_code == 302 and response.url == reverse("admin:orders_order_changelist")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["导入完成：已发货 1 行。"]
+    order.refresh_from_db()
+    assert (order.status, order.tracking_number, order.shipped_by) == ("shipped", sf_number(1), clerk)
+    ledger_is_consistent()
+
+
+def test_problems_are_listed_and_confirm_is_not_offered(clerk_client):
+    item = ItemFactory(initial_stock=1)
+    a, b = OrderFactory(item=item), OrderFactory(item=item)
+    cancelled = services.cancel_order(OrderFactory(), user=None)
+    before = db_snapshot()
+    rows = [
+        [a.order_no, "SF", sf_number(1)],
+        [b.order_no, "SF", sf_number(2)],
+        ["X404", "顺丰", sf_number(3)],
+        [cancelled.order_no, "火星快递", "123"],
+    ]
+    preview = upload(clerk_client, csv_bytes([HEADERS, *rows], "utf-8-sig"))
+    html = preview.content.decode()
+    assert "confirm_form" not in preview.context or not preview.context["confirm_form"]
+    assert "确认导入" not in html
+    assert "未导入任何数据" in html
+    for text in ("库存不足", "订单 X404 不存在", "已取消，不能发货", "不认识快递公司“火星快递”"):
+        assert text in html
+    assert db_snapshot() == before
+
+
+def test_confirm_is_refused_if_something_changed_after_the_preview(clerk_client):
+    order = OrderFactory()
+    preview = upload(clerk_client, csv_bytes([HEADERS, [order.order_no, "SF", sf_number(1)]]))
+    services.cancel_order(order, user=None)  # someone else, between preview and confirm
+    before = db_snapshot()
+    response = confirm(clerk_client, preview)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "未导入：确认时发现了问题" in html and "已取消，不能发货" in html
+    assert db_snapshot() == before
+
+
+def test_confirming_twice_is_refused_without_an_error_page(clerk_client):
+    order = OrderFactory()
+    preview = upload(clerk_client, csv_bytes([HEADERS, [order.order_no, "SF", sf_number(1)]]))
+    confirm(clerk_client, preview)
+    response = confirm(clerk_client, preview)
+    assert response.status_code == 302
+    assert "导入已失效" in str(list(get_messages(response.wsgi_request))[-1])
+    assert StockMovement.objects.filter(reason="ship").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "a.csv", "文件是空的"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "photo.csv", "这不是表格文件"),
+        (b"PK\x03\x04not really", "broken.xlsx", "Excel 文件已损坏"),
+        ("订单号,快递单号\r\nT1,SF0000000000001\r\n".encode(), "a.csv", "文件缺少列：快递公司"),
+        ("订单号,快递公司,快递单号\r\n".encode(), "a.csv", "文件中只有表头，没有数据行"),
+    ],
+)
+def test_bad_files_get_a_clear_message(clerk_client, content, name, message):
+    OrderFactory()
+    before = db_snapshot()
+    response = upload(clerk_client, content, name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert db_snapshot() == before
+
+
+def test_oversized_file(clerk_client):
+    response = upload(clerk_client, b"a" * (MAX_IMPORT_BYTES + 1))
+    assert "文件太大" in response.content.decode()
+
+
+def test_order_import_from_xlsx(clerk_client):
+    ItemFactory(sku="SKU-A")
+    existing = OrderFactory(order_no="P1")
+    rows = [
+        ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址"],
+        ["P1", "U1", "SKU-A", 1, "别人", "1", "某地"],
+        ["P2", "U2", "SKU-A", 2, "王五", 13700000000, "杭州市西湖区"],
+    ]
+    file = SimpleUploadedFile("orders.xlsx", xlsx_bytes(rows))
+    preview = clerk_client.post(IMPORT, {"resource": ORDERS, "format": "0", "import_file": file})
+    html = preview.content.decode()
+    assert "订单 P1 已存在，跳过（不会覆盖）" in html and "将新建" in html
+    confirm(clerk_client, preview)
+    assert Order.objects.get(order_no="P2").receiver_phone == "13700000000"
+    existing.refresh_from_db()
+    assert existing.receiver_name == "张三"
+
+
+def test_stock_count_import(clerk_client, ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    file = SimpleUploadedFile("count.csv", csv_bytes([["SKU", "盘点库存"], [item.sku, 3]], "gbk"))
+    url = reverse("admin:inventory_inventoryitem_import")
+    preview = clerk_client.post(url, {"resource": "0", "format": "0", "import_file": file})
+    assert "账面 5 件 → 盘点 3 件（-2）" in preview.content.decode()
+    clerk_client.post(reverse("admin:inventory_inventoryitem_process_import"), preview.context["confirm_form"].initial)
+    item.refresh_from_db()
+    assert item.stock == 3
+    ledger_is_consistent()
+
+
+def test_import_needs_change_permission(client, django_user_model):
+    staff = django_user_model.objects.create_user("viewer", password="pw-viewer-123", is_staff=True)
+    client.force_login(staff)
+    assert client.get(IMPORT).status_code == 403
