@@ -98,6 +98,11 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         # The same normalisation as Order.clean, so "sf123" in a file matches SF123 on the order.
         number = self.fields["tracking_number"].clean(row).upper()
         problems = []
+        if instance.pk is not None and not carrier_text and not number:
+            # An exported order list comes back with the rows the clerk had no number for yet.
+            self.row_skip = True
+            self.row_plan = "未填写快递公司和快递单号，跳过"
+            return
 
         carrier = self.carriers.find(carrier_text) if carrier_text else None
         if not carrier_text:

@@ -55,13 +55,18 @@ def decode_text(data):
     raise ImportFileError("无法识别文件的编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。")
 
 
+# Exports put an apostrophe before a cell Excel would read as a formula (=, +, -, @).
+FORMULA_ESCAPE = ("'=", "'+", "'-", "'@")
+
+
 def cell_text(value):
-    """A cell as text: Excel's numbers without the trailing .0, surrounding spaces removed."""
+    """A cell as text: Excel's numbers without the trailing .0, spaces and an export's formula escape removed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    return text[1:] if text.startswith(FORMULA_ESCAPE) else text
 
 
 def _dataset(rows):

@@ -48,7 +48,8 @@ def test_dry_run_changes_nothing(tmp_path):
 def test_any_error_exits_non_zero_and_changes_nothing(tmp_path):
     item = ItemFactory(initial_stock=1)
     good, short = OrderFactory(item=item), OrderFactory(item=item)
-    path = write(tmp_path, [[good.order_no, "SF", sf_number(1)], [short.order_no, "SF", sf_number(2)], ["X9", "SF", sf_number(3)]])
+    rows = [[good.order_no, "SF", sf_number(1)], [short.order_no, "SF", sf_number(2)], ["X9", "SF", sf_number(3)]]
+    path = write(tmp_path, rows)
     before = db_snapshot()
     with pytest.raises(CommandError, match="发现 2 个问题，未导入任何数据") as excinfo:
         run(path)
