@@ -170,6 +170,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
 
+    admin_permission = "add"
     key_column = "订单号"
     key_noun = "订单"
     column_aliases = {

@@ -59,28 +59,47 @@ class SpreadsheetImportMixin(ImportMixin):
     import_export_change_list_template = "admin/oms/change_list_import.html"
 
     def get_import_resource_classes(self, request):
-        # Imports only; exports declare their own resources (get_export_resource_classes).
-        return list(self.import_resource_classes)
+        """The imports this user may run: each resource names the model permission it needs.
+
+        Imports only; exports declare their own resources (get_export_resource_classes).
+        """
+        return [
+            resource
+            for resource in self.import_resource_classes
+            if getattr(self, f"has_{getattr(resource, 'admin_permission', 'change')}_permission")(request)
+        ]
 
     def get_import_formats(self):
         return [SpreadsheetFormat]
 
     def has_import_permission(self, request):
-        return self.has_change_permission(request)
+        return bool(self.get_import_resource_classes(request))
 
     def get_import_form_initial(self, request):
         initial = super().get_import_form_initial(request)
         choice = request.GET.get("resource", "")
-        if choice.isdigit() and int(choice) < len(self.import_resource_classes):
+        if choice.isdigit() and int(choice) < len(self.get_import_resource_classes(request)):
             initial["resource"] = choice
         return initial
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         extra_context["import_links"] = [
-            (index, resource.get_display_name()) for index, resource in enumerate(self.import_resource_classes)
+            (index, resource.get_display_name())
+            for index, resource in enumerate(self.get_import_resource_classes(request))
         ]
         return super().changelist_view(request, extra_context)
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None and not context.get("fields_list"):
+            # The library leaves the column list out after a refused file, when it helps most.
+            context["fields_list"] = [
+                (resource.get_display_name(), resource().required_columns())
+                for resource in self.get_import_resource_classes(request)
+            ]
+        return response
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):

@@ -54,6 +54,8 @@ class AllOrNothingImport:
     - `key_column` may appear once per file; every repeat is a problem on each of its lines.
     """
 
+    # The model permission an admin user needs to run this import ("change" or "add").
+    admin_permission = "change"
     key_column = None
     key_noun = "行"
     column_aliases = {}

@@ -162,3 +162,19 @@ def test_import_needs_change_permission(client, django_user_model):
     staff = django_user_model.objects.create_user("viewer", password="pw-viewer-123", is_staff=True)
     client.force_login(staff)
     assert client.get(IMPORT).status_code == 403
+
+
+def test_each_import_needs_its_own_permission(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    clerk = django_user_model.objects.create_user("shipper", password="pw-shipper-123", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_order", "change_order"]))
+    client.force_login(clerk)
+    html = client.get(reverse("admin:orders_order_changelist")).content.decode()
+    assert "导入快递单号" in html and "导入订单" not in html  # creating orders needs the add permission
+    assert [label for _i, label in client.get(IMPORT).context["form"].fields["resource"].choices] == ["导入快递单号"]
+
+
+def test_the_column_list_stays_after_a_refused_file(clerk_client):
+    response = upload(clerk_client, b"")
+    assert ("导入快递单号", ["订单号", "快递公司", "快递单号"]) in response.context["fields_list"]
