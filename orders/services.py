@@ -3,7 +3,6 @@
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from inventory.services import InsufficientStock
 from orders.models import Order
@@ -27,8 +26,9 @@ def save_order(order, *, user=None):
     """
     order.full_clean(exclude=_relations_in_hand(order), validate_unique=False, validate_constraints=False)
     order.changed_by = user
-    with transaction.atomic():
-        order.save()
+    # Order.save() is atomic itself, post_save handler included; another block here would only
+    # add a savepoint per order (two queries per row in an import).
+    order.save()
     return order
 
 
