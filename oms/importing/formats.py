@@ -4,6 +4,7 @@ One format class serves the admin's import page and the management commands, so 
 accept, refuse and decode files the same way.
 """
 
+import codecs
 import csv
 import io
 import os
@@ -32,6 +33,7 @@ class ImportFileError(ValueError):
     """The uploaded file cannot be read as a spreadsheet; the message tells the user why, in Chinese."""
 
 
+UNKNOWN_ENCODING = "无法识别文件的编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。"
 NOT_A_SPREADSHEET = "这不是表格文件。请上传 CSV 或 Excel（.xlsx）文件；.xls 请先在 Excel 中另存为 .xlsx。"
 
 
@@ -52,7 +54,7 @@ def decode_text(data):
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError("无法识别文件的编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重试。")
+    raise ImportFileError(UNKNOWN_ENCODING)
 
 
 # Exports put an apostrophe before a cell Excel would read as a formula (=, +, -, @).
@@ -95,11 +97,19 @@ def _dataset(rows):
 
 
 def read_csv(data):
-    text = decode_text(data)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")  # Excel's "Unicode 文本": UTF-16, tab-separated
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(UNKNOWN_ENCODING) from exc
+    else:
+        text = decode_text(data)
     if CONTROL_CHARACTERS.intersection(text[:65536]):
         raise ImportFileError(NOT_A_SPREADSHEET)
+    first_line = text.lstrip("\ufeff").partition("\n")[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     try:
-        return _dataset(csv.reader(io.StringIO(text, newline="")))
+        return _dataset(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise ImportFileError(f"CSV 格式有误：{exc}。请用 Excel 打开检查后另存为 CSV。") from exc
 
@@ -125,6 +135,8 @@ def read_spreadsheet(data):
         raise ImportFileError("文件是空的。第一行应为表头，从第二行起每行一条数据。")
     if data.startswith(XLSX_SIGNATURE):
         return read_xlsx(data)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return read_csv(data)
     if data.startswith(NOT_SPREADSHEET_SIGNATURES) or b"\x00" in data[:65536]:
         raise ImportFileError(NOT_A_SPREADSHEET)
     return read_csv(data)

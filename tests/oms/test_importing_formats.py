@@ -14,6 +14,11 @@ def test_csv_in_every_encoding_excel_writes(encoding):
     assert list(dataset) == EXPECTED
 
 
+def test_excels_unicode_text_utf16_tab_separated():
+    text = "\r\n".join("\t".join(row) for row in ROWS) + "\r\n"
+    assert list(read_spreadsheet(text.encode("utf-16"))) == EXPECTED
+
+
 def test_gb18030_only_characters():
     # 𠮷 and the euro sign are outside GBK: a GB18030 file carries them, and they come back intact.
     dataset = read_spreadsheet(csv_bytes([["收货人"], ["𠮷野家€"]], "gb18030"))
@@ -48,7 +53,8 @@ def test_short_rows_are_padded():
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "这不是表格文件"),
         (b"abc\x00def", "这不是表格文件"),
         (b"PK\x03\x04broken zip", "Excel 文件已损坏"),
-        (b"\xff\xfe\xff\xfe\x81", "无法识别文件的编码"),
+        (b"abc,\xff\r\n1,2\r\n", "无法识别文件的编码"),
+        (b"\xff\xfea\x00b", "无法识别文件的编码"),
     ],
 )
 def test_refusals_in_chinese(data, message):
