@@ -134,6 +134,17 @@ class TestTrackingImport:
         assert problems(result) == [f"第 2 行：{message}", f"第 4 行：{message}"]
         assert db_snapshot() == before
 
+    def test_one_number_for_two_receivers_is_refused_by_the_service(self):
+        a = OrderFactory(receiver_name="张三")
+        b = OrderFactory(receiver_name="李四", address="北京市海淀区中关村大街 1 号")
+        before = db_snapshot()
+        result = run_tracking([[a.order_no, "SF", sf_number(1)], [b.order_no, "SF", sf_number(1)]], dry_run=True)
+        assert result.problem_lines == [
+            f"第 3 行：快递单号“{sf_number(1)}”已用于订单 {a.order_no}（收货人不同），请核对单号。"
+            "同一收货人的订单才能合并发货。"
+        ]
+        assert db_snapshot() == before
+
     def test_every_problem_of_a_row_is_listed(self):
         order = OrderFactory()
         result = run_tracking([[order.order_no, "火星快递", ""]])
@@ -170,8 +181,9 @@ class TestTrackingImport:
 
         (small, small_carriers), (large, large_carriers) = queries(2), queries(12)
         per_row = (large - small) / 10
-        # ship_order: lock, update, stock update + read, ledger insert, 3 savepoints; nothing for loading.
-        assert per_row <= 11
+        # All ship_order's: lock, update, history row (issue 5), number-in-use check (issue 10),
+        # stock update + read, ledger insert, 3 savepoints. Nothing per row for loading.
+        assert per_row <= 13
         assert small_carriers == large_carriers
 
 
