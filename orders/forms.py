@@ -3,20 +3,22 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseModelFormSet
+from django.forms.utils import ErrorList
 from django.utils.html import format_html
 
-from orders.models import Carrier, Order
+from orders.models import Order
 from orders.services import stock_shortfalls
+from orders.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 
 STATUS = Order.Status
 
 
-class StatusSelect(forms.Select):
+class StatusSelect(DirectSelect):
     """The status select, coloured like a badge by its current value."""
 
-    def get_context(self, name, value, attrs):
-        attrs = {**(attrs or {}), "class": f"status-select status-{value or 'pending'}"}
-        return super().get_context(name, value, attrs)
+    def render_html(self, name, value, attrs):
+        attrs = {**attrs, "class": f"status-select status-{value or 'pending'}"}
+        return super().render_html(name, value, attrs)
 
 
 class TextWidget(forms.Widget):
@@ -42,7 +44,8 @@ class PreloadedChoiceField(forms.ModelChoiceField):
 
     def __init__(self, objects, current=None, **kwargs):
         self.objects = {str(obj.pk): obj for obj in objects}
-        super().__init__(queryset=Carrier.objects.none(), **kwargs)
+        # No queryset: the choices and the lookup come from `objects` (QuerySet.none() per row is slow).
+        super().__init__(queryset=None, **kwargs)
         # Inactive carriers are offered only to the rows that already use them.
         self.choices = [("", "---------")] + [
             (obj.pk, str(obj)) for obj in objects if obj.is_active or obj.pk == current
@@ -78,18 +81,23 @@ def becomes_shipped(form):
 class OrderChangeListForm(forms.ModelForm):
     """One editable row of the order list."""
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = forms.CharField(widget=DirectHiddenInput, required=False)
 
     class Meta:
         model = Order
         fields = ["status", "carrier", "tracking_number"]
-        widgets = {"status": StatusSelect, "tracking_number": forms.TextInput(attrs={"size": 16})}
+        # The formset's hidden primary key uses Meta.widgets["id"] too.
+        widgets = {
+            "id": DirectHiddenInput,
+            "status": StatusSelect,
+            "tracking_number": DirectTextInput(attrs={"size": 16}),
+        }
 
     def __init__(self, *args, carriers=(), **kwargs):
         super().__init__(*args, **kwargs)
         order = self.instance
         self.fields["carrier"] = PreloadedChoiceField(
-            carriers, current=order.carrier_id, required=False, label="快递公司"
+            carriers, current=order.carrier_id, required=False, label="快递公司", widget=DirectSelect
         )
         self.fields["version"].initial = order.updated_at.isoformat() if order.updated_at else ""
         if order.status != STATUS.PENDING:
@@ -117,13 +125,63 @@ class OrderChangeListForm(forms.ModelForm):
         return cleaned
 
 
+class LoadedRowField(forms.ModelChoiceField):
+    """A row's hidden primary key, checked against the rows its formset already loaded.
+
+    Django's own field runs one query per row to validate it (50 per save of the order list).
+    """
+
+    def __init__(self, rows, **kwargs):
+        self.rows = rows
+        super().__init__(queryset=None, widget=DirectHiddenInput, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            row = self.rows().get(Order._meta.pk.to_python(value))
+        except ValidationError:
+            row = None
+        if row is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return row
+
+
+class QuietErrorList(ErrorList):
+    """An error list that renders an empty list as "" without a template.
+
+    The admin prints every editable cell's errors: 150 empty lists per page of the order list.
+    """
+
+    def render(self, template_name=None, context=None, renderer=None):
+        return super().render(template_name, context, renderer) if self else ""
+
+    __str__ = render
+    __html__ = render
+
+
 class OrderChangeListFormSet(BaseModelFormSet):
     """Checks stock for all rows shipped in one save together, next to the row that runs out."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", QuietErrorList)
+        super().__init__(*args, **kwargs)
 
     carriers = ()
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "carriers": self.carriers}
+
+    def loaded_rows(self):
+        if not hasattr(self, "_loaded_rows"):
+            self._loaded_rows = {order.pk: order for order in self.get_queryset()}
+        return self._loaded_rows
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk_name = self.model._meta.pk.name
+        field = form.fields[pk_name]
+        form.fields[pk_name] = LoadedRowField(self.loaded_rows, initial=field.initial, required=False)
 
     def clean(self):
         super().clean()

@@ -1,7 +1,9 @@
 import pytest
 
-from orders.models import Carrier
-from orders.selectors import CarrierDirectory
+from orders import services
+from orders.models import Carrier, Order
+from orders.selectors import CarrierDirectory, order_search_filter
+from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +41,52 @@ def test_reads_carriers_once(django_assert_num_queries):
         directory = CarrierDirectory()
         for _ in range(10):
             directory.find("顺丰")
+
+
+@pytest.fixture
+def orders():
+    item = ItemFactory(initial_stock=10)
+    wang = OrderFactory(item=item, order_no="DD2601010001", receiver_name="王小明", receiver_phone="13912345678")
+    li = OrderFactory(item=item, order_no="DD2601020002", receiver_name="李雷", receiver_phone="18600001111")
+    services.ship_order(li, carrier("SF"), sf_number(42))
+    numeric = OrderFactory(item=item, order_no="4001234567", receiver_name="Tom", receiver_phone="15000002222")
+    return {"wang": wang, "li": li, "numeric": numeric}
+
+
+def search(text):
+    return set(Order.objects.filter(order_search_filter(text)).values_list("order_no", flat=True))
+
+
+def test_an_order_number_or_its_start_finds_the_order(orders):
+    assert search("DD2601010001") == {"DD2601010001"}
+    assert search("dd260102") == {"DD2601020002"}
+
+
+def test_a_tracking_number_typed_in_lower_case_finds_the_order(orders):
+    assert search(sf_number(42).lower()) == {"DD2601020002"}
+
+
+def test_digits_may_be_a_phone_an_order_number_or_a_tracking_number(orders):
+    assert search("13912345678") == {"DD2601010001"}
+    assert search("186") == {"DD2601020002"}
+    assert search("4001") == {"4001234567"}
+
+
+def test_chinese_text_matches_the_start_of_the_receiver_name(orders):
+    assert search("王") == {"DD2601010001"}
+    assert search("王小明") == {"DD2601010001"}
+    # Prefix only, so that an index serves it: the middle of a name does not match.
+    assert search("小明") == set()
+
+
+def test_latin_letters_also_match_a_receiver_name(orders):
+    assert search("tom") == {"4001234567"}
+
+
+def test_words_narrow_the_search_together(orders):
+    assert search("王 139") == {"DD2601010001"}
+    assert search("王 186") == set()
+
+
+def test_empty_search_is_no_filter():
+    assert order_search_filter("   ") is None

@@ -1,0 +1,482 @@
+"""Scale benchmark: a million orders in MariaDB, our admin against a plain Django admin.
+
+    DATABASE_URL=mysql://root@127.0.0.1:3306/oms_scale python bench/scale.py --reuse
+
+Loads N orders (default 1,000,000) into the database named by DATABASE_URL (default
+oms_scale; it is dropped and re-created unless --reuse finds it loaded), then times each page
+server-side with Django's test client, for our OrderAdmin and for the baseline in
+bench/plain_admin.py, and reports median / p95 milliseconds, queries per request and the
+ratio ours/plain. --ship also times the shipping signal under load. See docs/BENCHMARKS.md.
+"""
+
+import argparse
+import logging
+import math
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "mysql://root@127.0.0.1:3306/oms_scale"
+
+
+def setup_django():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
+    # Timed as in production: DEBUG off (no SQL log kept, cached templates).
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+    # Production serves hashed static files collected here (see run_pages).
+    os.environ.setdefault("DJANGO_STATIC_ROOT", str(Path(tempfile.gettempdir()) / "oms_bench_static"))
+    import django
+
+    django.setup()
+
+
+def ensure_database(fresh):
+    """Create the benchmark database (dropping it first if `fresh`); refuses names not meant for it."""
+    import MySQLdb
+
+    url = urlparse(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    name = url.path.lstrip("/")
+    if "scale" not in name and "bench" not in name:
+        sys.exit(f"refusing to use database {name!r}: its name must contain 'scale' or 'bench'")
+    conn = MySQLdb.connect(
+        host=url.hostname or "127.0.0.1", port=url.port or 3306, user=url.username or "root", passwd=url.password or ""
+    )
+    cursor = conn.cursor()
+    if fresh:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    conn.close()
+    return name
+
+
+# ---------------------------------------------------------------- pages
+
+
+@dataclass
+class Sample:
+    """Values the pages need, read once from the loaded data."""
+
+    shipped_order_id: int
+    tracking_number: str
+    receiver_phone: str
+    carrier_id: int
+    user_id: int
+    month_ago: str = ""
+
+
+@dataclass
+class Page:
+    name: str
+    path: object  # callable(sample) -> path, or a plain path
+    method: str = "get"
+    post_data: object = None  # callable(site) -> dict, rebuilt before every request
+    sites: tuple = ("ours", "plain")
+
+    def url(self, sample):
+        return self.path(sample) if callable(self.path) else self.path
+
+
+LIST = "/admin/orders/order/"
+
+
+def editable_row_post(site):
+    """A list_editable save: the first page of pending orders, one row's tracking number changed."""
+    from orders.models import Order
+
+    rows = list(
+        Order.objects.filter(status=Order.Status.PENDING)
+        .order_by("created_at", "id")
+        .values("id", "status", "carrier_id", "tracking_number", "updated_at")[:50]
+    )
+    data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "form-MIN_NUM_FORMS": 0, "_save": "保存"}
+    for n, row in enumerate(rows):
+        data[f"form-{n}-id"] = row["id"]
+        data[f"form-{n}-status"] = row["status"]
+        data[f"form-{n}-carrier"] = row["carrier_id"] or ""
+        data[f"form-{n}-tracking_number"] = row["tracking_number"]
+        data[f"form-{n}-version"] = row["updated_at"].isoformat()
+    # Toggle a number on a pending order with no carrier: saved, still pending, no stock moves.
+    data["form-0-tracking_number"] = "" if rows[0]["tracking_number"] else f"BENCH{site.upper()}"
+    return data
+
+
+def report_url(sample):
+    from django.urls import reverse
+
+    return reverse("admin:shipping_report")
+
+
+# One line per page; a page that is not on this branch yet (e.g. the report) is skipped.
+PAGES = [
+    Page("order list, default 未发货", LIST),
+    Page("order list, all orders", LIST + "?ship_status=all"),
+    Page("order list, by carrier", lambda s: f"{LIST}?ship_status=all&carrier__id__exact={s.carrier_id}"),
+    Page("search, exact tracking number", lambda s: f"{LIST}?q={s.tracking_number}"),
+    Page("search, receiver phone", lambda s: f"{LIST}?q={s.receiver_phone}"),
+    Page("order list, page 500", LIST + "?ship_status=all&p=500"),
+    Page("change page", lambda s: f"{LIST}{s.shipped_order_id}/change/"),
+    Page("list_editable save (POST)", LIST, method="post", post_data=editable_row_post),
+    # The dashboard is ours alone: the plain site's index would be Django's app list.
+    Page("admin index / dashboard", "/admin/", sites=("ours",)),
+    Page("shipping report, today", report_url, sites=("ours",)),
+    Page("shipping report, last 30 days", lambda s: f"{report_url(s)}?date_from={s.month_ago}", sites=("ours",)),
+]
+
+
+@dataclass
+class Result:
+    page: str
+    site: str
+    times: list = field(default_factory=list)
+    cpu: list = field(default_factory=list)  # this process's CPU time: the Python side, less noisy
+    queries: int = 0
+    status: int = 0
+    error: str = ""
+
+    @property
+    def median(self):
+        return statistics.median(self.times) if self.times else math.nan
+
+    @property
+    def cpu_median(self):
+        return statistics.median(self.cpu) if self.cpu else math.nan
+
+    @property
+    def p95(self):
+        if not self.times:
+            return math.nan
+        ordered = sorted(self.times)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def pick_sample():
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from orders.models import Carrier, Order
+
+    last = Order.objects.order_by("-id").values_list("id", flat=True).first()
+    shipped = (
+        Order.objects.filter(status=Order.Status.SHIPPED, id__gte=last // 2)
+        .order_by("id")
+        .values("id", "tracking_number", "receiver_phone")
+        .first()
+    )
+    return Sample(
+        shipped_order_id=shipped["id"],
+        tracking_number=shipped["tracking_number"],
+        receiver_phone=shipped["receiver_phone"],
+        carrier_id=Carrier.objects.get(code="SF").pk,
+        user_id=get_user_model().objects.get(username="bench").pk,
+        month_ago=(timezone.localdate() - timedelta(days=30)).isoformat(),
+    )
+
+
+def measure(page, site, sample, client, repeat, budget, timeout):
+    """Time `page` on `site`: one warm-up, then up to `repeat` requests within about `budget` seconds.
+
+    A statement running longer than `timeout` seconds is stopped by the server (MariaDB's
+    max_statement_time, this session only) and the page reported as slower than that.
+    """
+    from django.db import OperationalError, connection, reset_queries
+    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.urls import NoReverseMatch
+
+    result = Result(page.name, site)
+    urlconf = "bench.plain_urls" if site == "plain" else "oms.urls"
+    with override_settings(ROOT_URLCONF=urlconf, ALLOWED_HOSTS=["testserver"]):
+        try:
+            url = page.url(sample)
+        except NoReverseMatch:
+            result.error = "not on this branch"
+            return result
+        spent = 0.0
+        runs = 0
+        # One warm-up request, then `repeat` timed ones (fewer if a page is very slow).
+        while runs <= repeat:
+            data = page.post_data(site) if page.post_data else None
+            reset_queries()  # the query log keeps 9,000 entries; start each request empty
+            with CaptureQueriesContext(connection) as captured:
+                began, cpu_began = time.perf_counter(), time.process_time()
+                try:
+                    # secure: production is HTTPS-only (plain HTTP is redirected).
+                    if page.method == "post":
+                        response = client.post(url, data, secure=True)
+                    else:
+                        response = client.get(url, secure=True)
+                except OperationalError as exc:
+                    if "max_statement_time" not in str(exc):
+                        raise
+                    result.error = f"over {timeout:.0f} s (query stopped)"
+                    return result
+                elapsed = (time.perf_counter() - began) * 1000
+                cpu = (time.process_time() - cpu_began) * 1000
+            result.status = response.status_code
+            if response.status_code != (302 if page.method == "post" else 200):
+                result.error = f"HTTP {response.status_code}"
+                return result
+            # A request slower than `budget` is not warming anything up: it is the one sample.
+            if runs or elapsed / 1000 > budget:
+                result.times.append(elapsed)
+                result.cpu.append(cpu)
+                result.queries = len(captured)
+                spent += elapsed / 1000
+            runs += 1
+            if spent > budget and (runs >= 4 or elapsed / 1000 > budget):
+                break
+    return result
+
+
+def run_pages(args):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # A stopped query is reported in the table; Django's request log would repeat it.
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)
+    sample = pick_sample()
+    user = get_user_model().objects.get(pk=sample.user_id)
+    client = Client()
+    client.force_login(user)
+    results = []
+    wanted = set(args.sites.split(","))
+    for page in PAGES:
+        if args.pages and not any(word in page.name for word in args.pages.split(",")):
+            continue
+        for site in page.sites:
+            if site not in wanted:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("SET SESSION max_statement_time = %s", [args.timeout])
+            result = measure(page, site, sample, client, args.repeat, args.budget, args.timeout)
+            results.append(result)
+            note = result.error or (
+                f"median {result.median:8.1f} ms  p95 {result.p95:8.1f} ms  cpu {result.cpu_median:6.1f} ms  "
+                f"{result.queries:3} queries  n={len(result.times)}"
+            )
+            print(f"  {site:5} {page.name:32} {note}", flush=True)
+    return results
+
+
+def print_table(results):
+    by_page = {}
+    for result in results:
+        by_page.setdefault(result.page, {})[result.site] = result
+    print()
+    print(
+        "| page | ours median / p95 ms | ours queries | ours CPU ms | plain median / p95 ms | plain queries "
+        "| plain CPU ms | ours / plain |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, sites in by_page.items():
+        ours, plain = sites.get("ours"), sites.get("plain")
+
+        def cell(r):
+            if r is None:
+                return "–", "–", "–"
+            if r.error:
+                return r.error, "–", "–"
+            return f"{r.median:.0f} / {r.p95:.0f}", str(r.queries), f"{r.cpu_median:.0f}"
+
+        ratio = "–"
+        if ours and plain and ours.times and plain.times:
+            ratio = f"{ours.median / plain.median:.2f} ({plain.median / ours.median:.0f}× faster)"
+        print(f"| {name} | {' | '.join(cell(ours))} | {' | '.join(cell(plain))} | {ratio} |")
+
+
+# ---------------------------------------------------------------- shipping under load
+
+
+def _make_pending(item_ids, count, tag):
+    """`count` new pending orders spread over `item_ids` (bulk_create: no stock moves for pending)."""
+    import random
+
+    from django.utils import timezone
+
+    from orders import demo
+    from orders.models import Order
+
+    rng = random.Random(tag)
+    stamp = time.strftime("%H%M%S")
+    now = timezone.now()
+    orders = [
+        Order(
+            order_no=f"BS{tag}{stamp}{n:05d}",
+            item_id=item_ids[n % len(item_ids)],
+            quantity=1,
+            receiver_name=demo.person_name(rng),
+            receiver_phone=demo.phone(rng),
+            address=demo.address(rng),
+            created_at=now,
+        )
+        for n in range(count)
+    ]
+    Order.objects.bulk_create(orders, batch_size=500)
+    return list(Order.objects.filter(order_no__startswith=f"BS{tag}{stamp}").values_list("id", flat=True))
+
+
+def _restock(item_ids, needed, user):
+    from inventory.models import InventoryItem, StockMovement
+    from inventory.services import adjust_stock
+
+    for item in InventoryItem.objects.filter(pk__in=item_ids):
+        adjust_stock(item, needed, StockMovement.Reason.RECEIVE, user=user, note="压测补货")
+
+
+def ship_orders(order_ids, seed):
+    """Ship each order through orders.services.ship_order; returns (shipped, refused)."""
+    import random
+
+    from django.contrib.auth import get_user_model
+
+    from orders import demo, services
+    from orders.models import Carrier, Order
+
+    rng = random.Random(seed)
+    user = get_user_model().objects.get(username="bench")
+    carriers = list(Carrier.objects.filter(is_active=True))
+    shipped = refused = 0
+    for order_id in order_ids:
+        order = Order.objects.select_related("item").get(pk=order_id)
+        carrier = rng.choice(carriers)
+        try:
+            services.ship_order(order, carrier, demo.tracking_number(carrier.code, rng), user=user)
+            shipped += 1
+        except (services.InsufficientStock, services.ValidationError):
+            refused += 1
+    return shipped, refused
+
+
+def _ship_worker(args):
+    setup_django()
+    order_ids, seed = args
+    began = time.perf_counter()
+    shipped, refused = ship_orders(order_ids, seed)
+    return shipped, refused, time.perf_counter() - began
+
+
+def run_shipping(count=1000, processes=4, shared_items=10):
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command, get_commands
+    from django.db import connection
+
+    from inventory.models import InventoryItem
+    from inventory.selectors import items_with_ledger_drift
+
+    user = get_user_model().objects.get(username="bench")
+    rng = random.Random(7)
+    all_items = list(InventoryItem.objects.order_by("id").values_list("id", flat=True)[:20000])
+
+    # 1. One after another: `count` orders on random items.
+    item_ids = rng.sample(all_items, 200)
+    _restock(item_ids, count, user)
+    ids = _make_pending(item_ids, count, "S")
+    began = time.perf_counter()
+    shipped, refused = ship_orders(ids, seed=1)
+    elapsed = time.perf_counter() - began
+    print(f"  sequential: {shipped} shipped, {refused} refused in {elapsed:.1f}s = {shipped / elapsed:.0f} orders/s")
+    sequential = (shipped, refused, elapsed)
+
+    # 2. `processes` processes at once, all orders on the same few items (row-lock contention).
+    shared = rng.sample(all_items, shared_items)
+    _restock(shared, count, user)
+    before = dict(InventoryItem.objects.filter(pk__in=shared).values_list("id", "stock"))
+    ids = _make_pending(shared, count, "C")
+    chunks = [(ids[n::processes], n) for n in range(processes)]
+    connection.close()
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        began = time.perf_counter()
+        outcomes = pool.map(_ship_worker, chunks)
+        elapsed = time.perf_counter() - began
+    shipped = sum(o[0] for o in outcomes)
+    refused = sum(o[1] for o in outcomes)
+    print(
+        f"  {processes} processes on {shared_items} shared items: {shipped} shipped, {refused} refused "
+        f"in {elapsed:.1f}s = {shipped / elapsed:.0f} orders/s"
+    )
+    after = dict(InventoryItem.objects.filter(pk__in=shared).values_list("id", "stock"))
+    taken = sum(before.values()) - sum(after.values())
+    print(f"  shared items' stock went down by {taken} (shipped {shipped} × 1)")
+
+    drift = list(items_with_ledger_drift())
+    print(f"  items whose stock differs from their ledger: {len(drift)}")
+    if "verify_stock" in get_commands():
+        call_command("verify_stock")
+    else:
+        print("  (manage.py verify_stock is not on this branch; checked with items_with_ledger_drift())")
+    return {"sequential": sequential, "concurrent": (shipped, refused, elapsed), "drift": len(drift), "taken": taken}
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=1_000_000, help="orders to load (default 1,000,000)")
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (after one warm-up)")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds per page before fewer repeats")
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a query is stopped")
+    parser.add_argument("--sites", default="ours,plain", help="ours, plain or both")
+    parser.add_argument("--pages", default="", help="only pages whose name contains one of these words")
+    parser.add_argument("--ship", action="store_true", help="also time shipping under load")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page timings")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    reuse_ok = args.reuse
+    name = ensure_database(fresh=False)
+    setup_django()
+    from django.core.management import call_command
+
+    from orders.models import Order
+
+    call_command("migrate", verbosity=0)
+    loaded = Order.objects.exists()
+    if not (reuse_ok and loaded):
+        if loaded:
+            from django.db import connection
+
+            connection.close()
+            ensure_database(fresh=True)
+            call_command("migrate", verbosity=0)
+        from bench.load import load
+
+        print(f"loading {args.orders:,} orders into {name} …", flush=True)
+        began = time.monotonic()
+        load(args.orders, items=args.items)
+        print(f"loaded in {time.monotonic() - began:.0f}s", flush=True)
+    if args.load_only:
+        return
+    print(f"database {name}: {Order.objects.order_by('-id').values_list('id', flat=True).first():,} orders")
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    if not args.no_pages:
+        results = run_pages(args)
+        print_table(results)
+    if args.ship:
+        print("shipping under load:")
+        run_shipping()
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
