@@ -7,6 +7,7 @@ bench/scale.py through bench.plain_urls; never part of the product's URLs.
 """
 
 from django.contrib import admin
+from django.urls import path
 
 from orders.admin import OrderAdmin
 from orders.filters import ShipStatusFilter
@@ -29,6 +30,13 @@ class PlainOrderAdmin(admin.ModelAdmin):
     list_per_page = OrderAdmin.list_per_page
     # Django's own list template: ours links to the product's report, which this site lacks.
     change_list_template = "admin/change_list.html"
+
+    def get_urls(self):
+        # The copied address column's button names the product's receiver URL; the bench never opens it.
+        reveal = path(
+            "<int:object_id>/receiver/", self.admin_site.admin_view(self.change_view), name="orders_order_receiver"
+        )
+        return [reveal, *super().get_urls()]
 
 
 # The same column renderers (thumbnail, masked phone, …), so both lists show the same HTML.

@@ -91,8 +91,8 @@ LIST = "/admin/orders/order/"
 
 
 def editable_row_post(site):
-    """A list_editable save: the first page of pending orders, one row's tracking number changed."""
-    from orders.models import Order
+    """A list_editable save: the first page of pending orders, one row's carrier changed."""
+    from orders.models import Carrier, Order
 
     rows = list(
         Order.objects.filter(status=Order.Status.PENDING)
@@ -106,8 +106,9 @@ def editable_row_post(site):
         data[f"form-{n}-carrier"] = row["carrier_id"] or ""
         data[f"form-{n}-tracking_number"] = row["tracking_number"]
         data[f"form-{n}-version"] = row["updated_at"].isoformat()
-    # Toggle a number on a pending order with no carrier: saved, still pending, no stock moves.
-    data["form-0-tracking_number"] = "" if rows[0]["tracking_number"] else f"BENCH{site.upper()}"
+    # Choose or clear the carrier of a pending order with no number: saved, still pending, no
+    # stock moves (a number alone would be checked against, or guess, a carrier's format).
+    data["form-0-carrier"] = "" if rows[0]["carrier_id"] else Carrier.objects.filter(is_active=True).first().pk
     return data
 
 
