@@ -109,6 +109,7 @@ def editable_row_post(site):
     # Choose or clear the carrier of a pending order with no number: saved, still pending, no
     # stock moves (a number alone would be checked against, or guess, a carrier's format).
     data["form-0-carrier"] = "" if rows[0]["carrier_id"] else Carrier.objects.filter(is_active=True).first().pk
+    data["form-0-tracking_number"] = ""
     return data
 
 
@@ -348,7 +349,8 @@ def ship_orders(order_ids, seed):
     from orders import demo, services
     from orders.models import Carrier, Order
 
-    rng = random.Random(seed)
+    # Fresh numbers every run: the duplicate-number guard refuses one already used.
+    rng = random.Random(f"{seed}-{time.time_ns()}")
     user = get_user_model().objects.get(username="bench")
     carriers = list(Carrier.objects.filter(is_active=True))
     shipped = refused = 0
