@@ -4,7 +4,6 @@ from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
-from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
@@ -13,7 +12,7 @@ from inventory.forms import InventoryItemForm
 from inventory.models import InventoryItem, StockMovement
 from inventory.resources import InventoryItemExportResource, StockCountImportResource
 from inventory.services import InsufficientStock, adjust_stock
-from oms.importing.admin import SpreadsheetImportMixin
+from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
 PLACEHOLDER = "inventory/no-image.svg"
 CORRECTION_FIELDS = ("stock_delta", "stock_reason", "stock_note")
@@ -75,7 +74,7 @@ class LedgerInline(admin.TabularInline):
 
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin):
+class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, SelectedRowsExportMixin, admin.ModelAdmin):
     form = InventoryItemForm
     # Export (issue 3): CSV with BOM and XLSX, Chinese headers, formula-escaped.
     export_formats = [CSV, XLSX]

@@ -9,7 +9,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
-from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
@@ -19,7 +18,7 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from logistics import order_admin as courier
 from logistics.conf import is_enabled as courier_enabled
-from oms.importing.admin import SpreadsheetImportMixin
+from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
 from orders.filters import ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
@@ -89,7 +88,7 @@ class StockMovementInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(
-    SpreadsheetImportMixin, DomainErrorsAsMessages, TimelineAdminMixin, ExportActionMixin, admin.ModelAdmin
+    SpreadsheetImportMixin, DomainErrorsAsMessages, TimelineAdminMixin, SelectedRowsExportMixin, admin.ModelAdmin
 ):
     form = OrderForm
     # Export (issue 3): CSV with BOM and XLSX, the report's Chinese headers, formula-escaped.

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from import_export.admin import ImportMixin
+from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
 
@@ -132,3 +132,15 @@ class SpreadsheetImportMixin(ImportMixin):
         messages.success(request, f"导入完成：{result.summary}")
         post_import.send(sender=None, model=self.model)
         return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+
+
+class SelectedRowsExportMixin(ExportActionMixin):
+    """django-import-export's export action, checking only the rows that were selected.
+
+    The library's default validates the posted ids against every id in the table, which reads a
+    million ids to export fifty.
+    """
+
+    def get_valid_export_item_pks(self, request):
+        posted = request.POST.getlist("export_items")
+        return self.get_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
