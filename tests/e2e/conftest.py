@@ -1,0 +1,75 @@
+"""Fixtures for the end-to-end tests: Debian's Chromium driven by Playwright against live_server.
+
+Run them alone with `python -m pytest -m e2e`. The browser is the system's /usr/bin/chromium;
+`playwright install` is never needed.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Permission
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1366, "height": 768}
+
+# The permissions a shipping clerk (运营) works with: orders, and reading items and the ledger.
+OPS_PERMISSIONS = [
+    "orders.view_order",
+    "orders.change_order",
+    "orders.view_carrier",
+    "inventory.view_inventoryitem",
+    "inventory.view_stockmovement",
+]
+OPS_PASSWORD = "pw-ops-2026"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session; each test gets a fresh context."""
+    # Playwright's sync API leaves its asyncio loop registered as running on this thread for as
+    # long as the browser lives, so Django would refuse every ORM call made by the tests (and by
+    # the database fixtures) from here on as "async unsafe". It is safe: each Playwright call
+    # blocks until done, and nothing runs on that loop while Django queries the database.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def context(chromium, live_server):
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport=VIEWPORT,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        accept_downloads=True,
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture
+def ops_user(django_user_model):
+    user = django_user_model.objects.create_user("ops", "ops@example.com", OPS_PASSWORD, is_staff=True)
+    for perm in OPS_PERMISSIONS:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return user

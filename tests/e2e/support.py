@@ -1,0 +1,31 @@
+"""Shared pieces of the end-to-end tests: marks, logging in, screenshots."""
+
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Every e2e module starts with `pytestmark = E2E`: a browser against the live server, whose
+# transactional flush would drop the data migrations' rows (carriers) without serialized_rollback.
+E2E = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.urls("tests.e2e.urls"),
+]
+
+
+def log_in(page, username, password, path="/admin/"):
+    """Open `path`, which sends a stranger to the login form, and log in there as a person does."""
+    page.goto(path)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def save_screenshot(page, name):
+    """Write docs/screenshots/<name>.png (the viewport, 1366x768) for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path)
+    return path

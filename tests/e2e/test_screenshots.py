@@ -1,0 +1,66 @@
+"""Screenshots of the main pages with a realistic shop's data, for the README (docs/screenshots/)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from inventory.models import InventoryItem
+from orders.models import Order
+from tests.e2e.support import E2E, log_in, save_screenshot
+
+pytestmark = E2E
+
+PASSWORD = "pw-manager-2026"
+
+
+@pytest.fixture
+def demo_shop(django_user_model):
+    """The seed_demo shop: 20 items with pictures, 200 orders in every status."""
+    manager = django_user_model.objects.create_superuser("wangfang", "wangfang@example.com", PASSWORD)
+    manager.first_name = "王芳"
+    manager.save(update_fields=["first_name"])
+    call_command("seed_demo", stdout=io.StringIO())
+    return manager
+
+
+def assert_pictures_load(page):
+    """Every picture on the page exists, and those on screen have drawn before the shot."""
+    sources = page.eval_on_selector_all("img", "imgs => imgs.map(img => img.src)")
+    assert sources
+    for src in set(sources):
+        assert page.request.get(src).ok, src
+    # Pictures load lazily; wait for the ones in the viewport (a broken one is complete too).
+    page.wait_for_function(
+        "Array.from(document.images).filter(img => img.getBoundingClientRect().top < innerHeight)"
+        ".every(img => img.complete)"
+    )
+    assert page.evaluate("Array.from(document.images).filter(img => img.complete).every(img => img.naturalWidth > 0)")
+
+
+def no_sideways_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_screenshots_of_the_main_pages(page, demo_shop):
+    log_in(page, "wangfang", PASSWORD, path="/admin/orders/order/")
+    expect(page.locator("#result_list tbody tr").first).to_be_visible()
+    assert_pictures_load(page)
+    assert no_sideways_scroll(page)
+    save_screenshot(page, "order_list")
+
+    shipped = Order.objects.filter(status=Order.Status.SHIPPED).order_by("-shipped_at").first()
+    page.goto(f"/admin/orders/order/{shipped.pk}/change/")
+    expect(page.locator(".field-tracking_link a")).to_have_text(shipped.tracking_number)
+    # The lower half is the interesting one: receiver with 复制, shipping with the tracking link, the ledger.
+    page.locator("fieldset", has_text="收货信息").evaluate("fieldset => fieldset.scrollIntoView()")
+    assert_pictures_load(page)
+    assert no_sideways_scroll(page)
+    save_screenshot(page, "order_change")
+
+    page.goto("/admin/inventory/inventoryitem/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(InventoryItem.objects.count())
+    assert_pictures_load(page)
+    assert no_sideways_scroll(page)
+    save_screenshot(page, "item_list")
