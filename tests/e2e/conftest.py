@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,14 +29,19 @@ OPS_PASSWORD = "pw-ops-2026"
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the whole session; each test gets a fresh context."""
-    # Playwright's sync API leaves its asyncio loop registered as running on this thread for as
-    # long as the browser lives, so Django would refuse every ORM call made by the tests (and by
-    # the database fixtures) from here on as "async unsafe". It is safe: each Playwright call
-    # blocks until done, and nothing runs on that loop while Django queries the database.
+    # Playwright's sync API leaves its asyncio loop registered as running on this thread while the
+    # browser lives. Django then (1) refuses ORM calls as "async unsafe" and (2) keeps the thread's
+    # connections in a separate, async-only store, where fresh connection objects would lack the
+    # test database's serialized contents (serialized_rollback) and the live server's shared SQLite
+    # connection. Both are safe to bypass: each Playwright call blocks until done, and nothing runs
+    # on that loop while Django queries the database. So: allow the calls, keep the same connections.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    sync_connections = {alias: connections[alias] for alias in connections}
     try:
         with sync_playwright() as playwright:
+            for alias, connection in sync_connections.items():
+                connections[alias] = connection
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             yield browser
             browser.close()
