@@ -11,6 +11,8 @@ from django.contrib.auth.models import Permission
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
+from tests.e2e.support import OPS_PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 768}
@@ -23,7 +25,6 @@ OPS_PERMISSIONS = [
     "inventory.view_inventoryitem",
     "inventory.view_stockmovement",
 ]
-OPS_PASSWORD = "pw-ops-2026"
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +75,9 @@ def page(context):
 
 @pytest.fixture
 def ops_user(django_user_model):
-    user = django_user_model.objects.create_user("ops", "ops@example.com", OPS_PASSWORD, is_staff=True)
+    user = django_user_model.objects.create_user(
+        "ops", "ops@example.com", OPS_PASSWORD, is_staff=True, last_name="张", first_name="伟"
+    )
     for perm in OPS_PERMISSIONS:
         app_label, codename = perm.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+OPS_PASSWORD = "pw-ops-2026"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Every e2e module starts with `pytestmark = E2E`: a browser against the live server, whose

@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from inventory.models import InventoryItem, StockMovement
 from orders import services
 from orders.models import Order
-from tests.e2e.conftest import OPS_PASSWORD
-from tests.e2e.support import E2E, log_in
+from tests.e2e.support import E2E, OPS_PASSWORD, log_in
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = E2E
