@@ -7,24 +7,15 @@ Run them alone with `python -m pytest -m e2e`. The browser is the system's /usr/
 import os
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.support import OPS_PASSWORD
+from accounts.roles import MANAGERS, OPS
+from tests.role_fixtures import staff_in
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 768}
-
-# The permissions a shipping clerk (运营) works with: orders, and reading items and the ledger.
-OPS_PERMISSIONS = [
-    "orders.view_order",
-    "orders.change_order",
-    "orders.view_carrier",
-    "inventory.view_inventoryitem",
-    "inventory.view_stockmovement",
-]
 
 
 @pytest.fixture(scope="session")
@@ -81,10 +72,17 @@ def page(context):
 
 @pytest.fixture
 def ops_user(django_user_model):
-    user = django_user_model.objects.create_user(
-        "ops", "ops@example.com", OPS_PASSWORD, is_staff=True, last_name="张", first_name="伟"
-    )
-    for perm in OPS_PERMISSIONS:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    """A shipping clerk in the 运营 group that setup_roles makes."""
+    return named(staff_in(django_user_model, "ops", OPS), "张", "伟")
+
+
+@pytest.fixture
+def manager(django_user_model):
+    """A manager in the 经理 group."""
+    return named(staff_in(django_user_model, "manager", MANAGERS), "王", "芳")
+
+
+def named(user, last_name, first_name):
+    user.last_name, user.first_name = last_name, first_name
+    user.save(update_fields=["last_name", "first_name"])
     return user

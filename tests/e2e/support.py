@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-OPS_PASSWORD = "pw-ops-2026"
+# The passwords tests.role_fixtures.staff_in gives its users.
+OPS_PASSWORD = "pw-ops-123"
+MANAGER_PASSWORD = "pw-manager-123"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Every e2e module starts with `pytestmark = E2E`: a browser against the live server, whose

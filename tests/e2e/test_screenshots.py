@@ -1,9 +1,11 @@
 """Screenshots of the main pages with a realistic shop's data, for the README (docs/screenshots/)."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.models import InventoryItem
@@ -64,3 +66,15 @@ def test_screenshots_of_the_main_pages(page, demo_shop):
     assert_pictures_load(page)
     assert no_sideways_scroll(page)
     save_screenshot(page, "item_list")
+
+    page.goto("/admin/")
+    expect(page.locator(".oms-dashboard-card")).to_have_count(4)
+    assert no_sideways_scroll(page)
+    save_screenshot(page, "dashboard")
+
+    # A week of the shop's shipments: every carrier in the summary, a full page of orders.
+    today = timezone.localdate()
+    page.goto(f"/admin/orders/order/shipping-report/?date_from={today - timedelta(days=6)}&date_to={today}")
+    expect(page.locator("#report_list tbody tr").first).to_be_visible()
+    assert no_sideways_scroll(page)
+    save_screenshot(page, "shipping_report")
