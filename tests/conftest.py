@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from inventory.selectors import items_with_ledger_drift
+from tests.browser import chromium  # noqa: F401  (one browser for every e2e test of the session)
 
 
 @pytest.fixture(autouse=True)

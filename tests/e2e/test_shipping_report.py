@@ -35,7 +35,13 @@ def test_manager_filters_the_report_by_carrier_and_downloads_the_csv(page, manag
     cup = ItemFactory(sku="SKU-CUP", name="陶瓷马克杯", initial_stock=20)
     by_sf = [
         services.ship_order(
-            OrderFactory(item=cup, quantity=2, receiver_name="李雨欣", address='=HYPERLINK("http://x")'),
+            OrderFactory(
+                item=cup,
+                quantity=2,
+                receiver_name='=HYPERLINK("http://x")',
+                receiver_phone="13912345678",
+                address="浙江省杭州市西湖区文三路88号3栋1202室",
+            ),
             carrier("SF"),
             sf_number(1),
             user=ops_user,
@@ -65,8 +71,9 @@ def test_manager_filters_the_report_by_carrier_and_downloads_the_csv(page, manag
     assert header == HEADERS
     assert [row[0] for row in rows] == [order.order_no for order in by_sf]
     first = dict(zip(header, rows[0], strict=True))
-    assert first["收货人"] == "李雨欣"
-    assert first["地址"] == '\'=HYPERLINK("http://x")'  # shown as text in Excel, never run
+    assert first["收货人"] == '\'=HYPERLINK("http://x")'  # shown as text in Excel, never run
+    # A manager without orders.export_full_receiver gets receivers masked (PIPL, orders.privacy).
+    assert (first["电话"], first["地址"]) == ("139****5678", "浙江省杭州市西湖区****")
     assert (first["快递公司"], first["快递单号"], first["操作人"]) == ("顺丰速运", sf_number(1), "张伟")
     assert (first["SKU"], first["产品名"], first["数量"]) == ("SKU-CUP", "陶瓷马克杯", "2")
     assert re.fullmatch(rf"{today} \d\d:\d\d:\d\d", first["发货时间"])

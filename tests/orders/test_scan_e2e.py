@@ -17,7 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]  # keep the migrated carriers
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Installed before any page script: records each Enter in the scan field and the moment the
@@ -54,18 +53,9 @@ new MutationObserver(function () {
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
-    # still plain synchronous calls between page actions.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
+def browser(chromium):
+    # The session's one browser (tests/browser.py): a second sync Playwright would refuse to start.
+    return chromium
 
 
 @pytest.fixture
