@@ -1,6 +1,7 @@
 """Screenshots of the main pages with a realistic shop's data, for the README (docs/screenshots/)."""
 
 import io
+import random
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.models import InventoryItem
-from orders.models import Order
+from orders import demo
+from orders.models import Carrier, Order
 from tests.e2e.support import E2E, log_in, save_screenshot
+from tests.importing import csv_bytes
 
 pytestmark = E2E
 
@@ -78,3 +81,22 @@ def test_screenshots_of_the_main_pages(page, demo_shop):
     expect(page.locator("#report_list tbody tr").first).to_be_visible()
     assert no_sideways_scroll(page)
     save_screenshot(page, "shipping_report")
+
+    # A courier's file for the oldest pending orders whose items have stock: codes and names mixed.
+    rng = random.Random(6)
+    pending = Order.objects.filter(status=Order.Status.PENDING, item__stock__gte=10).order_by("created_at")[:8]
+    carriers = list(Carrier.objects.filter(is_active=True))
+    rows = [["订单号", "快递公司", "快递单号"]]
+    for order in pending:
+        chosen = rng.choice(carriers)
+        rows.append([order.order_no, rng.choice([chosen.code, chosen.name]), demo.tracking_number(chosen.code, rng)])
+    page.goto("/admin/orders/order/")
+    page.get_by_role("link", name="导入快递单号").click()
+    page.get_by_label("选择文件").set_input_files(
+        {"name": "快递单号.csv", "mimeType": "text/csv", "buffer": csv_bytes(rows, "gbk")}
+    )
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator("table.import-preview tbody tr")).to_have_count(len(rows) - 1)
+    expect(page.get_by_role("button", name="确认导入")).to_be_visible()
+    assert no_sideways_scroll(page)
+    save_screenshot(page, "tracking_import_preview")
