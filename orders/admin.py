@@ -20,7 +20,7 @@ from logistics import order_admin as courier
 from logistics.conf import is_enabled as courier_enabled
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
-from orders.filters import ShipStatusFilter
+from orders.filters import CarrierFilter, ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
 from orders.models import Carrier, Order, ReceiverReveal
 from orders.pagination import CappedCountPaginator
@@ -123,7 +123,7 @@ class OrderAdmin(
     show_full_result_count = False
     list_filter = [
         ShipStatusFilter,
-        "carrier",
+        ("carrier", CarrierFilter),
         ("created_at", admin.DateFieldListFilter),
         ("shipped_at", admin.DateFieldListFilter),
     ]

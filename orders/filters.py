@@ -115,3 +115,11 @@ class ShippingReportFilter(django_filters.FilterSet):
     def query_string(self):
         """The filters as given (valid or not), for the CSV link and the pagination links."""
         return urlencode({key: self.data.get(key, "") for key in self.Meta.fields})
+
+
+class CarrierFilter(admin.RelatedFieldListFilter):
+    """快递公司, with the orders that have none named as such instead of Django's bare "-"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = "未填快递公司"
