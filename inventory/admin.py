@@ -12,6 +12,7 @@ from inventory.forms import InventoryItemForm
 from inventory.models import InventoryItem, StockMovement
 from inventory.resources import InventoryItemExportResource, StockCountImportResource
 from inventory.services import InsufficientStock, adjust_stock
+from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
 PLACEHOLDER = "inventory/no-image.svg"
@@ -154,7 +155,7 @@ class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, SelectedRow
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger: read-only, append-only."""
 
     list_display = ["created_at", "item", "delta", "reason", "balance_after", "order", "created_by", "note"]
@@ -162,12 +163,3 @@ class StockMovementAdmin(admin.ModelAdmin):
     list_select_related = ["item", "order", "created_by"]
     search_fields = ["^item__sku", "^order__order_no"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

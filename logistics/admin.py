@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from logistics.models import Sender, Tracking, Waybill, WaybillBatch
+from oms.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(Sender)
@@ -24,20 +25,11 @@ class SenderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Waybill)
-class WaybillAdmin(admin.ModelAdmin):
+class WaybillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "carrier", "tracking_number", "state", "attempts", "label", "last_error", "created_at"]
     list_filter = ["state", "carrier"]
     list_select_related = ["order", "carrier"]
     search_fields = ["^order__order_no", "^tracking_number", "task_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="面单")
     def label(self, waybill):
@@ -61,20 +53,11 @@ class TrackingAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaybillBatch)
-class WaybillBatchAdmin(admin.ModelAdmin):
+class WaybillBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "progress", "created_by", "created_at", "finished_at"]
     list_select_related = ["created_by"]
     fields = ["status", "progress", "total", "done", "failed", "created_by", "created_at", "finished_at", "results"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a batch is the record of what was bought
 
     @admin.display(description="进度")
     def progress(self, batch):

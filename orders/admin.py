@@ -18,6 +18,7 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from logistics import order_admin as courier
 from logistics.conf import is_enabled as courier_enabled
+from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
 from orders.filters import CarrierFilter, ShipStatusFilter
@@ -385,7 +386,7 @@ class OrderAdmin(
 
 
 @admin.register(ReceiverReveal)
-class ReceiverRevealAdmin(admin.ModelAdmin):
+class ReceiverRevealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who saw which receiver's full details, when and how. Read-only, for managers."""
 
     list_display = ["revealed_at", "user", "order_no", "how", "detail"]
@@ -397,15 +398,6 @@ class ReceiverRevealAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "个人信息查看记录", **(extra_context or {})})
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Carrier)
