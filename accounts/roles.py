@@ -16,8 +16,7 @@ ROLE_PERMISSIONS = {
     # what is in stock. No adding or deleting, no carriers, no users, no stock corrections.
     OPS: [
         "orders.view_order",
-        "orders.change_order",
-        "orders.import_order",  # the tracking-number import
+        "orders.change_order",  # also the tracking-number import (its permission is change)
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
@@ -44,7 +43,6 @@ ROLE_PERMISSIONS = {
 
 # Permissions that other features define; granted once they exist.
 OPTIONAL_PERMISSIONS = {
-    "orders.import_order",
     "orders.view_shipping_report",
     "orders.export_order",
     "inventory.export_inventoryitem",
