@@ -232,7 +232,7 @@ class OrderAdmin(
 
     def get_ordering(self, request):
         # The clerk works the pending queue oldest first; everything else reads newest first.
-        if request.GET.get(ShipStatusFilter.parameter_name, ShipStatusFilter.DEFAULT) in ShipStatusFilter.OLDEST_FIRST:
+        if self._pending_queue(request):
             return ["created_at", "id"]
         return ["-created_at", "-id"]
 

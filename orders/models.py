@@ -168,12 +168,11 @@ class Order(models.Model):
 
     def completes_shipping(self):
         """True when this edit gives a pending order a carrier and tracking number (rule 3)."""
-        loaded = getattr(self, "_loaded_shipping", (None, ""))
         return (
             self.status == self.Status.PENDING
             and getattr(self, "_loaded_status", self.Status.PENDING) == self.Status.PENDING
             and bool(self.carrier_id and self.tracking_number)
-            and (self.carrier_id, self.tracking_number) != loaded
+            and self.tracking_number_changed()
         )
 
     def same_receiver(self, other):

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from orders import services
 from orders.carriers import guess_carriers, normalize_tracking_number
-from orders.forms import stock_shortfalls, tracking_number_clashes
+from orders.forms import tracking_number_clashes
 from orders.models import Carrier, Order
 
 MAX_LINES = 2000
@@ -188,7 +188,7 @@ def preview_paste(text):
         shipping.append(line)
     by_order = {line.order_no: line for line in shipping}
     planned = [line.order for line in shipping]
-    for order, message in stock_shortfalls(planned):
+    for order, message in services.stock_shortfalls(planned):
         by_order[order.order_no].problems.append(message)
     for order, message in tracking_number_clashes(planned):
         by_order[order.order_no].problems.append(message)
