@@ -1,4 +1,7 @@
-"""Stock changes. `adjust_stock` is the only code that writes InventoryItem.stock."""
+"""Stock changes. `adjust_stocks` is the only code that writes InventoryItem.stock."""
+
+from dataclasses import dataclass
+from itertools import accumulate
 
 from django.db import transaction
 from django.db.models import F
@@ -18,32 +21,69 @@ class InsufficientStock(Exception):
         )
 
 
-def adjust_stock(item, delta, reason, *, order=None, user=None, note=""):
-    """Change `item`'s stock by `delta` and record it in the ledger, atomically.
+@dataclass
+class StockChange:
+    """One ledger line to write: `delta` units of `item`, for `reason`."""
 
-    The conditional UPDATE is the guard against overselling: two transactions cannot both
-    take the last unit, because the second one's `stock >= n` no longer holds.
+    item: InventoryItem
+    delta: int
+    reason: str
+    order: object = None
+    note: str = ""
+
+
+def adjust_stock(item, delta, reason, *, order=None, user=None, note=""):
+    """Change `item`'s stock by `delta` and record it in the ledger, atomically; returns the movement."""
+    return adjust_stocks([StockChange(item, delta, reason, order=order, note=note)], user=user)[0]
+
+
+def adjust_stocks(changes, *, user=None):
+    """Apply `changes` (StockChange, in order) and write their ledger rows: all of them or none.
+
+    One conditional UPDATE per item, one read of the new balances and one ledger insert, however
+    many changes there are: a 10,000-row import costs what one item's change costs, per item.
+    The conditional UPDATE is the guard against overselling: two transactions cannot both take
+    the last unit, because the second one's `stock >= n` no longer holds. Raises
+    InsufficientStock, naming the first item that cannot cover its changes.
     """
-    if delta == 0:
+    if any(change.delta == 0 for change in changes):
         raise ValueError("delta must not be zero")
+    by_item = {}
+    for change in changes:
+        by_item.setdefault(change.item.pk, []).append(change)
     with transaction.atomic():
-        rows = InventoryItem.objects.filter(pk=item.pk)
-        if delta < 0:
-            rows = rows.filter(stock__gte=-delta)
-        if not rows.update(stock=F("stock") + delta):
-            available = InventoryItem.objects.filter(pk=item.pk).values_list("stock", flat=True).first()
-            raise InsufficientStock(item, -delta, available or 0)
-        # We hold the row's write lock until commit, so this read is our own balance.
-        item.stock = InventoryItem.objects.filter(pk=item.pk).values_list("stock", flat=True).get()
-        return StockMovement.objects.create(
-            item=item,
-            delta=delta,
-            reason=reason,
-            order=order,
-            created_by=user,
-            note=note,
-            balance_after=item.stock,
-        )
+        # Items in key order, so two batches never wait for each other's rows in a cycle.
+        for pk in sorted(by_item):
+            deltas = [change.delta for change in by_item[pk]]
+            # Enough stock for the lowest point of the running balance: a restock later in the
+            # batch does not pay for a shipment before it.
+            needed = max(0, -min(accumulate(deltas)))
+            rows = InventoryItem.objects.filter(pk=pk)
+            if needed:
+                rows = rows.filter(stock__gte=needed)
+            if not rows.update(stock=F("stock") + sum(deltas)):
+                available = InventoryItem.objects.filter(pk=pk).values_list("stock", flat=True).first()
+                raise InsufficientStock(by_item[pk][0].item, needed, available or 0)
+        # We hold the rows' write locks until commit, so these are our own balances.
+        balances = dict(InventoryItem.objects.filter(pk__in=by_item).values_list("pk", "stock"))
+        # Each item's balance before the batch, from which its ledger rows count on.
+        running = {pk: balances[pk] - sum(change.delta for change in group) for pk, group in by_item.items()}
+        movements = []
+        for change in changes:
+            change.item.stock = balances[change.item.pk]
+            running[change.item.pk] += change.delta
+            movements.append(
+                StockMovement(
+                    item=change.item,
+                    delta=change.delta,
+                    reason=change.reason,
+                    order=change.order,
+                    created_by=user,
+                    note=change.note,
+                    balance_after=running[change.item.pk],
+                )
+            )
+        return StockMovement.objects.bulk_create(movements, batch_size=1000)
 
 
 def set_counted_stock(item, counted, *, user=None, note=""):

@@ -97,6 +97,10 @@ class Order(models.Model):
 
     history = audited(excluded_fields=["updated_at"], verbose_name="订单历史")
 
+    # A batch (services.ship_orders) sets this to one live_orders_by_tracking_number() look-up
+    # for all its numbers, so clean() checks each order's number without a query of its own.
+    numbers_in_use = None
+
     class Meta:
         verbose_name = "订单"
         verbose_name_plural = "订单"
@@ -149,15 +153,23 @@ class Order(models.Model):
                 and (previous["item_id"] != self.item_id or previous["quantity"] != self.quantity)
             ):
                 raise ValidationError("已发货的订单不能修改商品或数量，请先撤销发货。")
-            if self.status == self.Status.SHIPPED and self._previous_status != self.Status.SHIPPED:
-                self.shipped_at = timezone.now()
-                self.shipped_by = getattr(self, "changed_by", None) or self.shipped_by
-            elif self.status == self.Status.PENDING:
-                self.shipped_at = None
-                self.shipped_by = None
+            self.stamp_transition(self._previous_status)
             super().save(*args, **kwargs)
-            self._loaded_status = self.status
-            self._loaded_shipping = (self.carrier_id, self.tracking_number)
+            self.mark_saved()
+
+    def stamp_transition(self, previous_status, now=None):
+        """Set who shipped and when for a move from `previous_status` to the current status."""
+        if self.status == self.Status.SHIPPED and previous_status != self.Status.SHIPPED:
+            self.shipped_at = now or timezone.now()
+            self.shipped_by = getattr(self, "changed_by", None) or self.shipped_by
+        elif self.status == self.Status.PENDING:
+            self.shipped_at = None
+            self.shipped_by = None
+
+    def mark_saved(self):
+        """Remember the stored status and shipping, against which the next edit is compared."""
+        self._loaded_status = self.status
+        self._loaded_shipping = (self.carrier_id, self.tracking_number)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -198,16 +210,18 @@ class Order(models.Model):
 
     @classmethod
     def live_orders_by_tracking_number(cls, numbers):
-        """{number: [orders]} for the non-cancelled orders using any of `numbers` (one indexed query)."""
+        """{number: [orders]} for the non-cancelled orders using any of `numbers` (an indexed query per 1,000)."""
         found = {}
-        rows = (
-            cls.objects.filter(tracking_number__in=set(numbers))
-            .exclude(status=cls.Status.CANCELLED)
-            .only("order_no", "tracking_number", "receiver_name", "receiver_phone", "address")
-            .order_by("created_at", "id")
-        )
-        for order in rows:
-            found.setdefault(order.tracking_number, []).append(order)
+        numbers = sorted(set(numbers))
+        for start in range(0, len(numbers), 1000):
+            rows = (
+                cls.objects.filter(tracking_number__in=numbers[start : start + 1000])
+                .exclude(status=cls.Status.CANCELLED)
+                .only("order_no", "tracking_number", "receiver_name", "receiver_phone", "address")
+                .order_by("created_at", "id")
+            )
+            for order in rows:
+                found.setdefault(order.tracking_number, []).append(order)
         return found
 
     def check_tracking_number_unused(self, live_orders=None):
@@ -216,6 +230,8 @@ class Order(models.Model):
         Sets `consolidated_with` to the order numbers sharing the parcel (合并发货). A batch may
         pass `live_orders` from live_orders_by_tracking_number() instead of a query per order.
         """
+        if live_orders is None:
+            live_orders = self.numbers_in_use
         if live_orders is None:
             live_orders = self.live_orders_by_tracking_number([self.tracking_number])
         self.consolidated_with = []

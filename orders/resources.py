@@ -13,6 +13,7 @@ from import_export import fields, resources
 from import_export.instance_loaders import CachedInstanceLoader
 
 from inventory.models import InventoryItem
+from oms.importing.formats import ImportFileError, cell_text
 from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column
 from oms.spreadsheet import escape_formula
 from orders import reports, services
@@ -63,7 +64,8 @@ STATUS = Order.Status
 
 
 class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
-    """导入快递单号: each row ships its order through services.ship_order, as the order list does."""
+    """导入快递单号: the rows are checked one by one for the preview, then shipped through
+    services.ship_orders a batch at a time (Meta.use_bulk), with the order list's rules."""
 
     order_no = text_column("order_no", "订单号")
     carrier = text_column("carrier", "快递公司")
@@ -83,6 +85,9 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         instance_loader_class = CachedInstanceLoader
         skip_diff = True
         use_transactions = True
+        # Validated rows are collected and handed to bulk_update() below, 1,000 at a time.
+        use_bulk = True
+        batch_size = 1000
 
     def get_queryset(self):
         return Order.objects.select_related("item", "carrier")
@@ -91,6 +96,9 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         super().before_import(dataset, **kwargs)
         self.carriers = CarrierDirectory()
         self.tally = services.StockTally(earlier="文件中前面的行")
+        numbers = dataset["快递单号"] if dataset.headers else []
+        # The live orders using the file's numbers, read once; each shipped row is added to it.
+        self.numbers_in_use = Order.live_orders_by_tracking_number(cell_text(n).upper() for n in numbers if n)
 
     def import_instance(self, instance, row, **kwargs):
         order_no = self.fields["order_no"].clean(row)
@@ -137,26 +145,42 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
                         "如需更正，请先在订单列表撤销发货。"
                     )
             elif not problems:
-                shortfall = self.tally.shortfall(instance)
+                problems.extend(self.number_in_use_problems(instance, carrier, number))
+                shortfall = None if problems else self.tally.shortfall(instance)
                 if shortfall:
                     problems.append(shortfall)
 
         if problems:
             raise ValidationError(problems)
         if not self.row_skip:
-            self.shipment = (carrier, number)
             self.row_plan = (
                 f"{carrier.name} {number}；{instance.item.sku}（{instance.item.name}）出库 {instance.quantity} 件"
             )
+            if instance.consolidated_with:
+                self.row_plan += f"；与订单 {'、'.join(instance.consolidated_with)} 合并发货（同一收货人）"
 
-    def do_instance_save(self, instance, is_create):
-        carrier, number = self.shipment
+    def number_in_use_problems(self, order, carrier, number):
+        """The number-in-use rule of Order.clean, for the preview: against the database and the rows above."""
+        order.carrier, order.tracking_number = carrier, number
         try:
-            services.ship_order(instance, carrier, number, user=self.user)
-        except services.InsufficientStock as exc:
-            raise ValidationError(str(exc)) from exc
+            order.check_tracking_number_unused(self.numbers_in_use)
         except ValidationError as exc:
-            raise ValidationError(labelled_messages(exc, Order)) from exc
+            return exc.messages
+        self.numbers_in_use.setdefault(number, []).append(order)
+        return []
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Ship the batch of checked rows with services.ship_orders (the preview ships too, then rolls back)."""
+        orders, self.update_instances = self.update_instances, []
+        if not orders or result.has_validation_errors():
+            # A file with a problem changes nothing: no point writing rows that will be rolled back.
+            return
+        try:
+            services.ship_orders([(order, order.carrier, order.tracking_number) for order in orders], user=self.user)
+        except (ValidationError, services.InsufficientStock) as exc:
+            # Only what changed since the rows were read gets here (another clerk shipped an order).
+            for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
+                self.handle_import_error(result, ImportFileError(message), raise_errors)
 
 
 class OrderImportResource(AllOrNothingImport, resources.ModelResource):

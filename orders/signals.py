@@ -1,13 +1,15 @@
-"""The one place that reacts to an order's status transition (DESIGN.md rule 4)."""
+"""The one place that reacts to a saved order's status transition (DESIGN.md rule 4).
+
+services.ship_orders, which writes a batch without a save per order, applies the same rule
+(services.stock_change_for_transition) through the same stock function.
+"""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from inventory.models import StockMovement
-from inventory.services import adjust_stock
+from inventory.services import adjust_stocks
 from orders.models import Order
-
-SHIPPED = Order.Status.SHIPPED
+from orders.services import stock_change_for_transition
 
 
 @receiver(post_save, sender=Order, dispatch_uid="orders.move_stock_on_status_change")
@@ -18,11 +20,6 @@ def move_stock_on_status_change(sender, instance, created, raw=False, **kwargs):
     """
     if raw:  # loaddata: the fixture carries its own ledger
         return
-    previous = getattr(instance, "_previous_status", None)
-    if previous == instance.status:
-        return
-    actor = getattr(instance, "changed_by", None)
-    if instance.status == SHIPPED:
-        adjust_stock(instance.item, -instance.quantity, StockMovement.Reason.SHIP, order=instance, user=actor)
-    elif previous == SHIPPED:
-        adjust_stock(instance.item, instance.quantity, StockMovement.Reason.RESTOCK, order=instance, user=actor)
+    change = stock_change_for_transition(instance, getattr(instance, "_previous_status", None))
+    if change is not None:
+        adjust_stocks([change], user=getattr(instance, "changed_by", None))

@@ -69,8 +69,45 @@ def test_two_clerks_shipping_the_same_order_take_stock_once(ledger_is_consistent
         [lambda: services.ship_order(Order.objects.get(pk=order.pk), sf, sf_number(1)) for _ in range(4)]
     )
 
-    # Each clerk either ships it or is told it is no longer pending; only one save is a transition.
-    assert outcomes.count("ok") >= 1 and outcomes.count("ok") + outcomes.count("refused") == 4
+    # The status is read under the row lock: one clerk ships it, the others are told it no longer is pending.
+    assert sorted(outcomes) == ["ok"] + ["refused"] * 3
     assert InventoryItem.objects.get(pk=item.pk).stock == 3
     assert order.stock_movements.count() == 1
+    ledger_is_consistent()
+
+
+def test_two_imported_batches_for_one_item_never_oversell(ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    batches = [[OrderFactory(item=item, quantity=1) for _ in range(3)] for _ in range(2)]
+    sf = carrier("SF")
+
+    def ship(batch, first_number):
+        def run():
+            orders = [Order.objects.select_related("item").get(pk=o.pk) for o in batch]
+            services.ship_orders([(o, sf, sf_number(first_number + n)) for n, o in enumerate(orders)])
+
+        return run
+
+    outcomes = run_in_threads([ship(batches[0], 1), ship(batches[1], 100)])
+
+    # 3 + 3 > 5: one file ships whole, the other is refused whole.
+    assert sorted(outcomes) == ["insufficient", "ok"]
+    assert InventoryItem.objects.get(pk=item.pk).stock == 2
+    assert Order.objects.filter(status="shipped").count() == 3
+    ledger_is_consistent()
+
+
+def test_a_batch_and_a_clerk_shipping_the_same_order_take_stock_once(ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    shared, other = OrderFactory(item=item), OrderFactory(item=item)
+    sf = carrier("SF")
+
+    def batch():
+        orders = [Order.objects.select_related("item").get(pk=o.pk) for o in (other, shared)]
+        services.ship_orders([(o, sf, sf_number(n)) for n, o in enumerate(orders, 1)])
+
+    outcomes = run_in_threads([batch, lambda: services.ship_order(Order.objects.get(pk=shared.pk), sf, sf_number(9))])
+
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert shared.stock_movements.count() == 1
     ledger_is_consistent()

@@ -7,6 +7,7 @@ from inventory.models import InventoryItem, StockMovement
 from orders import services
 from orders.models import Order
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+from tests.importing import db_snapshot as snapshot
 
 pytestmark = pytest.mark.django_db
 Reason = StockMovement.Reason
@@ -186,3 +187,116 @@ class TestSaveOrderForeignKeys:
         order.carrier = carrier("SF")
         order.item  # noqa: B018 (loads the item)
         assert services._relations_in_hand(order) == ["item", "carrier"]
+
+
+class TestShipOrders:
+    """The batch form of ship_order (an imported file): the same rules, all or nothing, bulk writes."""
+
+    def test_ships_every_order_with_one_ledger_row_each(self, clerk, ledger_is_consistent):
+        item = ItemFactory(initial_stock=10)
+        orders = [OrderFactory(item=item, quantity=q) for q in (1, 2, 3)]
+
+        services.ship_orders([(o, carrier("SF"), sf_number(n)) for n, o in enumerate(orders)], user=clerk)
+
+        stored = list(Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk"))
+        assert [(o.status, o.tracking_number, o.shipped_by) for o in stored] == [
+            ("shipped", sf_number(n), clerk) for n in range(3)
+        ]
+        assert all(o.shipped_at is not None for o in stored)
+        assert stock_of(item) == 4
+        ledger = item.movements.filter(reason=Reason.SHIP).order_by("id")
+        # The balance after each row, in the batch's order: the ledger reads like three single shipments.
+        assert list(ledger.values_list("order_id", "delta", "balance_after", "created_by")) == [
+            (orders[0].pk, -1, 9, clerk.pk),
+            (orders[1].pk, -2, 7, clerk.pk),
+            (orders[2].pk, -3, 4, clerk.pk),
+        ]
+        history = orders[2].history.first()
+        assert (history.status, history.tracking_number, history.history_user, history.history_type) == (
+            "shipped",
+            sf_number(2),
+            clerk,
+            "~",
+        )
+        ledger_is_consistent()
+
+    def test_queries_do_not_grow_with_the_orders(self):
+        items = [ItemFactory(initial_stock=100) for _ in range(2)]
+
+        def queries(count):
+            orders = [
+                Order.objects.select_related("item").get(pk=OrderFactory(item=items[n % 2]).pk) for n in range(count)
+            ]
+            codes = ["SF", "ZTO"]
+            numbers = [sf_number(o.pk) if n % 2 == 0 else f"7{o.pk:013d}" for n, o in enumerate(orders)]
+            shipments = [(o, carrier(codes[n % 2]), numbers[n]) for n, o in enumerate(orders)]
+            with CaptureQueriesContext(connection) as ctx:
+                services.ship_orders(shipments)
+            return len(ctx.captured_queries)
+
+        assert queries(4) == queries(40)
+
+    def test_one_bad_order_ships_none_and_names_it(self):
+        good, bad = OrderFactory(), OrderFactory()
+        before = snapshot()
+        with pytest.raises(ValidationError) as excinfo:
+            services.ship_orders([(good, carrier("SF"), sf_number(1)), (bad, carrier("SF"), "12345")])
+        assert excinfo.value.messages == [
+            f"订单 {bad.order_no}：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。"
+        ]
+        assert snapshot() == before
+
+    def test_a_number_used_twice_in_the_batch_for_two_receivers_is_refused(self):
+        a = OrderFactory(receiver_name="张三")
+        b = OrderFactory(receiver_name="李四")
+        before = snapshot()
+        with pytest.raises(ValidationError) as excinfo:
+            services.ship_orders([(a, carrier("SF"), sf_number(1)), (b, carrier("SF"), sf_number(1))])
+        assert excinfo.value.messages == [
+            f"订单 {b.order_no}：快递单号“{sf_number(1)}”已用于订单 {a.order_no}（收货人不同），请核对单号。"
+            "同一收货人的订单才能合并发货。"
+        ]
+        assert snapshot() == before
+
+    def test_one_number_for_the_same_receiver_is_one_parcel(self):
+        a, b = OrderFactory(), OrderFactory()
+        services.ship_orders([(a, carrier("SF"), sf_number(1)), (b, carrier("SF"), sf_number(1))])
+        assert b.consolidated_with == [a.order_no]
+        assert Order.objects.filter(tracking_number=sf_number(1), status="shipped").count() == 2
+
+    def test_an_order_shipped_since_it_was_read_is_refused(self, ledger_is_consistent):
+        order = OrderFactory()
+        stale = Order.objects.get(pk=order.pk)
+        services.ship_order(Order.objects.get(pk=order.pk), carrier("SF"), sf_number(1))  # another clerk
+        other = OrderFactory()
+        before = snapshot()
+        with pytest.raises(ValidationError) as excinfo:
+            services.ship_orders([(other, carrier("SF"), sf_number(3)), (stale, carrier("SF"), sf_number(2))])
+        assert excinfo.value.messages == [f"订单 {order.order_no} 当前为“已发货”，不能发货。"]
+        assert snapshot() == before
+        assert order.stock_movements.count() == 1
+        ledger_is_consistent()
+
+    def test_an_order_whose_quantity_changed_since_it_was_read_is_refused(self):
+        order = OrderFactory(quantity=1)
+        stale = Order.objects.get(pk=order.pk)
+        fresh = Order.objects.get(pk=order.pk)
+        fresh.quantity = 5
+        fresh.save()
+        with pytest.raises(ValidationError, match="商品或数量刚被修改"):
+            services.ship_order(stale, carrier("SF"), sf_number(1))
+        assert stock_of(order.item) == 100
+
+    def test_not_enough_stock_for_the_batch_ships_none(self):
+        item = ItemFactory(sku="SKU-MUG", name="马克杯", initial_stock=3)
+        orders = [OrderFactory(item=item, quantity=2) for _ in range(2)]
+        before = snapshot()
+        with pytest.raises(services.InsufficientStock) as excinfo:
+            services.ship_orders([(o, carrier("SF"), sf_number(n)) for n, o in enumerate(orders)])
+        assert str(excinfo.value) == "SKU SKU-MUG（马克杯）库存不足：需要 4 件，现有 3 件。请先补货或调整数量。"
+        assert snapshot() == before
+
+    def test_the_same_order_twice_is_a_programming_error(self):
+        order = OrderFactory()
+        with pytest.raises(ValueError):
+            services.ship_orders([(order, carrier("SF"), sf_number(1)), (order, carrier("SF"), sf_number(1))])
