@@ -6,7 +6,8 @@ Creates (or empties) its own database, gives 50 items enough stock, writes N pen
 times four imports of the same N tracking numbers, resetting the data before each:
 
 - ours, dry run (the admin's preview) and confirmed: TrackingImportResource reading a GBK CSV
-  through SpreadsheetFormat, every row shipped by orders.services.ship_order;
+  through SpreadsheetFormat, every row checked, then shipped 1,000 at a time by
+  orders.services.ship_orders (the preview ships too, then rolls back);
 - plain, dry run and confirmed: a ModelResource with default options over (order_no, carrier id,
   tracking_number, status) read by django-import-export's own CSV format; Order.save() and the
   post_save signal still move the stock, but no validation, no carrier look-up by name, no preview.
