@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
@@ -17,6 +18,30 @@ from import_export.signals import post_import
 from oms.importing.formats import MAX_IMPORT_BYTES, ImportFileError, SpreadsheetFormat, check_size
 
 EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
+NO_FILE_CHOSEN = "未选择文件"
+
+
+class FilePickerInput(forms.FileInput):
+    """A file input whose button and "no file" text are Chinese whatever the browser's own language.
+
+    The native input stays in the page (keyboard, screen readers, tests) but out of sight; its
+    label is the button, and orders/js/file_picker.js shows the chosen file's name.
+    """
+
+    class Media:
+        js = ["orders/js/file_picker.js"]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**(attrs or {}), "class": "file-picker-input"}
+        native = super().render(name, value, attrs, renderer)
+        return format_html(
+            '<span class="file-picker">{}<label for="{}" class="button file-picker-button">浏览…</label>'
+            '<span class="file-picker-name" data-empty="{}">{}</span></span>',
+            native,
+            attrs.get("id", ""),
+            NO_FILE_CHOSEN,
+            NO_FILE_CHOSEN,
+        )
 
 
 class SpreadsheetImportForm(ImportForm):
@@ -24,6 +49,7 @@ class SpreadsheetImportForm(ImportForm):
 
     import_file = forms.FileField(
         label="选择文件",
+        widget=FilePickerInput,
         error_messages={"empty": EMPTY_FILE, "required": "请选择要导入的文件。", "invalid": EMPTY_FILE},
         help_text=f"CSV（UTF-8 或 GBK 编码）或 Excel .xlsx，不超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB。",
     )

@@ -28,7 +28,9 @@ def test_clerk_previews_then_confirms_a_tracking_file(page, ops_user, ledger_is_
 
     log_in(page, "ops", OPS_PASSWORD, path="/admin/orders/order/")
     page.get_by_role("link", name="导入快递单号").click()
+    expect(page.locator(".file-picker-name")).to_have_text("未选择文件")
     choose_file(page, "快递单号.csv", csv_bytes(rows, "gbk"))
+    expect(page.locator(".file-picker-name")).to_have_text("快递单号.csv")
     page.get_by_role("button", name="提交").click()
 
     preview = page.locator("table.import-preview tbody tr")

@@ -42,6 +42,10 @@ def test_import_page_is_in_chinese(clerk_client):
     html = response.content.decode()
     assert response.context["form"].initial["resource"] == "1"
     assert "导入内容" in html and "选择文件" in html and "不超过 10 MB" in html
+    # The file button and its "no file" text are ours, not the browser's (English in some browsers).
+    assert '<label for="id_import_file" class="button file-picker-button">浏览…</label>' in html
+    assert '<span class="file-picker-name" data-empty="未选择文件">未选择文件</span>' in html
+    assert "orders/js/file_picker.js" in html
 
 
 def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
