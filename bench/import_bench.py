@@ -12,6 +12,8 @@ times four imports of the same N tracking numbers, resetting the data before eac
   tracking_number, status) read by django-import-export's own CSV format; Order.save() and the
   post_save signal still move the stock, but no validation, no carrier look-up by name, no preview.
 
+Then times the order import (导入订单) of N new orders, dry run and confirmed.
+
 Queries are counted with a connection execute wrapper (no query log), so counting costs ~nothing.
 """
 
@@ -61,7 +63,7 @@ from inventory.services import adjust_stock  # noqa: E402
 from oms.importing.formats import read_spreadsheet  # noqa: E402
 from orders import demo  # noqa: E402
 from orders.models import Carrier, Order  # noqa: E402
-from orders.resources import TrackingImportResource  # noqa: E402
+from orders.resources import OrderImportResource, TrackingImportResource  # noqa: E402
 
 ITEMS = 50
 
@@ -84,8 +86,8 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def reset(rows):
-    """N pending orders over 50 items that can cover them all; no shipments, a consistent ledger."""
+def reset(rows, orders=None):
+    """`orders` (default N) pending orders over 50 items that can cover N; no shipments, a consistent ledger."""
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
@@ -113,7 +115,7 @@ def reset(rows):
                 receiver_phone="13800138000",
                 address="上海市浦东新区张杨路 100 号",
             )
-            for n in range(rows)
+            for n in range(rows if orders is None else orders)
         ),
         batch_size=2000,
     )
@@ -204,8 +206,28 @@ def main():
         ours_s = min(s for s, _q in results[f"ours, {kind}"])
         plain_s = min(s for s, _q in results[f"plain ModelResource, {kind}"])
         print(f"{kind}: ours / plain = {ours_s / plain_s:.2f}")
+    time_order_import(rows)
     print(f"load after: {os.getloadavg()}")
     reset(1)
+
+
+def time_order_import(rows):
+    """导入订单 of N new orders (no plain counterpart: the issue's comparison is the tracking import)."""
+    lines = ["订单号,用户ID,SKU,数量,收货人,电话,地址"]
+    address = "上海市浦东新区张杨路 100 号"
+    lines += [f"N{n:08d},U{n},BENCH-{n % ITEMS:03d},1,张三,13800138000,{address}" for n in range(rows)]
+    raw = ("\r\n".join(lines) + "\r\n").encode("gbk")
+    for dry_run in (True, False):
+        reset(rows, orders=0)
+        counter = QueryCounter()
+        start = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            result = OrderImportResource().import_data(read_spreadsheet(raw), dry_run=dry_run)
+        elapsed = time.perf_counter() - start
+        assert not result.has_errors() and not result.has_validation_errors(), "order import failed"
+        assert Order.objects.count() == (0 if dry_run else rows)
+        label = "order import, " + ("dry run" if dry_run else "confirmed")
+        print(f"{label:<32} {elapsed:7.2f} s  {counter.count:7d} queries")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ __all__ = [
     "InsufficientStock",
     "StockTally",
     "cancel_order",
+    "create_orders",
     "save_order",
     "ship_order",
     "ship_orders",
@@ -52,6 +53,27 @@ def _relations_in_hand(order):
         if related is not None and related.pk is not None and related.pk == getattr(order, field.attname):
             in_hand.append(name)
     return in_hand
+
+
+def create_orders(orders, *, user=None):
+    """Add new, validated, pending orders (an imported file) in bulk, with their history rows.
+
+    A new pending order moves no stock, so there is no transition for the post_save handler to
+    react to; one INSERT per 1,000 orders instead of a save (and its savepoint) per order.
+    Raises IntegrityError if an order number was taken meanwhile; then nothing is written.
+    """
+    if any(order.pk is not None or order.status != PENDING for order in orders):
+        raise ValueError("create_orders adds new pending orders only")
+    with transaction.atomic():
+        Order.objects.bulk_create(orders, batch_size=1000)
+        if any(order.pk is None for order in orders):  # MySQL returns no ids from a bulk insert
+            ids = dict(Order.objects.filter(order_no__in=[o.order_no for o in orders]).values_list("order_no", "pk"))
+            for order in orders:
+                order.pk = ids[order.order_no]
+        Order.history.bulk_history_create(orders, batch_size=500, default_user=user)
+    for order in orders:
+        order.mark_saved()
+    return orders
 
 
 def stock_change_for_transition(order, previous_status):

@@ -227,6 +227,39 @@ class TestOrderImport:
         assert (order.item, order.quantity, order.status, order.receiver_name) == (item, 2, "pending", "李四")
         item.refresh_from_db()
         assert item.stock == 3  # a new order takes no stock until it ships
+        history = order.history.get()
+        assert (history.history_type, history.history_user, history.order_no) == ("+", clerk, "P1001")
+
+    def test_queries_do_not_grow_with_the_rows(self):
+        ItemFactory(sku="SKU-TEA")
+
+        def queries(count, start):
+            rows = [
+                [f"P{start + n}", "U9", "SKU-TEA", "1", "李四", "13900000000", "北京市朝阳区"] for n in range(count)
+            ]
+            with CaptureQueriesContext(connection) as ctx:
+                result = self.run(rows)
+            assert result.summary == f"已新建 {count} 行。"
+            return len(ctx.captured_queries)
+
+        assert queries(2, 100) == queries(30, 200)
+        assert Order.objects.count() == 32
+
+    def test_an_order_number_taken_meanwhile_stops_the_file(self):
+        ItemFactory(sku="SKU-TEA")
+
+        class AddedMeanwhile(OrderImportResource):
+            def import_instance(self, instance, row, **kwargs):
+                super().import_instance(instance, row, **kwargs)
+                if instance.order_no == "P2":  # someone adds P2 after the file's rows were read
+                    OrderFactory(order_no="P2")
+
+        rows = [[f"P{n}", "U9", "SKU-TEA", "1", "李四", "13900000000", "北京市朝阳区"] for n in (1, 2)]
+        dataset = read_spreadsheet(csv_bytes([self.HEADERS, *rows]))
+        result = AddedMeanwhile().import_data(dataset)
+
+        assert problems(result) == ["文件中有订单号在预览之后已被其他人导入或添加。请重新上传文件预览。"]
+        assert not Order.objects.filter(order_no="P1").exists()
 
     def test_existing_order_number_is_skipped_never_overwritten(self):
         existing = OrderFactory(order_no="P1", receiver_name="原收货人")
