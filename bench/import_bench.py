@@ -20,6 +20,7 @@ Queries are counted with a connection execute wrapper (no query log), so countin
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from import_export import resources  # noqa: E402
@@ -207,6 +209,7 @@ def main():
         plain_s = min(s for s, _q in results[f"plain ModelResource, {kind}"])
         print(f"{kind}: ours / plain = {ours_s / plain_s:.2f}")
     time_order_import(rows)
+    time_admin_flow(rows, ours_bytes)
     print(f"load after: {os.getloadavg()}")
     reset(1)
 
@@ -232,3 +235,37 @@ def time_order_import(rows):
 
 if __name__ == "__main__":
     main()
+
+
+def time_admin_flow(rows, content):
+    """The clerk's path through the admin: upload → preview page → confirm (Django's test client)."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client, override_settings
+
+    reset(rows)
+    clerk, _ = get_user_model().objects.get_or_create(username="bench-admin", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(clerk)
+    plain_static = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(ALLOWED_HOSTS=["*"], STORAGES=plain_static):
+        upload = SimpleUploadedFile("快递单号.csv", content, "text/csv")
+        start = time.perf_counter()
+        preview = client.post(
+            "/admin/orders/order/import/", {"resource": "0", "format": "0", "import_file": upload}, secure=True
+        )
+        preview_s = time.perf_counter() - start
+        html = preview.content.decode()
+        assert preview.status_code == 200 and "确认导入" in html, "admin preview failed"
+        # The confirm form's hidden fields, as the browser would post them back.
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+        start = time.perf_counter()
+        confirm = client.post("/admin/orders/order/process_import/", {**hidden, "confirm": "确认导入"}, secure=True)
+        confirm_s = time.perf_counter() - start
+    assert confirm.status_code == 302, "admin confirm failed"
+    assert Order.objects.filter(status=Order.Status.SHIPPED).count() == rows
+    print(f"{'admin upload → preview page':<32} {preview_s:7.2f} s  ({len(preview.content) // 1024} KiB of HTML)")
+    print(f"{'admin confirm':<32} {confirm_s:7.2f} s")
