@@ -233,10 +233,6 @@ def time_order_import(rows):
         print(f"{label:<32} {elapsed:7.2f} s  {counter.count:7d} queries")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def time_admin_flow(rows, content):
     """The clerk's path through the admin: upload → preview page → confirm (Django's test client)."""
     from django.contrib.auth import get_user_model
@@ -269,3 +265,7 @@ def time_admin_flow(rows, content):
     assert Order.objects.filter(status=Order.Status.SHIPPED).count() == rows
     print(f"{'admin upload → preview page':<32} {preview_s:7.2f} s  ({len(preview.content) // 1024} KiB of HTML)")
     print(f"{'admin confirm':<32} {confirm_s:7.2f} s")
+
+
+if __name__ == "__main__":
+    main()
