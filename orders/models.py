@@ -231,8 +231,6 @@ class Order(models.Model):
         pass `live_orders` from live_orders_by_tracking_number() instead of a query per order.
         """
         if live_orders is None:
-            live_orders = self.numbers_in_use
-        if live_orders is None:
             live_orders = self.live_orders_by_tracking_number([self.tracking_number])
         self.consolidated_with = []
         for other in live_orders.get(self.tracking_number, []):
@@ -269,7 +267,7 @@ class Order(models.Model):
             if errors:
                 raise ValidationError(errors)
             if self.tracking_number_changed() or getattr(self, "_loaded_status", None) != self.Status.SHIPPED:
-                self.check_tracking_number_unused()
+                self.check_tracking_number_unused(self.numbers_in_use)
 
     @property
     def tracking_url(self):
