@@ -5,7 +5,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
 from inventory.models import InventoryItem
-from inventory.services import set_counted_stock
+from inventory.services import set_counted_stocks
 from oms.importing.resources import AllOrNothingImport, text_column
 from oms.spreadsheet import FormulaEscapedExportMixin
 
@@ -49,6 +49,13 @@ class StockCountImportResource(AllOrNothingImport, resources.ModelResource):
         instance_loader_class = CachedInstanceLoader
         skip_diff = True
         use_transactions = True
+        # Checked rows are recorded by write_rows(), 1,000 at a time.
+        use_bulk = True
+        batch_size = 1000
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.counts = {}
 
     def import_instance(self, instance, row, **kwargs):
         sku = self.fields["sku"].clean(row)
@@ -64,14 +71,14 @@ class StockCountImportResource(AllOrNothingImport, resources.ModelResource):
             problems.append(f"盘点库存“{counted}”无效，应为 0 或正整数。")
         if problems:
             raise ValidationError(problems)
-        self.counted = int(counted)
-        delta = self.counted - instance.stock
+        counted = self.counts[instance.pk] = int(counted)
+        delta = counted - instance.stock
         if delta == 0:
             self.row_skip = True
             self.row_plan = f"与账面一致（{instance.stock} 件），无需调整"
         else:
-            self.row_plan = f"{instance.name}：账面 {instance.stock} 件 → 盘点 {self.counted} 件（{delta:+d}）"
+            self.row_plan = f"{instance.name}：账面 {instance.stock} 件 → 盘点 {counted} 件（{delta:+d}）"
 
-    def do_instance_save(self, instance, is_create):
+    def write_rows(self, items):
         note = f"盘点导入 {self.file_name}".strip()[:200]
-        set_counted_stock(instance, self.counted, user=self.user, note=note)
+        set_counted_stocks([(item, self.counts[item.pk]) for item in items], user=self.user, note=note)

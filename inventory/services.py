@@ -87,10 +87,23 @@ def adjust_stocks(changes, *, user=None):
 
 
 def set_counted_stock(item, counted, *, user=None, note=""):
-    """Record a stock count: the difference to the books becomes one COUNT movement."""
+    """Record one item's count (set_counted_stocks of one); returns its movement, or None if the books agree."""
+    movements = set_counted_stocks([(item, counted)], user=user, note=note)
+    return movements[0] if movements else None
+
+
+def set_counted_stocks(counts, *, user=None, note=""):
+    """Record a stock count of (item, counted) pairs: each difference to the books becomes one COUNT movement.
+
+    The books are read under row locks, so a sale between the read and the write cannot make the
+    count wrong. Items that agree with the books get no movement. Returns the movements.
+    """
     with transaction.atomic():
-        current = InventoryItem.objects.select_for_update().values_list("stock", flat=True).get(pk=item.pk)
-        if counted == current:
-            item.stock = current
-            return None
-        return adjust_stock(item, counted - current, StockMovement.Reason.COUNT, user=user, note=note)
+        pks = [item.pk for item, _counted in counts]
+        books = dict(InventoryItem.objects.select_for_update().filter(pk__in=pks).values_list("pk", "stock"))
+        changes = []
+        for item, counted in counts:
+            item.stock = books[item.pk]
+            if counted != item.stock:
+                changes.append(StockChange(item, counted - item.stock, StockMovement.Reason.COUNT, note=note))
+        return adjust_stocks(changes, user=user) if changes else []

@@ -14,7 +14,7 @@ from import_export import fields, resources
 from import_export.instance_loaders import CachedInstanceLoader
 
 from inventory.models import InventoryItem
-from oms.importing.formats import ImportFileError, cell_text
+from oms.importing.formats import cell_text
 from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column
 from oms.spreadsheet import escape_formula
 from orders import reports, services
@@ -86,7 +86,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         instance_loader_class = CachedInstanceLoader
         skip_diff = True
         use_transactions = True
-        # Validated rows are collected and handed to bulk_update() below, 1,000 at a time.
+        # Checked rows are shipped by write_rows(), 1,000 at a time.
         use_bulk = True
         batch_size = 1000
 
@@ -170,18 +170,11 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         self.numbers_in_use.setdefault(number, []).append(order)
         return []
 
-    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
-        """Ship the batch of checked rows with services.ship_orders (the preview ships too, then rolls back)."""
-        orders, self.update_instances = self.update_instances, []
-        if not orders or result.has_validation_errors():
-            # A file with a problem changes nothing: no point writing rows that will be rolled back.
-            return
+    def write_rows(self, orders):
         try:
             services.ship_orders([(order, order.carrier, order.tracking_number) for order in orders], user=self.user)
-        except (ValidationError, services.InsufficientStock) as exc:
-            # Only what changed since the rows were read gets here (another clerk shipped an order).
-            for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
-                self.handle_import_error(result, ImportFileError(message), raise_errors)
+        except services.InsufficientStock as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class OrderImportResource(AllOrNothingImport, resources.ModelResource):
@@ -219,7 +212,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         instance_loader_class = CachedInstanceLoader
         skip_diff = True
         use_transactions = True
-        # Checked rows are collected and handed to bulk_create() below, 1,000 at a time.
+        # Checked rows are added by write_rows(), 1,000 at a time.
         use_bulk = True
         batch_size = 1000
 
@@ -268,13 +261,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             raise ValidationError(problems)
         self.row_plan = f"待发货订单：{item.sku}（{item.name}）× {instance.quantity}，收货人 {instance.receiver_name}"
 
-    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
-        """Add the batch of checked rows with services.create_orders (the preview adds them too, then rolls back)."""
-        orders, self.create_instances = self.create_instances, []
-        if not orders or result.has_validation_errors():
-            return  # a file with a problem changes nothing
+    def write_rows(self, orders):
         try:
             services.create_orders(orders, user=self.user)
-        except IntegrityError:
-            message = "文件中有订单号在预览之后已被其他人导入或添加。请重新上传文件预览。"
-            self.handle_import_error(result, ImportFileError(message), raise_errors)
+        except IntegrityError as exc:
+            raise ValidationError("文件中有订单号在预览之后已被其他人导入或添加。请重新上传文件预览。") from exc

@@ -4,7 +4,7 @@ Mixed into django-import-export's ModelResource; the concrete resources live in 
 resources.py and add their own row rules in `import_instance` and writes in `do_instance_save`.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import widgets
 from import_export.fields import Field
 from import_export.results import RowResult
@@ -49,6 +49,8 @@ class AllOrNothingImport:
     - All or nothing: the import runs in one transaction that is rolled back if any row has a
       problem, whoever calls import_data (admin preview, admin confirm, management command).
     - Missing columns are reported by name before any row is read.
+    - Rows are checked one by one (`import_instance`) and written in batches (`write_rows`,
+      with Meta.use_bulk), so a large file costs a few queries per batch, not per row.
     - Each row result carries `line` (the spreadsheet's row number), `outcome` (what happens,
       in Chinese), `plan` (the details) and `problems` (Chinese messages).
     - `key_column` may appear once per file; every repeat is a problem on each of its lines.
@@ -127,6 +129,31 @@ class AllOrNothingImport:
             row_result.problems = [f"处理本行时出错：{error.error}" for error in row_result.errors]
         row_result.outcome = self.outcome_label(row_result.import_type)
         return row_result
+
+    def write_rows(self, instances):
+        """Write a batch of checked rows (Meta.use_bulk hands them over 1,000 at a time).
+
+        Raise ValidationError for what changed since the rows were checked; nothing is written then.
+        """
+        raise NotImplementedError
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        self._write_batch(self.create_instances, result, raise_errors)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        self._write_batch(self.update_instances, result, raise_errors)
+
+    def _write_batch(self, pending, result, raise_errors):
+        instances = list(pending)
+        pending.clear()
+        if not instances or result.has_validation_errors():
+            return  # a file with a problem changes nothing: no point writing rows only to roll them back
+        try:
+            self.write_rows(instances)  # the preview writes too, then rolls back: it shows what confirm will do
+        except ValidationError as exc:
+            # Only what changed after the rows were checked gets here (another clerk was quicker).
+            for message in exc.messages:
+                self.handle_import_error(result, ImportFileError(message), raise_errors)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         return self.row_skip and not import_validation_errors

@@ -1,7 +1,10 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from inventory.models import StockMovement
+from inventory.models import InventoryItem, StockMovement
 from inventory.resources import StockCountImportResource
+from inventory.services import adjust_stock
 from oms.importing.formats import read_spreadsheet
 from tests.factories import ItemFactory
 from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
@@ -53,3 +56,32 @@ def test_problems_change_nothing():
         "第 4 行：盘点库存“-1”无效，应为 0 或正整数。",
     ]
     assert db_snapshot() == before
+
+
+def test_queries_do_not_grow_with_the_rows():
+    def queries(count):
+        items = [ItemFactory(initial_stock=5) for _ in range(count)]
+        with CaptureQueriesContext(connection) as ctx:
+            result = run([[item.sku, str(n % 3 + 4)] for n, item in enumerate(items)])
+        assert result.problem_lines == []
+        return len([q for q in ctx.captured_queries if not q["sql"].startswith("UPDATE")])
+
+    # One locking read of the books and one ledger insert per batch; only the stock UPDATE is per item.
+    assert queries(3) == queries(30)
+
+
+def test_a_sale_after_the_preview_does_not_make_the_count_wrong(ledger_is_consistent):
+    item = ItemFactory(initial_stock=10)
+
+    class SoldMeanwhile(StockCountImportResource):
+        def import_instance(self, instance, row, **kwargs):
+            super().import_instance(instance, row, **kwargs)
+            adjust_stock(InventoryItem.objects.get(pk=item.pk), -1, StockMovement.Reason.SHIP)  # books now 9
+
+    dataset = read_spreadsheet(csv_bytes([["SKU", "盘点库存"], [item.sku, "7"]]))
+    SoldMeanwhile().import_data(dataset)
+
+    # The count is what was on the shelf: the movement is measured against the books as locked.
+    assert InventoryItem.objects.get(pk=item.pk).stock == 7
+    assert list(item.movements.filter(reason="count").values_list("delta", "balance_after")) == [(-2, 7)]
+    ledger_is_consistent()
