@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from orders import services
 from orders.carriers import guess_carriers, normalize_tracking_number
@@ -201,7 +200,7 @@ def preview_paste(text):
 
 
 def apply_paste(text, *, user):
-    """Re-check and ship every line in one transaction: all of them, or none.
+    """Re-check and ship every line with services.ship_orders: all of them, or none.
 
     Returns (lines, shipped_count). When any line has a problem nothing is written and
     shipped_count is 0; the problems are on the lines.
@@ -210,14 +209,29 @@ def apply_paste(text, *, user):
     if any(not line.ok for line in lines):
         return lines, 0
     to_ship = [line for line in lines if line.ships]
-    line = None
+    if not to_ship:
+        return lines, 0
+    # The rows as stored, not the preview's copies (they hold the planned numbers in memory).
+    stored = Order.objects.select_related("item", "carrier").in_bulk([line.order.pk for line in to_ship])
     try:
-        with transaction.atomic():
-            for line in to_ship:
-                order = Order.objects.select_related("item", "carrier").get(pk=line.order.pk)
-                services.ship_order(order, line.carrier, line.tracking_number, user=user)
+        services.ship_orders(
+            [(stored.get(line.order.pk, line.order), line.carrier, line.tracking_number) for line in to_ship],
+            user=user,
+        )
     except (ValidationError, services.InsufficientStock) as exc:
-        # Someone changed an order between the check above and now: the whole batch rolled back.
-        line.problems.extend(exc.messages if isinstance(exc, ValidationError) else [str(exc)])
+        # Someone changed an order between the preview and now: nothing was shipped.
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        _line_concerned(to_ship, exc).problems.extend(messages)
         return lines, 0
     return lines, len(to_ship)
+
+
+def _line_concerned(lines, exc):
+    """The line a refusal of ship_orders is about: its order is named, or its item ran short."""
+    for line in lines:
+        if isinstance(exc, services.InsufficientStock):
+            if line.order.item_id == exc.item.pk:
+                return line
+        elif any(message.startswith((f"订单 {line.order_no}：", f"订单 {line.order_no} ")) for message in exc.messages):
+            return line
+    return lines[0]

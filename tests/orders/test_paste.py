@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
+from orders import paste, services
 from orders.models import Carrier, Order
 from orders.paste import apply_paste, parse_pasted_text, preview_paste, split_cells
-from tests.factories import ItemFactory, OrderFactory, sf_number
+from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 KNOWN = {"DD0001", "DD0002", "DD0003"}
 
@@ -197,3 +198,23 @@ def test_paste_page_shows_problems_and_no_confirm(clerk_client):
     assert "<b>x</b>" not in page  # escaped
     page = clerk_client.post(url, {"text": "X001 nonsense", "confirm": "1"}).content.decode()
     assert "本批一单也没有发" in page
+
+
+@pytest.mark.django_db
+def test_an_order_shipped_after_the_preview_stops_the_batch_on_its_line(clerk, monkeypatch, ledger_is_consistent):
+    OrderFactory(order_no="V001")
+    late = OrderFactory(order_no="V002", receiver_name="李四")
+
+    def preview_then_another_clerk_ships(text):
+        lines = preview_paste(text)
+        services.ship_order(Order.objects.get(pk=late.pk), carrier("ZTO"), "70000000000001")
+        return lines
+
+    monkeypatch.setattr(paste, "preview_paste", preview_then_another_clerk_ships)
+    lines, shipped = apply_paste(f"V001 {sf_number(1)}\nV002 {sf_number(2)}", user=clerk)
+
+    assert shipped == 0
+    assert lines[0].problems == []
+    assert lines[1].problems == ["订单 V002 当前为“已发货”，不能发货。"]
+    assert Order.objects.get(order_no="V001").status == "pending"
+    ledger_is_consistent()
