@@ -300,3 +300,35 @@ class TestShipOrders:
         order = OrderFactory()
         with pytest.raises(ValueError):
             services.ship_orders([(order, carrier("SF"), sf_number(1)), (order, carrier("SF"), sf_number(1))])
+
+
+class TestCreateOrders:
+    def test_adds_pending_orders_with_their_history(self, clerk):
+        item = ItemFactory(initial_stock=3)
+        orders = [
+            Order(order_no=f"N{n}", item=item, receiver_name="李四", receiver_phone="139", address="北京")
+            for n in range(3)
+        ]
+        services.create_orders(orders, user=clerk)
+        stored = Order.objects.filter(order_no__in=["N0", "N1", "N2"])
+        assert sorted(o.pk for o in stored) == sorted(o.pk for o in orders)
+        assert [o.history.get().history_user for o in stored] == [clerk] * 3
+        assert stock_of(item) == 3  # a pending order takes no stock
+
+    def test_ids_are_read_back_where_a_bulk_insert_returns_none(self, monkeypatch):
+        # MySQL (unlike MariaDB, PostgreSQL and SQLite) returns no ids from a bulk INSERT.
+        monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+        item = ItemFactory()
+        orders = [
+            Order(order_no=f"M{n}", item=item, receiver_name="李四", receiver_phone="139", address="北京")
+            for n in range(2)
+        ]
+        services.create_orders(orders)
+        assert [o.pk for o in orders] == list(
+            Order.objects.filter(order_no__in=["M0", "M1"]).order_by("order_no").values_list("pk", flat=True)
+        )
+        assert [o.history.get().order_no for o in orders] == ["M0", "M1"]
+
+    def test_only_new_pending_orders(self):
+        with pytest.raises(ValueError):
+            services.create_orders([OrderFactory()])
