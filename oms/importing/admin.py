@@ -16,6 +16,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
 
 from oms.importing.formats import MAX_IMPORT_BYTES, ImportFileError, SpreadsheetFormat, check_size
+from oms.importing.resources import MAX_IMPORT_ROWS
 
 EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
 NO_FILE_CHOSEN = "未选择文件"
@@ -51,7 +52,10 @@ class SpreadsheetImportForm(ImportForm):
         label="选择文件",
         widget=FilePickerInput,
         error_messages={"empty": EMPTY_FILE, "required": "请选择要导入的文件。", "invalid": EMPTY_FILE},
-        help_text=f"CSV（UTF-8 或 GBK 编码）或 Excel .xlsx，不超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB。",
+        help_text=(
+            f"CSV（UTF-8 或 GBK 编码）或 Excel .xlsx，不超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB、"
+            f"{MAX_IMPORT_ROWS} 行。"
+        ),
     )
 
     def __init__(self, formats, resources, **kwargs):

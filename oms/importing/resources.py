@@ -1,7 +1,7 @@
 """What every import resource of the project shares: all or nothing, Chinese reports, line numbers.
 
 Mixed into django-import-export's ModelResource; the concrete resources live in each app's
-resources.py and add their own row rules in `import_instance` and writes in `do_instance_save`.
+resources.py and add their own row rules in `import_instance` and batch writes in `write_rows`.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -10,6 +10,10 @@ from import_export.fields import Field
 from import_export.results import RowResult
 
 from oms.importing.formats import ImportFileError, cell_text
+
+# A 10,000-row file takes 6–9 s to preview and as long to confirm (docs/BENCHMARKS.md); twice
+# that stays well inside the web server's 60 s request timeout (docs/DEPLOYMENT.md).
+MAX_IMPORT_ROWS = 20_000
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
 INVALID, ERROR = RowResult.IMPORT_TYPE_INVALID, RowResult.IMPORT_TYPE_ERROR
@@ -99,6 +103,10 @@ class AllOrNothingImport:
             expected = "、".join(self.required_columns())
             dataset.wipe()  # no row is read when the columns are wrong
             raise ImportFileError(f"文件缺少列：{'、'.join(missing)}。第一行应为表头，包含：{expected}。")
+        if len(dataset) > MAX_IMPORT_ROWS:
+            rows = len(dataset)
+            dataset.wipe()
+            raise ImportFileError(f"文件有 {rows} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。")
         self.key_lines = {}
         if self.key_column:
             for index, value in enumerate(dataset[self.key_column]):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from inventory.models import StockMovement
 from oms.importing.formats import MAX_IMPORT_BYTES
+from oms.importing.resources import MAX_IMPORT_ROWS
 from orders import services
 from orders.models import Order
 from tests.factories import ItemFactory, OrderFactory, sf_number
@@ -130,6 +131,17 @@ def test_bad_files_get_a_clear_message(clerk_client, content, name, message):
 def test_oversized_file(clerk_client):
     response = upload(clerk_client, b"a" * (MAX_IMPORT_BYTES + 1))
     assert "文件太大" in response.content.decode()
+
+
+def test_too_many_rows_for_one_request(clerk_client):
+    rows = [[f"T{n}", "SF", sf_number(n)] for n in range(MAX_IMPORT_ROWS + 1)]
+    before = db_snapshot()
+    response = upload(clerk_client, csv_bytes([HEADERS, *rows]))
+    assert f"文件有 {MAX_IMPORT_ROWS + 1} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。" in (
+        response.content.decode()
+    )
+    assert "确认导入" not in response.content.decode()
+    assert db_snapshot() == before
 
 
 def test_order_import_from_xlsx(clerk_client):
