@@ -97,9 +97,10 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         super().before_import(dataset, **kwargs)
         self.carriers = CarrierDirectory()
         self.tally = services.StockTally(earlier="文件中前面的行")
-        numbers = dataset["快递单号"] if dataset.headers else []
         # The live orders using the file's numbers, read once; each shipped row is added to it.
-        self.numbers_in_use = Order.live_orders_by_tracking_number(cell_text(n).upper() for n in numbers if n)
+        # (super() has already refused a file without the 快递单号 column.)
+        numbers = (cell_text(n).upper() for n in dataset["快递单号"])
+        self.numbers_in_use = Order.live_orders_by_tracking_number(n for n in numbers if n)
 
     def import_instance(self, instance, row, **kwargs):
         order_no = self.fields["order_no"].clean(row)

@@ -175,7 +175,7 @@ def _check_still_pending(order, stored):
         raise ValidationError({"status": f"订单 {order.order_no} 当前为“{status}”，不能发货。"})
     if (row["item_id"], row["quantity"]) != (order.item_id, order.quantity):
         raise ValidationError(f"订单 {order.order_no} 的商品或数量刚被修改，请刷新后重试。")
-    order.status = order._loaded_status = PENDING
+    order._loaded_status = PENDING  # what Order.clean compares the shipment with
 
 
 def _naming_the_order(exc, order):
