@@ -48,7 +48,7 @@ class StockMovement(models.Model):
 
     class Reason(models.TextChoices):
         SHIP = "ship", "发货出库"
-        RESTOCK = "restock", "撤销/取消回库"
+        RESTOCK = "restock", "撤销发货回库"
         ADJUST = "adjust", "人工调整"
         COUNT = "count", "盘点"
         RECEIVE = "receive", "采购入库"
@@ -63,6 +63,22 @@ class StockMovement(models.Model):
         blank=True,
         related_name="stock_movements",
         verbose_name="订单",
+    )
+    parcel = models.ForeignKey(
+        "orders.Parcel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stock_movements",
+        verbose_name="包裹",
+    )
+    line = models.ForeignKey(
+        "orders.OrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stock_movements",
+        verbose_name="订单商品",
     )
     note = models.CharField("备注", max_length=200, blank=True)
     created_by = models.ForeignKey(

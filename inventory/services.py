@@ -9,6 +9,19 @@ from django.db.models import F
 from inventory.models import InventoryItem, StockMovement
 
 
+def shortage_message(item, requested, available):
+    """The one wording of "not enough stock", for the early checks and for the guard below."""
+    return f"SKU {item.sku}（{item.name}）库存不足：需要 {requested} 件，现有 {available} 件。请先补货或调整数量。"
+
+
+def stock_shortages(needed):
+    """Messages for the items whose stock (as loaded) cannot cover `needed` ({item: units}).
+
+    The friendly early check for previews and forms; adjust_stocks stays the real guard.
+    """
+    return [shortage_message(item, units, item.stock) for item, units in needed.items() if units > item.stock]
+
+
 class InsufficientStock(Exception):
     """Raised when a change would take an item's stock below zero."""
 
@@ -16,9 +29,7 @@ class InsufficientStock(Exception):
         self.item = item
         self.requested = requested
         self.available = available
-        super().__init__(
-            f"SKU {item.sku}（{item.name}）库存不足：需要 {requested} 件，现有 {available} 件。请先补货或调整数量。"
-        )
+        super().__init__(shortage_message(item, requested, available))
 
 
 @dataclass
@@ -30,11 +41,14 @@ class StockChange:
     reason: str
     order: object = None
     note: str = ""
+    parcel: object = None
+    line: object = None
 
 
-def adjust_stock(item, delta, reason, *, order=None, user=None, note=""):
+def adjust_stock(item, delta, reason, *, order=None, parcel=None, line=None, user=None, note=""):
     """Change `item`'s stock by `delta` and record it in the ledger, atomically; returns the movement."""
-    return adjust_stocks([StockChange(item, delta, reason, order=order, note=note)], user=user)[0]
+    change = StockChange(item, delta, reason, order=order, note=note, parcel=parcel, line=line)
+    return adjust_stocks([change], user=user)[0]
 
 
 def adjust_stocks(changes, *, user=None):
@@ -78,6 +92,8 @@ def adjust_stocks(changes, *, user=None):
                     delta=change.delta,
                     reason=change.reason,
                     order=change.order,
+                    parcel=change.parcel,
+                    line=change.line,
                     created_by=user,
                     note=change.note,
                     balance_after=running[change.item.pk],

@@ -104,18 +104,14 @@ class OrderAdmin(
         "order_no",
         "thumbnail",
         "product_name",
-        "quantity",
         "receiver_name",
         "masked_phone",
         "address_with_copy",
         "status",
-        "carrier",
-        "tracking_number",
         "ordered",
-        "shipped",
     ]
     list_display_links = ["order_no"]
-    list_editable = ["status", "carrier", "tracking_number"]
+    list_editable = []  # TODO(real-orders): the row's carrier and number ship it through services
     # Not the item: with that INNER JOIN MariaDB may start from the item table and sort a
     # million joined rows. get_queryset joins the carrier (LEFT JOIN keeps orders first) and
     # prefetches the page's items by id.
@@ -126,7 +122,6 @@ class OrderAdmin(
         ShipStatusFilter,
         ("carrier", CarrierFilter),
         ("created_at", admin.DateFieldListFilter),
-        ("shipped_at", admin.DateFieldListFilter),
     ]
     # Shows the search box; get_search_results picks the indexed prefix matches by what was typed.
     search_fields = ["^order_no", "^tracking_number", "^receiver_name", "^receiver_phone"]
@@ -135,23 +130,20 @@ class OrderAdmin(
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
     actions = ["mark_shipped", "print_pick_list", courier.issue_waybills]
-    autocomplete_fields = ["item"]
     readonly_fields = [
+        "status",
         "image_preview",
         "receiver_copy",
-        "tracking_link",
-        "shipped_at",
-        "shipped_by",
         "updated_at",
         "trace_timeline",
     ]
     fieldsets = [
         (
             "订单信息",
-            {"fields": ["order_no", "customer_id", "item", "image_preview", "quantity", "created_at", "note"]},
+            {"fields": ["order_no", "customer_id", "created_at", "note"]},
         ),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
-        ("物流信息", {"fields": ["status", "carrier", "tracking_number", "tracking_link", "shipped_at", "shipped_by"]}),
+        ("物流信息", {"fields": ["status"]}),
     ]
     inlines = [StockMovementInline]
 

@@ -1,6 +1,7 @@
 """Which carrier a tracking number belongs to, guessed from the carriers' public number formats."""
 
 import re
+import unicodedata
 
 from orders.models import Carrier
 
@@ -10,8 +11,13 @@ _QUANTIFIERS = set("?*{+")
 
 
 def normalize_tracking_number(number):
-    """A tracking number as stored: no surrounding blanks, upper case (see Order.clean)."""
-    return (number or "").strip().upper()
+    """A tracking number as stored and compared, the one normaliser every path uses.
+
+    NFKC folds full-width letters and digits (ＳＦ１２３ → SF123); any other decimal digit
+    (Arabic-Indic, …) becomes its ASCII digit; blanks around it go; letters are upper case.
+    """
+    text = unicodedata.normalize("NFKC", str(number or "")).strip().upper()
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def _top_level_alternatives(pattern):
@@ -64,11 +70,13 @@ def match_specificity(pattern, number):
     if not pattern:
         return None
     try:
-        if re.fullmatch(pattern, number) is None:
+        if re.fullmatch(pattern, number, re.ASCII) is None:
             return None
         alternatives = _top_level_alternatives(pattern)
         return max(
-            literal_prefix_length(alt) for alt in alternatives if len(alternatives) == 1 or re.fullmatch(alt, number)
+            literal_prefix_length(alt)
+            for alt in alternatives
+            if len(alternatives) == 1 or re.fullmatch(alt, number, re.ASCII)
         )
     except re.error:  # a broken pattern saved before validation existed: it guesses nothing
         return None

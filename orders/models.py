@@ -2,7 +2,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,7 +47,8 @@ class Carrier(models.Model):
         """Whether `number` has this carrier's public format (any number if no pattern is set)."""
         if not self.tracking_number_pattern:
             return True
-        return re.fullmatch(self.tracking_number_pattern, number) is not None
+        # ASCII: \d must not accept full-width or Arabic-Indic digits (numbers are normalised first).
+        return re.fullmatch(self.tracking_number_pattern, number, re.ASCII) is not None
 
     def tracking_url(self, number):
         if not self.tracking_url_template or not number:
@@ -56,56 +57,40 @@ class Carrier(models.Model):
 
 
 def receiver_key(order):
+    """Who and where an order goes, blanks folded: orders with one key may share a parcel."""
     return tuple(
         " ".join((value or "").split()) for value in (order.receiver_name, order.receiver_phone, order.address)
     )
 
 
 class Order(models.Model):
+    """What a buyer bought in one checkout: a receiver and one or more lines (DESIGN.md section 1).
+
+    `status` follows from the lines and their live parcels; only orders.services writes it.
+    """
+
     class Status(models.TextChoices):
         PENDING = "pending", "待发货"
+        PARTIAL = "partial", "部分发货"
         SHIPPED = "shipped", "已发货"
         CANCELLED = "cancelled", "已取消"
 
     order_no = models.CharField("订单号", max_length=64, unique=True)
     customer_id = models.CharField("用户ID", max_length=64, blank=True)
-    item = models.ForeignKey(
-        "inventory.InventoryItem", on_delete=models.PROTECT, related_name="orders", verbose_name="商品"
-    )
-    quantity = models.PositiveIntegerField("数量", default=1)
     receiver_name = models.CharField("收货人", max_length=50)
     receiver_phone = models.CharField("电话", max_length=30)
     address = models.CharField("地址", max_length=300)
-    status = models.CharField("发货状态", max_length=16, choices=Status.choices, default=Status.PENDING)
-    carrier = models.ForeignKey(
-        Carrier, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name="快递公司"
-    )
-    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
-    shipped_at = models.DateTimeField("发货时间", null=True, blank=True, editable=False)
-    shipped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name="发货人",
-    )
+    status = models.CharField("发货状态", max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
     created_at = models.DateTimeField("下单时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     note = models.TextField("备注", blank=True)
 
     history = audited(excluded_fields=["updated_at"], verbose_name="订单历史")
 
-    # A batch (services.ship_orders) sets this to one live_orders_by_tracking_number() look-up
-    # for all its numbers, so clean() checks each order's number without a query of its own.
-    numbers_in_use = None
-
     class Meta:
         verbose_name = "订单"
         verbose_name_plural = "订单"
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_order_quantity_gt_0")]
         permissions = [
             ("change_order_details", "可修改订单号、商品、数量等订单信息"),
             ("view_shipping_report", "可以查看发货日报"),
@@ -116,20 +101,7 @@ class Order(models.Model):
             # The clerk's default view: pending orders, oldest first.
             models.Index(fields=["status", "created_at"], name="orders_status_created_idx"),
             models.Index(fields=["created_at"], name="orders_created_idx"),
-            # The daily report and the ship-date filter.
-            models.Index(fields=["shipped_at"], name="orders_shipped_at_idx"),
-            models.Index(fields=["carrier", "shipped_at"], name="orders_carrier_shipped_idx"),
-            # The report and the dashboard. id right after shipped_at: the CSV's keyset chunks
-            # (ORDER BY shipped_at, id) read it in order without a sort; carrier and quantity
-            # make it covering for the sums per carrier and the 14-day chart.
-            models.Index(
-                fields=["status", "shipped_at", "id", "carrier", "quantity"], name="orders_status_shipped_idx"
-            ),
-            # The carrier filter on the list, newest first: without it a rarely used carrier
-            # means walking the whole created_at index backwards to fill one page.
-            models.Index(fields=["carrier", "created_at"], name="orders_carrier_created_idx"),
             # Exact and prefix search.
-            models.Index(fields=["tracking_number"], name="orders_tracking_idx"),
             models.Index(fields=["receiver_phone"], name="orders_phone_idx"),
             models.Index(fields=["receiver_name"], name="orders_receiver_idx"),
         ]
@@ -137,141 +109,114 @@ class Order(models.Model):
     def __str__(self):
         return self.order_no
 
-    def save(self, *args, **kwargs):
-        # Rule 2: read the stored status under a row lock, in the same transaction as the
-        # write, so the post_save handler sees the true transition exactly once.
-        with transaction.atomic(using=kwargs.get("using")):
-            previous = None
-            if self.pk is not None:
-                previous = (
-                    Order.objects.select_for_update().filter(pk=self.pk).values("status", "item_id", "quantity").first()
-                )
-            self._previous_status = previous["status"] if previous else None
-            if (
-                previous
-                and previous["status"] == self.Status.SHIPPED
-                and (previous["item_id"] != self.item_id or previous["quantity"] != self.quantity)
-            ):
-                raise ValidationError("已发货的订单不能修改商品或数量，请先撤销发货。")
-            self.stamp_transition(self._previous_status)
-            super().save(*args, **kwargs)
-            self.mark_saved()
-
-    def stamp_transition(self, previous_status, now=None):
-        """Set who shipped and when for a move from `previous_status` to the current status."""
-        if self.status == self.Status.SHIPPED and previous_status != self.Status.SHIPPED:
-            self.shipped_at = now or timezone.now()
-            self.shipped_by = getattr(self, "changed_by", None) or self.shipped_by
-        elif self.status == self.Status.PENDING:
-            self.shipped_at = None
-            self.shipped_by = None
-
-    def mark_saved(self):
-        """Remember the stored status and shipping, against which the next edit is compared."""
-        self._loaded_status = self.status
-        self._loaded_shipping = (self.carrier_id, self.tracking_number)
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_shipping = (instance.__dict__.get("carrier_id"), instance.__dict__.get("tracking_number"))
-        instance._loaded_status = instance.__dict__.get("status")
-        return instance
-
-    def completes_shipping(self):
-        """True when this edit gives a pending order a carrier and tracking number (rule 3)."""
-        return (
-            self.status == self.Status.PENDING
-            and getattr(self, "_loaded_status", self.Status.PENDING) == self.Status.PENDING
-            and bool(self.carrier_id and self.tracking_number)
-            and self.tracking_number_changed()
-        )
+    @property
+    def is_open(self):
+        """Pending or partly shipped: something is still to ship."""
+        return self.status in (self.Status.PENDING, self.Status.PARTIAL)
 
     def same_receiver(self, other):
         """Whether two orders go to the same person at the same place (one parcel may cover both)."""
         return receiver_key(self) == receiver_key(other)
 
-    def tracking_number_changed(self):
-        return (self.carrier_id, self.tracking_number) != getattr(self, "_loaded_shipping", (None, ""))
 
-    def fill_carrier_from_number(self):
-        """Give a pending order with a newly typed number and no carrier the one carrier it fits."""
-        from orders.carriers import describe_guess_problem, guess_carriers
+class OrderLine(models.Model):
+    """One item of an order (订单商品, a platform's 子订单)."""
 
-        if self.carrier_id or not self.tracking_number or self.status == self.Status.CANCELLED:
-            return
-        if getattr(self, "_loaded_status", None) == self.Status.SHIPPED or not self.tracking_number_changed():
-            return
-        guesses = guess_carriers(self.tracking_number)
-        if len(guesses) == 1:
-            self.carrier = guesses[0]
-        else:
-            raise ValidationError({"carrier": describe_guess_problem(self.tracking_number, guesses)})
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name="订单")
+    item = models.ForeignKey(
+        "inventory.InventoryItem", on_delete=models.PROTECT, related_name="order_lines", verbose_name="商品"
+    )
+    quantity = models.PositiveIntegerField("数量", default=1)
+    sub_order_no = models.CharField("子订单号", max_length=64, blank=True)
 
-    @classmethod
-    def live_orders_by_tracking_number(cls, numbers):
-        """{number: [orders]} for the non-cancelled orders using any of `numbers` (an indexed query per 1,000)."""
-        found = {}
-        numbers = sorted(set(numbers))
-        for start in range(0, len(numbers), 1000):
-            rows = (
-                cls.objects.filter(tracking_number__in=numbers[start : start + 1000])
-                .exclude(status=cls.Status.CANCELLED)
-                .only("order_no", "tracking_number", "receiver_name", "receiver_phone", "address")
-                .order_by("created_at", "id")
-            )
-            for order in rows:
-                found.setdefault(order.tracking_number, []).append(order)
-        return found
+    class Meta:
+        verbose_name = "订单商品"
+        verbose_name_plural = "订单商品"
+        ordering = ["order_id", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_orderline_quantity_gt_0")]
 
-    def check_tracking_number_unused(self, live_orders=None):
-        """Refuse a number already on another live order, unless it goes to the same receiver.
+    def __str__(self):
+        sku = self.item.sku if self.item_id else "?"
+        return f"{sku} × {self.quantity}"
 
-        Sets `consolidated_with` to the order numbers sharing the parcel (合并发货). A batch may
-        pass `live_orders` from live_orders_by_tracking_number() instead of a query per order.
-        """
-        if live_orders is None:
-            live_orders = self.live_orders_by_tracking_number([self.tracking_number])
-        self.consolidated_with = []
-        for other in live_orders.get(self.tracking_number, []):
-            if other.pk == self.pk:
-                continue
-            if not self.same_receiver(other):
-                raise ValidationError(
-                    {
-                        "tracking_number": (
-                            f"快递单号“{self.tracking_number}”已用于订单 {other.order_no}（收货人不同），"
-                            "请核对单号。同一收货人的订单才能合并发货。"
-                        )
-                    }
-                )
-            self.consolidated_with.append(other.order_no)
 
-    def clean(self):
-        self.tracking_number = (self.tracking_number or "").strip().upper()
-        self.fill_carrier_from_number()
-        if self.completes_shipping():
-            self.status = self.Status.SHIPPED
-        if self.status == self.Status.SHIPPED and getattr(self, "_loaded_status", None) == self.Status.CANCELLED:
-            raise ValidationError({"status": "已取消的订单不能直接发货，请先改回待发货。"})
-        if self.status == self.Status.SHIPPED:
-            errors = {}
-            if not self.carrier_id:
-                errors["carrier"] = "已发货的订单必须选择快递公司。"
-            if not self.tracking_number:
-                errors["tracking_number"] = "已发货的订单必须填写快递单号。"
-            elif self.carrier_id and not self.carrier.accepts(self.tracking_number):
-                errors["tracking_number"] = (
-                    f"快递单号“{self.tracking_number}”不符合{self.carrier.name}的单号格式，请核对后重新输入。"
-                )
-            if errors:
-                raise ValidationError(errors)
-            if self.tracking_number_changed() or getattr(self, "_loaded_status", None) != self.Status.SHIPPED:
-                self.check_tracking_number_unused(self.numbers_in_use)
+class Parcel(models.Model):
+    """包裹: one carrier, one tracking number, the order lines it holds (DESIGN.md rule 4)."""
+
+    class Status(models.TextChoices):
+        SHIPPED = "shipped", "已发货"
+        VOIDED = "voided", "已撤销"
+
+    LIVE = (Status.SHIPPED,)
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="parcels", verbose_name="快递公司")
+    tracking_number = models.CharField("快递单号", max_length=40)
+    # The number while the parcel is live, NULL once voided: the unique constraint below is what
+    # keeps two live parcels from sharing a number (MariaDB has no partial indexes).
+    live_number = models.CharField(max_length=40, null=True, blank=True, editable=False)
+    status = models.CharField("包裹状态", max_length=16, choices=Status.choices, default=Status.SHIPPED)
+    shipped_at = models.DateTimeField("发货时间", null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发货人",
+    )
+    voided_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="撤销人",
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "包裹"
+        verbose_name_plural = "包裹"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "live_number"], name="orders_parcel_live_number_unique"),
+        ]
+        indexes = [
+            # The daily report and the dashboard: parcels by ship time.
+            models.Index(fields=["shipped_at", "id"], name="orders_parcel_shipped_idx"),
+            models.Index(fields=["tracking_number"], name="orders_parcel_tracking_idx"),
+        ]
+
+    def __str__(self):
+        return self.tracking_number
+
+    @property
+    def is_live(self):
+        return self.status in self.LIVE
 
     @property
     def tracking_url(self):
         return self.carrier.tracking_url(self.tracking_number) if self.carrier_id else ""
+
+
+class ParcelLine(models.Model):
+    """包裹商品: how many of one order line a parcel holds."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="lines", verbose_name="包裹")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="parcel_lines", verbose_name="订单商品")
+    quantity = models.PositiveIntegerField("数量")
+
+    class Meta:
+        verbose_name = "包裹商品"
+        verbose_name_plural = "包裹商品"
+        ordering = ["parcel_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_parcelline_quantity_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.parcel} {self.line}"
 
 
 class ReceiverReveal(models.Model):

@@ -1,236 +1,533 @@
-"""Order workflows. Every path that ships, undoes or cancels an order calls these."""
+"""Order workflows: the one door for shipping (DESIGN.md rule 3).
+
+`check_shipments` decides, read-only: every problem of a proposed batch, one wording each.
+`ship_order` / `ship_parcel` / `ship_orders` / `void_parcel` / `cancel_order` write: each locks
+what it reads to decide, re-checks with `check_shipments`' rules, writes the parcels and the
+orders' status and sends `parcels_shipped` / `parcels_voided`, whose one receiver moves the
+stock (orders.signals). Every path that ships — the list, the order page, the scan desk,
+paste-back, imports, e-waybills — calls these; `error_messages` is the one translator from a
+refusal to what the user reads.
+"""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from inventory.models import StockMovement
-from inventory.services import InsufficientStock, StockChange, adjust_stocks
-from orders.models import Order
+from inventory.models import InventoryItem
+from inventory.services import InsufficientStock, shortage_message
+from orders import signals
+from orders.carriers import normalize_tracking_number
+from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 
 __all__ = [
     "InsufficientStock",
-    "StockTally",
+    "Shipment",
+    "ShipmentRefused",
+    "ShipmentReview",
     "cancel_order",
+    "check_shipments",
     "create_orders",
-    "save_order",
+    "error_messages",
+    "remaining_lines",
     "ship_order",
     "ship_orders",
-    "stock_change_for_transition",
-    "stock_shortfalls",
-    "undo_shipment",
+    "ship_parcel",
+    "shipped_quantities",
+    "void_parcel",
 ]
 
-PENDING, SHIPPED = Order.Status.PENDING, Order.Status.SHIPPED
+STATUS = Order.Status
+OPEN = (STATUS.PENDING, STATUS.PARTIAL)
 
 
-def save_order(order, *, user=None):
-    """Validate and save an edited order; the post_save signal moves the stock.
+class ShipmentRefused(ValidationError):
+    """A shipping operation broke a rule; `messages` lists every problem, in Chinese. Nothing was written."""
 
-    Raises ValidationError (field errors in Chinese) or InsufficientStock; in both cases
-    nothing is written.
+
+def error_messages(exc):
+    """The one translator from a domain error to the Chinese messages a user reads."""
+    if isinstance(exc, ValidationError):
+        return list(dict.fromkeys(exc.messages))
+    if isinstance(exc, InsufficientStock):
+        return [str(exc)]
+    raise TypeError(f"not a domain error: {exc!r}")
+
+
+# --- Reads the decisions share ---------------------------------------------------------------
+
+
+def shipped_quantities(line_pks):
+    """{order line pk: units in live parcels} for `line_pks` (lines with none are left out)."""
+    rows = (
+        ParcelLine.objects.filter(line_id__in=list(line_pks), parcel__status__in=Parcel.LIVE)
+        .values("line_id")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    return {row["line_id"]: row["units"] for row in rows}
+
+
+def remaining_lines(orders):
+    """{order pk: [(line, units not yet in a live parcel), ...]} for `orders`, lines with nothing left omitted.
+
+    Two queries whatever the number of orders: the lines (with their items), their shipped sums.
     """
-    order.full_clean(exclude=_relations_in_hand(order), validate_unique=False, validate_constraints=False)
-    order.changed_by = user
-    # Order.save() is atomic itself, post_save handler included; another block here would only
-    # add a savepoint per order (two queries per row in an import).
-    order.save()
-    return order
+    orders = list(orders)
+    by_pk = {order.pk: order for order in orders}
+    lines = list(OrderLine.objects.filter(order_id__in=by_pk).select_related("item").order_by("order_id", "pk"))
+    shipped = shipped_quantities(line.pk for line in lines)
+    remaining = {order.pk: [] for order in orders}
+    for line in lines:
+        line.order = by_pk[line.order_id]
+        left = line.quantity - shipped.get(line.pk, 0)
+        if left > 0:
+            remaining[line.order_id].append((line, left))
+    return remaining
 
 
-def _relations_in_hand(order):
-    """Foreign keys whose related row is already loaded on `order`.
+# --- Deciding --------------------------------------------------------------------------------
 
-    full_clean would SELECT each one again to prove it exists; a loaded row does, and the database's
-    foreign key constraint still guards the write. Saves two queries per order in bulk paths (imports).
+
+@dataclass
+class Shipment:
+    """A proposed parcel: a carrier, a tracking number and the order lines it takes.
+
+    `lines` is [(OrderLine, units), ...], possibly of several orders (合并发货) or part of one
+    (拆单). `orders` are the orders it is meant to ship (by default those of its lines), so an
+    order with nothing left to ship is named rather than silently dropped.
     """
-    in_hand = []
-    for name in ("item", "carrier"):
-        field = Order._meta.get_field(name)
-        related = field.get_cached_value(order, default=None) if field.is_cached(order) else None
-        if related is not None and related.pk is not None and related.pk == getattr(order, field.attname):
-            in_hand.append(name)
-    return in_hand
+
+    carrier: object
+    tracking_number: str
+    lines: list
+    orders: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.tracking_number = normalize_tracking_number(self.tracking_number)
+        if not self.orders:
+            self.orders = list({line.order_id: line.order for line, _units in self.lines}.values())
+
+    @property
+    def key(self):
+        return (self.carrier.pk if self.carrier else None, self.tracking_number)
+
+    def order_nos(self):
+        return "、".join(order.order_no for order in self.orders)
 
 
-def create_orders(orders, *, user=None):
-    """Add new, validated, pending orders (an imported file) in bulk, with their history rows.
+@dataclass
+class ShipmentReview:
+    """What check_shipments found: per shipment, its problems and the live parcel it adds to."""
 
-    A new pending order moves no stock, so there is no transition for the post_save handler to
-    react to; one INSERT per 1,000 orders instead of a save (and its savepoint) per order.
-    Raises IntegrityError if an order number was taken meanwhile; then nothing is written.
+    shipments: list
+    problems: list
+    joins: list  # the live Parcel each shipment adds to (same number, same receiver), or None
+
+    @property
+    def ok(self):
+        return not any(self.problems)
+
+    def messages(self):
+        """Every problem, each once, naming its order(s) where the batch has several shipments."""
+        messages = []
+        for shipment, problems in zip(self.shipments, self.problems, strict=True):
+            for problem in problems:
+                if len(self.shipments) > 1 and not problem.startswith("订单"):
+                    problem = f"订单 {shipment.order_nos()}：{problem}"
+                messages.append(problem)
+        return list(dict.fromkeys(messages))
+
+
+def number_in_use_message(number, order_nos):
+    return (
+        f"快递单号“{number}”已用于订单 {'、'.join(order_nos)}（收货人不同），请核对单号。同一收货人的订单才能合并发货。"
+    )
+
+
+def check_shipments(shipments):
+    """Every problem of the proposed `shipments` (read-only), see ShipmentReview.
+
+    The rules, each with one wording: a carrier and a number that fits its format; orders that
+    are still open and lines with enough left to ship; one receiver per parcel; a number of a live
+    parcel only for that parcel's receiver (then the shipment joins it: 合并发货), the same within
+    the batch; enough stock for the whole batch.
     """
-    if any(order.pk is not None or order.status != PENDING for order in orders):
-        raise ValueError("create_orders adds new pending orders only")
+    return _review(list(shipments), lock=False)
+
+
+def _review(shipments, *, lock):
+    problems = [[] for _ in shipments]
+    joins = [None] * len(shipments)
+
+    # The lines and orders as stored now (under the callers' order locks when writing).
+    line_pks = {line.pk for shipment in shipments for line, _units in shipment.lines}
+    stored_lines = OrderLine.objects.select_related("order").in_bulk(line_pks)
+    order_pks = {order.pk for shipment in shipments for order in shipment.orders}
+    stored_orders = Order.objects.in_bulk(order_pks)
+    shipped = shipped_quantities(line_pks)
+    items = InventoryItem.objects.in_bulk({line.item_id for shipment in shipments for line, _units in shipment.lines})
+    live = _live_parcels({s.tracking_number for s in shipments if s.tracking_number}, lock=lock)
+
+    claimed = defaultdict(int)  # units of each line taken by earlier shipments of the batch
+    needed = defaultdict(int)  # units of each item taken by the batch so far
+    batch_numbers = {}  # (carrier, number) -> (receiver key, order numbers) of earlier shipments
+    for index, shipment in enumerate(shipments):
+        found = problems[index]
+        found.extend(_carrier_problems(shipment))
+        for order in shipment.orders:
+            stored = stored_orders.get(order.pk)
+            if stored is None:
+                found.append(f"订单 {order.order_no} 已不存在。")
+            elif stored.status not in OPEN:
+                found.append(f"订单 {order.order_no} 当前为“{stored.get_status_display()}”，不能发货。")
+            elif not any(line.order_id == order.pk for line, _units in shipment.lines):
+                found.append(f"订单 {order.order_no} 没有未发货的商品。")
+        if not shipment.lines and not shipment.orders:
+            found.append("包裹中没有商品。")
+        for line, units in shipment.lines:
+            stored = stored_lines.get(line.pk)
+            if stored is None or (stored.item_id, stored.quantity) != (line.item_id, line.quantity):
+                order_no = stored.order.order_no if stored else shipment.order_nos()
+                found.append(f"订单 {order_no} 的商品刚被修改，请刷新后重试。")
+                continue
+            order_no, sku = stored.order.order_no, items[line.item_id].sku
+            left = stored.quantity - shipped.get(line.pk, 0) - claimed[line.pk]
+            if units <= 0:
+                found.append(f"订单 {order_no}：SKU {sku} 的发货数量必须大于 0。")
+            elif units > left and stored.order.status in OPEN:
+                found.append(f"订单 {order_no}：SKU {sku} 还有 {max(left, 0)} 件未发货，不能发 {units} 件。")
+            claimed[line.pk] += units
+        receivers = {receiver_key(order) for order in shipment.orders}
+        if len(receivers) > 1:
+            found.append(f"订单 {shipment.order_nos()} 的收货人不同，不能放进同一个包裹。")
+        if found:
+            continue
+
+        receiver = receivers.pop() if receivers else None
+        parcel = live.get(shipment.key)
+        if parcel is not None:
+            if parcel.receiver == receiver:
+                joins[index] = parcel
+            else:
+                found.append(number_in_use_message(shipment.tracking_number, parcel.order_nos))
+        earlier = batch_numbers.setdefault(shipment.key, (receiver, [o.order_no for o in shipment.orders]))
+        if earlier[0] != receiver:
+            found.append(number_in_use_message(shipment.tracking_number, earlier[1]))
+        if found:
+            continue
+
+        for line, units in shipment.lines:
+            item = items[line.item_id]
+            before = needed[item.pk]
+            needed[item.pk] += units
+            if needed[item.pk] > item.stock:
+                message = shortage_message(item, needed[item.pk], item.stock)
+                if before:
+                    message += f"（本批前面的包裹已占用 {before} 件）"
+                found.append(message)
+    return ShipmentReview(shipments, problems, joins)
+
+
+def _carrier_problems(shipment):
+    carrier, number = shipment.carrier, shipment.tracking_number
+    problems = []
+    if carrier is None:
+        problems.append("请选择快递公司。")
+    if not number:
+        problems.append("请填写快递单号。")
+    elif carrier is not None and not carrier.accepts(number):
+        problems.append(f"快递单号“{number}”不符合{carrier.name}的单号格式，请核对后重新输入。")
+    return problems
+
+
+def _live_parcels(numbers, *, lock):
+    """{(carrier pk, number): live Parcel} with `receiver` and `order_nos` set, for `numbers`."""
+    if not numbers:
+        return {}
+    parcels = Parcel.objects.filter(live_number__in=sorted(numbers)).order_by("pk")
+    if lock:
+        parcels = parcels.select_for_update()
+    parcels = {parcel.pk: parcel for parcel in parcels}
+    for parcel in parcels.values():
+        parcel.receiver, parcel.order_nos = None, []
+    rows = (
+        ParcelLine.objects.filter(parcel_id__in=parcels)
+        .select_related("line__order")
+        .order_by("line__order__created_at", "line__order_id")
+    )
+    for row in rows:
+        parcel, order = parcels[row.parcel_id], row.line.order
+        parcel.receiver = receiver_key(order)
+        if order.order_no not in parcel.order_nos:
+            parcel.order_nos.append(order.order_no)
+    return {(parcel.carrier_id, parcel.live_number): parcel for parcel in parcels.values()}
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+
+def ship_order(order, carrier, tracking_number, *, user=None):
+    """Ship everything of `order` not yet shipped in one parcel; returns the parcel."""
+    return ship_orders([(order, carrier, tracking_number)], user=user)[0]
+
+
+def ship_parcel(lines, carrier, tracking_number, *, user=None):
+    """Ship `lines` ([(order_line, units), ...], of one order or of several to one receiver) as one parcel."""
+    return _ship([Shipment(carrier, tracking_number, list(lines))], user=user)[0]
+
+
+def ship_orders(shipments, *, user=None):
+    """Ship each (order, carrier, tracking_number) of `shipments` whole: all of them or none.
+
+    Orders sharing a carrier and number go into one parcel (they must share a receiver). Returns
+    the parcel of each row of `shipments`, in order. Raises ShipmentRefused (every problem) or
+    InsufficientStock; either way nothing is written.
+    """
+    shipments = list(shipments)
+    if len({order.pk for order, _carrier, _number in shipments}) != len(shipments):
+        raise ValueError("an order may be shipped only once per batch")
+    remaining = remaining_lines(order for order, _carrier, _number in shipments)
+    groups = {}
+    for order, carrier, number in shipments:
+        key = (carrier.pk if carrier else None, normalize_tracking_number(number))
+        group = groups.setdefault(key, Shipment(carrier, number, [], orders=[]))
+        group.orders.append(order)
+        group.lines.extend(remaining[order.pk])
+    parcels = dict(zip(groups, _ship(list(groups.values()), user=user), strict=True))
+    return [parcels[(c.pk if c else None, normalize_tracking_number(n))] for _o, c, n in shipments]
+
+
+def _ship(shipments, *, user):
+    """Write `shipments` as parcels (or additions to live parcels), then let the receiver move stock."""
     with transaction.atomic():
+        orders = _lock_orders({order.pk for shipment in shipments for order in shipment.orders})
+        review = _review(shipments, lock=True)
+        if not review.ok:
+            raise ShipmentRefused(review.messages())
+        now = timezone.now()
+        parcels = _new_parcels([(s, join) for s, join in zip(shipments, review.joins, strict=True)], user=user, now=now)
+        added = []
+        for shipment, parcel in zip(shipments, parcels, strict=True):
+            added.extend(ParcelLine(parcel=parcel, line=line, quantity=units) for line, units in shipment.lines)
+        ParcelLine.objects.bulk_create(added, batch_size=1000)
+        for parcel_line in added:
+            parcel_line.line.order = orders[parcel_line.line.order_id]
+        signals.parcels_shipped.send(sender=Parcel, parcels=_unique(parcels), lines=added, user=user)
+        _refresh_statuses(orders.values(), user=user, now=now)
+    return parcels
+
+
+def _new_parcels(pairs, *, user, now):
+    """The parcel of each (shipment, join) pair: the joined live parcel, or a new one written here.
+
+    The live-number constraint is the real guard: when another clerk's parcel took a number
+    between the check and the insert, the shipment joins it (same receiver) or is refused.
+    """
+    created = {}
+    parcels = []
+    for shipment, join in pairs:
+        if join is None and shipment.key not in created:
+            created[shipment.key] = Parcel(
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                live_number=shipment.tracking_number,
+                status=Parcel.Status.SHIPPED,
+                shipped_at=now,
+                shipped_by=user,
+                created_at=now,
+            )
+        parcels.append(join or created[shipment.key])
+    new = list(created.values())
+    try:
+        with transaction.atomic():
+            Parcel.objects.bulk_create(new, batch_size=1000)
+    except IntegrityError:
+        return _new_parcels_one_by_one(pairs, created, user=user, now=now)
+    _fill_missing_pks(new)
+    return parcels
+
+
+def _new_parcels_one_by_one(pairs, created, *, user, now):
+    """After a lost race for a number: insert each new parcel alone, joining or refusing the winner's."""
+    parcels = []
+    for shipment, join in pairs:
+        if join is None:
+            parcel = created[shipment.key]
+            if parcel.pk is None:
+                try:
+                    with transaction.atomic():
+                        parcel.save(force_insert=True)
+                except IntegrityError:
+                    parcel.pk = None
+                    winner = _live_parcels({shipment.tracking_number}, lock=True).get(shipment.key)
+                    if winner is None:
+                        raise
+                    if winner.receiver != receiver_key(shipment.orders[0]):
+                        raise ShipmentRefused(
+                            number_in_use_message(shipment.tracking_number, winner.order_nos)
+                        ) from None
+                    created[shipment.key] = parcel = winner
+            join = parcel
+        parcels.append(join)
+    return parcels
+
+
+def _fill_missing_pks(parcels):
+    """MySQL's bulk insert returns no ids: read them back by the live-number key."""
+    missing = [parcel for parcel in parcels if parcel.pk is None]
+    if not missing:
+        return
+    rows = Parcel.objects.filter(live_number__in=[p.live_number for p in missing]).values_list(
+        "pk", "carrier_id", "live_number"
+    )
+    ids = {(carrier_id, number): pk for pk, carrier_id, number in rows}
+    for parcel in missing:
+        parcel.pk = ids[(parcel.carrier_id, parcel.live_number)]
+
+
+def void_parcel(parcel, *, user=None):
+    """Undo a shipment (撤销发货): the parcel is voided, its lines' units go back to stock.
+
+    A parcel already voided is refused and moves nothing. Returns the voided parcel.
+    """
+    with transaction.atomic():
+        # Orders first, as in shipping, so a void and a shipment never wait for each other in a cycle.
+        order_pks = set(ParcelLine.objects.filter(parcel_id=parcel.pk).values_list("line__order_id", flat=True))
+        orders = _lock_orders(order_pks)
+        locked = Parcel.objects.select_for_update().select_related("carrier").filter(pk=parcel.pk).first()
+        if locked is None:
+            raise ShipmentRefused("包裹不存在，可能已被删除。")
+        if locked.status == Parcel.Status.VOIDED:
+            raise ShipmentRefused(f"包裹已撤销：快递单号 {locked.tracking_number} 此前已撤销，库存不会再次退回。")
+        lines = list(locked.lines.select_related("line__item").order_by("pk"))
+        late = {pl.line.order_id for pl in lines} - orders.keys()
+        if late:  # an order joined the parcel after we read it
+            orders.update(_lock_orders(late))
+        for parcel_line in lines:
+            parcel_line.parcel = locked
+            parcel_line.line.order = orders[parcel_line.line.order_id]
+        now = timezone.now()
+        locked.status, locked.live_number = Parcel.Status.VOIDED, None
+        locked.voided_at, locked.voided_by = now, user
+        locked.save(update_fields=["status", "live_number", "voided_at", "voided_by"])
+        signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines, user=user)
+        _refresh_statuses(orders.values(), user=user, now=now)
+    return locked
+
+
+def cancel_order(order, *, user=None):
+    """Cancel an order that has no live parcel (void its parcels first). Moves no stock."""
+    with transaction.atomic():
+        locked = _lock_orders({order.pk}).get(order.pk)
+        if locked is None:
+            raise ShipmentRefused(f"订单 {order.order_no} 已不存在。")
+        if locked.status == STATUS.CANCELLED:
+            raise ShipmentRefused(f"订单 {locked.order_no} 已经取消。")
+        numbers = list(
+            Parcel.objects.filter(lines__line__order=locked, status__in=Parcel.LIVE)
+            .values_list("tracking_number", flat=True)
+            .distinct()
+        )
+        if numbers:
+            raise ShipmentRefused(
+                f"订单 {locked.order_no} 还有未撤销的包裹（{'、'.join(numbers)}），请先撤销这些包裹，再取消订单。"
+            )
+        locked.status = STATUS.CANCELLED
+        locked.changed_by = user
+        locked.save(update_fields=["status", "updated_at"])
+    order.status, order.updated_at = locked.status, locked.updated_at
+    return locked
+
+
+def _lock_orders(pks):
+    """{pk: Order} read under row locks until commit, in primary-key order (no lock cycles)."""
+    if not pks:
+        return {}
+    return {order.pk: order for order in Order.objects.select_for_update().filter(pk__in=sorted(pks)).order_by("pk")}
+
+
+def _refresh_statuses(orders, *, user, now):
+    """Set each order's status from its lines' live parcels (the one status write, DESIGN.md rule 3).
+
+    Every touched order gets a new updated_at (what stale pages compare against); orders whose
+    status changed get a history row.
+    """
+    orders = {order.pk: order for order in orders}
+    if not orders:
+        return
+    rows = (
+        OrderLine.objects.filter(order_id__in=orders)
+        .values("pk", "order_id", "quantity")
+        .annotate(units=Sum("parcel_lines__quantity", filter=Q(parcel_lines__parcel__status__in=Parcel.LIVE)))
+        .order_by()
+    )
+    lines = defaultdict(list)
+    for row in rows:
+        lines[row["order_id"]].append((row["quantity"], row["units"] or 0))
+    by_status, changed = defaultdict(list), []
+    for pk, order in orders.items():
+        status = _status_from_lines(order.status, lines[pk])
+        by_status[status].append(pk)
+        if status != order.status:
+            order.status = status
+            changed.append(order)
+        order.updated_at = now
+        order.changed_by = user
+    for status, pks in by_status.items():
+        Order.objects.filter(pk__in=pks).update(status=status, updated_at=now)
+    if changed:
+        Order.history.bulk_history_create(changed, batch_size=500, update=True, default_user=user)
+
+
+def _status_from_lines(current, lines):
+    if current == STATUS.CANCELLED:
+        return current
+    shipped = sum(units for _quantity, units in lines)
+    if lines and all(units >= quantity for quantity, units in lines):
+        return STATUS.SHIPPED
+    return STATUS.PARTIAL if shipped else STATUS.PENDING
+
+
+def stock_shortfalls(orders):  # TODO(real-orders): removed once forms and paste-back use check_shipments
+    raise NotImplementedError
+
+
+def _unique(parcels):
+    return list({id(parcel): parcel for parcel in parcels}.values())
+
+
+# --- New orders ------------------------------------------------------------------------------
+
+
+def create_orders(drafts, *, user=None):
+    """Add new pending orders with their lines in bulk: `drafts` is [(Order, [OrderLine, ...]), ...].
+
+    The rows are validated by the caller (an import's preview). One INSERT per 1,000 orders and
+    lines, plus the orders' history rows. Raises IntegrityError if an order number was taken
+    meanwhile; then nothing is written. Returns the orders.
+    """
+    orders = [order for order, _lines in drafts]
+    if any(order.pk is not None for order in orders):
+        raise ValueError("create_orders adds new orders only")
+    if any(not lines for _order, lines in drafts):
+        raise ValueError("an order needs at least one line")
+    with transaction.atomic():
+        for order in orders:
+            order.status = STATUS.PENDING
         Order.objects.bulk_create(orders, batch_size=1000)
         if any(order.pk is None for order in orders):  # MySQL returns no ids from a bulk insert
             ids = dict(Order.objects.filter(order_no__in=[o.order_no for o in orders]).values_list("order_no", "pk"))
             for order in orders:
                 order.pk = ids[order.order_no]
+        lines = []
+        for order, order_lines in drafts:
+            for line in order_lines:
+                line.order = order
+                lines.append(line)
+        OrderLine.objects.bulk_create(lines, batch_size=1000)
         Order.history.bulk_history_create(orders, batch_size=500, default_user=user)
-    for order in orders:
-        order.mark_saved()
     return orders
-
-
-def stock_change_for_transition(order, previous_status):
-    """The stock movement that `order`'s move from `previous_status` to its status calls for, or None.
-
-    Shipping takes the quantity; leaving shipped (undo, cancel) puts it back. The post_save handler
-    applies it to one saved order, ship_orders to a batch: one rule, whichever way the order moved.
-    """
-    if previous_status == order.status:
-        return None
-    if order.status == SHIPPED:
-        return StockChange(order.item, -order.quantity, StockMovement.Reason.SHIP, order=order)
-    if previous_status == SHIPPED:
-        return StockChange(order.item, order.quantity, StockMovement.Reason.RESTOCK, order=order)
-    return None
-
-
-def ship_order(order, carrier, tracking_number, *, user=None):
-    """Ship a pending order with `carrier` and `tracking_number` (ship_orders for one order)."""
-    ship_orders([(order, carrier, tracking_number)], user=user)
-    return order
-
-
-def ship_orders(shipments, *, user=None):
-    """Ship pending orders, each (order, carrier, tracking_number) of `shipments`: all of them or none.
-
-    Each order passes the checks of an edit on the order list (Order.clean: carrier, the number's
-    pattern, a number already used for another receiver — including earlier orders of this batch)
-    against its row as read under lock. The writes then take a fixed number of queries: one
-    locking read, one look-up of the numbers, one stock update per item and bulk writes of the
-    orders, their ledger rows and their history rows — an imported file of 10,000 rows is not
-    10,000 round trips of each.
-
-    Only the shipping fields are written (status, carrier, number, who and when); other edits on
-    the instances are not saved. Raises ValidationError (for one order, its own field errors; for
-    a batch, messages that name the order) or InsufficientStock; either way nothing is written.
-    """
-    orders = [order for order, _carrier, _number in shipments]
-    with transaction.atomic():
-        stored = _lock_orders(orders)
-        numbers_in_use = Order.live_orders_by_tracking_number(
-            (number or "").strip().upper() for _order, _carrier, number in shipments
-        )
-        for order, carrier, number in shipments:
-            try:
-                _check_still_pending(order, stored)
-                order.carrier, order.tracking_number, order.status = carrier, number, SHIPPED
-                order.changed_by = user
-                order.numbers_in_use = numbers_in_use
-                order.full_clean(exclude=_relations_in_hand(order), validate_unique=False, validate_constraints=False)
-            except ValidationError as exc:
-                if len(orders) > 1:
-                    raise _naming_the_order(exc, order) from exc
-                raise
-            finally:
-                order.numbers_in_use = None
-            # A later order of the batch with the same number is checked against this one.
-            numbers_in_use.setdefault(order.tracking_number, []).append(order)
-
-        adjust_stocks([stock_change_for_transition(order, PENDING) for order in orders], user=user)
-        now = timezone.now()
-        for order in orders:
-            order.stamp_transition(PENDING, now)
-            order.updated_at = now
-        # The one status write outside Order.save() (DESIGN.md rule 4): a save and its post_save per
-        # order is what made a 10,000-row file take a minute. The transition's stock moved above,
-        # by the same rule as the signal, under the same row locks and in the same transaction.
-        # One UPDATE per carrier for what its orders share; bulk_update's CASE only for the numbers.
-        by_carrier = defaultdict(list)
-        for order in orders:
-            by_carrier[order.carrier_id].append(order.pk)
-        for carrier_id, pks in by_carrier.items():
-            Order.objects.filter(pk__in=pks).update(
-                status=SHIPPED, carrier_id=carrier_id, shipped_at=now, shipped_by=user, updated_at=now
-            )
-        Order.objects.bulk_update(orders, ["tracking_number"], batch_size=1000)
-        Order.history.bulk_history_create(orders, batch_size=500, update=True, default_user=user)
-    for order in orders:
-        order.mark_saved()
-    return orders
-
-
-def _lock_orders(orders):
-    """{pk: stored status, item and quantity} of `orders`, read under row locks until commit."""
-    pks = [order.pk for order in orders]
-    if len(set(pks)) != len(pks):
-        raise ValueError("an order may be shipped only once per batch")
-    rows = Order.objects.select_for_update().filter(pk__in=pks).values("pk", "status", "item_id", "quantity")
-    return {row["pk"]: row for row in rows}
-
-
-def _check_still_pending(order, stored):
-    """Refuse an order that is no longer pending, or whose item or quantity changed since it was read."""
-    row = stored.get(order.pk)
-    if row is None:
-        raise ValidationError(f"订单 {order.order_no} 已不存在。")
-    if row["status"] != PENDING:
-        status = Order.Status(row["status"]).label
-        raise ValidationError({"status": f"订单 {order.order_no} 当前为“{status}”，不能发货。"})
-    if (row["item_id"], row["quantity"]) != (order.item_id, order.quantity):
-        raise ValidationError(f"订单 {order.order_no} 的商品或数量刚被修改，请刷新后重试。")
-    order._loaded_status = PENDING  # what Order.clean compares the shipment with
-
-
-def _naming_the_order(exc, order):
-    prefix = f"订单 {order.order_no}"
-    return ValidationError([m if m.startswith(prefix) else f"{prefix}：{m}" for m in exc.messages])
-
-
-def undo_shipment(order, *, user=None):
-    """Put a shipped order back to pending; its stock returns, carrier and number stay for correction."""
-    if order.status != Order.Status.SHIPPED:
-        raise ValidationError({"status": f"订单 {order.order_no} 尚未发货，无需撤销。"})
-    order.status = Order.Status.PENDING
-    return save_order(order, user=user)
-
-
-def cancel_order(order, *, user=None):
-    """Cancel an order; if it had shipped, its stock returns."""
-    if order.status == Order.Status.CANCELLED:
-        raise ValidationError({"status": f"订单 {order.order_no} 已经取消。"})
-    order.status = Order.Status.CANCELLED
-    return save_order(order, user=user)
-
-
-class StockTally:
-    """Counts what the earlier orders of one batch (a page save, an imported file) take from stock.
-
-    A friendly early check for forms and import previews, so a clerk sees which order runs out
-    before anything is written; adjust_stock stays the real guard. `earlier` names the batch's
-    earlier orders in the message.
-    """
-
-    def __init__(self, earlier="本次保存中前面的订单"):
-        self.earlier = earlier
-        self.taken = defaultdict(int)
-        self.stock = {}
-
-    def shortfall(self, order):
-        """Count `order` against its item's stock; return a Chinese message if the stock cannot cover it."""
-        # The stock as first seen: later orders of the batch are measured against the same start.
-        stock = self.stock.setdefault(order.item_id, order.item.stock)
-        earlier = self.taken[order.item_id]
-        self.taken[order.item_id] += order.quantity
-        if self.taken[order.item_id] <= stock:
-            return None
-        detail = f"（{self.earlier}已占用 {earlier} 件）" if earlier else ""
-        return (
-            f"订单 {order.order_no}：SKU {order.item.sku}（{order.item.name}）库存不足，"
-            f"需要 {order.quantity} 件，现有 {stock} 件{detail}。请先补货或调整数量。"
-        )
-
-
-def stock_shortfalls(orders):
-    """Yield (order, message) for each order that the stock cannot cover, counting the earlier ones."""
-    tally = StockTally()
-    for order in orders:
-        message = tally.shortfall(order)
-        if message:
-            yield order, message

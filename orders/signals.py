@@ -1,25 +1,36 @@
-"""The one place that reacts to a saved order's status transition (DESIGN.md rule 4).
+"""The shipping signals and their one receiver, the only code that moves stock for parcels (DESIGN.md rule 3).
 
-services.ship_orders, which writes a batch without a save per order, applies the same rule
-(services.stock_change_for_transition) through the same stock function.
+orders.services sends them inside its transaction, after writing the parcels, so a refusal of
+the stock write (InsufficientStock) rolls the whole operation back.
 """
 
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
-from inventory.services import adjust_stocks
-from orders.models import Order
-from orders.services import stock_change_for_transition
+from inventory.models import StockMovement
+from inventory.services import StockChange, adjust_stocks
+
+# Both are sent with sender=Parcel, parcels=[Parcel, ...], lines=[ParcelLine, ...] (the lines
+# this operation shipped or voided, with .line.item and .line.order loaded) and user=.
+parcels_shipped = Signal()
+parcels_voided = Signal()
 
 
-@receiver(post_save, sender=Order, dispatch_uid="orders.move_stock_on_status_change")
-def move_stock_on_status_change(sender, instance, created, raw=False, **kwargs):
-    """Take stock when an order becomes shipped; put it back when it stops being shipped.
+def _changes(lines, sign, reason):
+    return [
+        StockChange(pl.line.item, sign * pl.quantity, reason, order=pl.line.order, parcel=pl.parcel, line=pl.line)
+        for pl in lines
+    ]
 
-    Runs inside Order.save()'s transaction, so an InsufficientStock here rolls the save back.
-    """
-    if raw:  # loaddata: the fixture carries its own ledger
-        return
-    change = stock_change_for_transition(instance, getattr(instance, "_previous_status", None))
-    if change is not None:
-        adjust_stocks([change], user=getattr(instance, "changed_by", None))
+
+@receiver(parcels_shipped, dispatch_uid="orders.take_stock_for_parcels")
+def take_stock_for_parcels(sender, lines, user=None, **kwargs):
+    """Each shipped parcel line takes its units off stock: one ledger row naming parcel, line and order."""
+    if lines:
+        adjust_stocks(_changes(lines, -1, StockMovement.Reason.SHIP), user=user)
+
+
+@receiver(parcels_voided, dispatch_uid="orders.return_stock_for_parcels")
+def return_stock_for_parcels(sender, lines, user=None, **kwargs):
+    """Each voided parcel line puts its units back: one 'restock' ledger row per line."""
+    if lines:
+        adjust_stocks(_changes(lines, 1, StockMovement.Reason.RESTOCK), user=user)

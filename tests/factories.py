@@ -7,7 +7,7 @@ import factory
 from inventory.models import InventoryItem, StockMovement
 from inventory.services import adjust_stock
 from orders import demo
-from orders.models import Carrier, Order
+from orders.models import Carrier, Order, OrderLine
 
 _numbers = itertools.count(1)
 
@@ -29,16 +29,34 @@ class ItemFactory(factory.django.DjangoModelFactory):
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
+    """A pending order with lines.
+
+    OrderFactory() has one line of a new item (100 in stock); OrderFactory(item=x, quantity=2)
+    one line of x; OrderFactory(lines=[(x, 2), (y, 1)]) those lines.
+    """
+
     class Meta:
         model = Order
+        skip_postgeneration_save = True
 
     order_no = factory.LazyFunction(lambda: f"T{next(_numbers):08d}")
     customer_id = factory.Sequence(lambda n: f"U{n:05d}")
-    item = factory.SubFactory(ItemFactory, initial_stock=100)
-    quantity = 1
     receiver_name = "张三"
     receiver_phone = "13800138000"
     address = "上海市浦东新区张杨路 100 号"
+
+    @classmethod
+    def _create(cls, model_class, *args, item=None, quantity=1, **kwargs):
+        order = super()._create(model_class, *args, **kwargs)
+        order._factory_line = (item, quantity)
+        return order
+
+    @factory.post_generation
+    def lines(order, create, extracted, **kwargs):
+        if not create:
+            return
+        for item, quantity in extracted or [order._factory_line]:
+            OrderLine.objects.create(order=order, item=item or ItemFactory(initial_stock=100), quantity=quantity)
 
 
 def carrier(code="SF"):

@@ -5,7 +5,7 @@ import io
 import openpyxl
 
 from inventory.models import InventoryItem, StockMovement
-from orders.models import Order
+from orders.models import Order, OrderLine, Parcel, ParcelLine
 
 
 def csv_bytes(rows, encoding="utf-8"):
@@ -28,6 +28,9 @@ def db_snapshot():
     """Orders, stock and ledger exactly as stored, to compare before and after a refused import."""
     return {
         "orders": list(Order.objects.order_by("pk").values()),
+        "lines": list(OrderLine.objects.order_by("pk").values()),
+        "parcels": list(Parcel.objects.order_by("pk").values()),
+        "parcel_lines": list(ParcelLine.objects.order_by("pk").values()),
         "stock": list(InventoryItem.objects.order_by("pk").values("pk", "sku", "stock")),
         "ledger": list(StockMovement.objects.order_by("pk").values()),
     }

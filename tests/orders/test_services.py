@@ -1,334 +1,343 @@
+"""The one door for shipping: check_shipments, ship_order / ship_parcel / ship_orders, void_parcel, cancel_order."""
+
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from inventory.models import InventoryItem, StockMovement
 from orders import services
-from orders.models import Order
+from orders.models import Order, OrderLine, Parcel, ParcelLine
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 from tests.importing import db_snapshot as snapshot
 
 pytestmark = pytest.mark.django_db
 Reason = StockMovement.Reason
+STATUS = Order.Status
 
 
 def stock_of(item):
     return InventoryItem.objects.get(pk=item.pk).stock
 
 
-def test_shipping_takes_stock_once_and_stamps_the_order(clerk, ledger_is_consistent):
-    order = OrderFactory(quantity=2, item=ItemFactory(initial_stock=5))
+def status_of(order):
+    return Order.objects.get(pk=order.pk).status
 
-    services.ship_order(order, carrier("SF"), sf_number(1), user=clerk)
-    order.save()  # saving again is not a second transition
-    services.save_order(Order.objects.get(pk=order.pk), user=clerk)
 
-    order.refresh_from_db()
-    assert order.status == Order.Status.SHIPPED
-    assert order.shipped_at is not None and order.shipped_by == clerk
-    assert stock_of(order.item) == 3
-    assert list(order.stock_movements.values_list("reason", "delta")) == [(Reason.SHIP, -2)]
+def lines_of(order):
+    return list(order.lines.select_related("item", "order").order_by("pk"))
+
+
+@pytest.fixture
+def three_line_order():
+    a, b, c = ItemFactory(initial_stock=10), ItemFactory(initial_stock=10), ItemFactory(initial_stock=10)
+    return OrderFactory(lines=[(a, 1), (b, 2), (c, 3)]), (a, b, c)
+
+
+def test_a_multi_line_order_ships_whole_in_one_parcel(clerk, three_line_order, ledger_is_consistent):
+    order, (a, b, c) = three_line_order
+
+    parcel = services.ship_order(order, carrier("SF"), sf_number(1), user=clerk)
+
+    assert status_of(order) == STATUS.SHIPPED
+    assert (parcel.status, parcel.shipped_by, parcel.tracking_number) == (Parcel.Status.SHIPPED, clerk, sf_number(1))
+    assert sorted(parcel.lines.values_list("line__item__sku", "quantity")) == sorted(
+        [(a.sku, 1), (b.sku, 2), (c.sku, 3)]
+    )
+    assert [stock_of(i) for i in (a, b, c)] == [9, 8, 7]
+    rows = StockMovement.objects.filter(order=order)
+    assert sorted(rows.values_list("reason", "delta", "parcel_id")) == [
+        (Reason.SHIP, -3, parcel.pk),
+        (Reason.SHIP, -2, parcel.pk),
+        (Reason.SHIP, -1, parcel.pk),
+    ]
+    assert set(rows.values_list("line__order_id", flat=True)) == {order.pk}
     ledger_is_consistent()
+    call_command("verify_stock")
 
 
-def test_undo_puts_stock_back_and_keeps_carrier_and_number(clerk, ledger_is_consistent):
-    order = OrderFactory(quantity=2, item=ItemFactory(initial_stock=5))
-    services.ship_order(order, carrier("SF"), sf_number(2), user=clerk)
+def test_a_split_ships_in_two_parcels_then_a_void_returns_only_its_part(clerk, three_line_order):
+    order, (a, b, c) = three_line_order
+    first, second, third = lines_of(order)
 
-    services.undo_shipment(order, user=clerk)
+    today = services.ship_parcel([(first, 1), (second, 2)], carrier("SF"), sf_number(2), user=clerk)
+    assert status_of(order) == STATUS.PARTIAL
+    tomorrow = services.ship_parcel([(third, 3)], carrier("SF"), sf_number(3), user=clerk)
+    assert status_of(order) == STATUS.SHIPPED
+    assert [stock_of(i) for i in (a, b, c)] == [9, 8, 7]
 
-    order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
-    assert (order.carrier.code, order.tracking_number) == ("SF", sf_number(2))
-    assert order.shipped_at is None
-    assert stock_of(order.item) == 5
-    assert order.stock_movements.filter(reason=Reason.RESTOCK, delta=2).count() == 1
-    ledger_is_consistent()
+    services.void_parcel(today, user=clerk)
+
+    assert status_of(order) == STATUS.PARTIAL
+    assert [stock_of(i) for i in (a, b, c)] == [10, 10, 7]
+    today.refresh_from_db()
+    assert (today.status, today.live_number, today.voided_by) == (Parcel.Status.VOIDED, None, clerk)
+    assert StockMovement.objects.filter(parcel=today, reason=Reason.RESTOCK).count() == 2
+    services.void_parcel(tomorrow, user=clerk)
+    assert status_of(order) == STATUS.PENDING
+    call_command("verify_stock")
 
 
-def test_cancelling_a_shipped_order_restocks_and_a_pending_one_does_not(clerk, ledger_is_consistent):
-    item = ItemFactory(initial_stock=5)
-    shipped = OrderFactory(item=item, quantity=3)
-    pending = OrderFactory(item=item, quantity=1)
-    services.ship_order(shipped, carrier("SF"), sf_number(3), user=clerk)
+def test_part_of_a_line_ships_and_the_rest_later(clerk):
+    item = ItemFactory(initial_stock=10)
+    order = OrderFactory(item=item, quantity=5)
+    (line,) = lines_of(order)
 
-    services.cancel_order(shipped, user=clerk)
-    services.cancel_order(pending, user=clerk)
+    services.ship_parcel([(line, 2)], carrier("SF"), sf_number(4), user=clerk)
+    assert status_of(order) == STATUS.PARTIAL
+    parcel = services.ship_order(Order.objects.get(pk=order.pk), carrier("SF"), sf_number(5), user=clerk)
 
+    assert list(parcel.lines.values_list("quantity", flat=True)) == [3]
+    assert status_of(order) == STATUS.SHIPPED
     assert stock_of(item) == 5
-    assert pending.stock_movements.count() == 0
-    assert shipped.stock_movements.filter(reason=Reason.RESTOCK).count() == 1
-    ledger_is_consistent()
 
 
-def test_not_enough_stock_saves_nothing():
-    order = OrderFactory(quantity=3, item=ItemFactory(initial_stock=2))
+def test_more_than_is_left_of_a_line_is_refused(clerk):
+    order = OrderFactory(quantity=2)
+    (line,) = lines_of(order)
+    services.ship_parcel([(line, 1)], carrier("SF"), sf_number(6), user=clerk)
 
-    with pytest.raises(services.InsufficientStock):
-        services.ship_order(order, carrier("SF"), sf_number(4))
+    with pytest.raises(services.ShipmentRefused) as refused:
+        services.ship_parcel([(line, 2)], carrier("SF"), sf_number(7), user=clerk)
 
-    stored = Order.objects.get(pk=order.pk)
-    assert (stored.status, stored.carrier_id, stored.tracking_number, stored.shipped_at) == ("pending", None, "", None)
-    assert stock_of(order.item) == 2
-    assert StockMovement.objects.filter(reason=Reason.SHIP).count() == 0
+    assert refused.value.messages == [f"订单 {order.order_no}：SKU {line.item.sku} 还有 1 件未发货，不能发 2 件。"]
 
 
-def test_tracking_number_must_match_the_carrier_pattern():
+def test_two_orders_of_one_receiver_merge_into_one_parcel(clerk):
+    first, second = OrderFactory(), OrderFactory()
+
+    parcels = services.ship_orders(
+        [(first, carrier("SF"), sf_number(8)), (second, carrier("SF"), sf_number(8))], user=clerk
+    )
+
+    assert parcels[0] == parcels[1]
+    assert Parcel.objects.count() == 1
+    assert {status_of(first), status_of(second)} == {STATUS.SHIPPED}
+    assert parcels[0].lines.count() == 2
+
+
+def test_a_second_order_shipped_later_with_the_same_number_joins_the_live_parcel(clerk):
+    first, second = OrderFactory(), OrderFactory(address="上海市浦东新区张杨路  100 号")  # blanks differ only
+
+    parcel = services.ship_order(first, carrier("SF"), sf_number(9), user=clerk)
+    joined = services.ship_order(second, carrier("SF"), sf_number(9).lower(), user=clerk)
+
+    assert joined.pk == parcel.pk
+    assert ParcelLine.objects.filter(parcel=parcel).count() == 2
+    assert StockMovement.objects.filter(parcel=parcel, reason=Reason.SHIP).count() == 2
+
+
+def test_a_merge_across_receivers_is_refused_naming_the_order(clerk):
+    first, other = OrderFactory(), OrderFactory(receiver_name="李四")
+    services.ship_order(first, carrier("SF"), sf_number(10), user=clerk)
+    before = snapshot()
+
+    with pytest.raises(services.ShipmentRefused) as refused:
+        services.ship_order(other, carrier("SF"), sf_number(10), user=clerk)
+
+    assert refused.value.messages == [
+        f"快递单号“{sf_number(10)}”已用于订单 {first.order_no}（收货人不同），请核对单号。同一收货人的订单才能合并发货。"
+    ]
+    assert snapshot() == before
+
+
+def test_one_parcel_for_two_receivers_is_refused(clerk):
+    first, other = OrderFactory(), OrderFactory(receiver_phone="13900000000")
+    lines = [(line, line.quantity) for line in lines_of(first) + lines_of(other)]
+
+    with pytest.raises(services.ShipmentRefused) as refused:
+        services.ship_parcel(lines, carrier("SF"), sf_number(11), user=clerk)
+
+    assert refused.value.messages == [f"订单 {first.order_no}、{other.order_no} 的收货人不同，不能放进同一个包裹。"]
+    assert not Parcel.objects.exists()
+
+
+def test_a_batch_names_every_problem_and_writes_nothing(clerk):
+    item = ItemFactory(initial_stock=1)
+    good, short, wrong = OrderFactory(item=item), OrderFactory(item=item), OrderFactory()
+    before = snapshot()
+
+    with pytest.raises(services.ShipmentRefused) as refused:
+        services.ship_orders(
+            [
+                (good, carrier("SF"), sf_number(12)),
+                (short, carrier("SF"), sf_number(13)),
+                (wrong, carrier("SF"), "12345"),
+            ],
+            user=clerk,
+        )
+
+    assert refused.value.messages == [
+        f"订单 {short.order_no}：SKU {item.sku}（{item.name}）库存不足：需要 2 件，现有 1 件。请先补货或调整数量。"
+        "（本批前面的包裹已占用 1 件）",
+        f"订单 {wrong.order_no}：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。",
+    ]
+    assert snapshot() == before
+
+
+def test_check_shipments_is_read_only_and_reports_a_join(clerk):
+    first, second = OrderFactory(), OrderFactory()
+    parcel = services.ship_order(first, carrier("SF"), sf_number(14), user=clerk)
+    before = snapshot()
+
+    review = services.check_shipments(
+        [services.Shipment(carrier("SF"), sf_number(14), [(line, 1) for line in lines_of(second)])]
+    )
+
+    assert review.ok and review.joins == [parcel]
+    assert snapshot() == before
+
+
+def test_full_width_and_arabic_indic_digits_are_the_same_number(clerk):
+    first, other = OrderFactory(), OrderFactory(receiver_name="李四")
+    services.ship_order(first, carrier("SF"), sf_number(15), user=clerk)
+    full_width = "ＳＦ" + "".join(chr(ord("０") + int(d)) for d in sf_number(15)[2:])
+    arabic = "SF" + "".join(chr(0x660 + int(d)) for d in sf_number(15)[2:])
+
+    for typed in (full_width, arabic):
+        with pytest.raises(services.ShipmentRefused, match="已用于订单"):
+            services.ship_order(other, carrier("SF"), typed, user=clerk)
+    assert services.Shipment(carrier("SF"), arabic, []).tracking_number == sf_number(15)
+
+
+def test_non_ascii_digits_do_not_pass_a_pattern_on_their_own():
+    assert not carrier("SF").accepts("SF" + "٠" * 12)
+
+
+def test_void_twice_is_refused_and_moves_stock_once(clerk):
+    order = OrderFactory(quantity=2, item=ItemFactory(initial_stock=5))
+    parcel = services.ship_order(order, carrier("SF"), sf_number(16), user=clerk)
+    services.void_parcel(parcel, user=clerk)
+
+    with pytest.raises(services.ShipmentRefused, match="包裹已撤销"):
+        services.void_parcel(parcel, user=clerk)
+
+    assert stock_of(lines_of(order)[0].item) == 5
+    assert StockMovement.objects.filter(parcel=parcel, reason=Reason.RESTOCK).count() == 1
+
+
+def test_a_voided_number_can_be_used_again(clerk):
+    first, other = OrderFactory(), OrderFactory(receiver_name="李四")
+    services.void_parcel(services.ship_order(first, carrier("SF"), sf_number(17), user=clerk), user=clerk)
+
+    parcel = services.ship_order(other, carrier("SF"), sf_number(17), user=clerk)
+
+    assert parcel.is_live and Parcel.objects.filter(tracking_number=sf_number(17)).count() == 2
+
+
+def test_cancel_is_refused_while_a_parcel_is_live_and_allowed_after_the_void(clerk):
+    order = OrderFactory(quantity=2)
+    (line,) = lines_of(order)
+    parcel = services.ship_parcel([(line, 1)], carrier("SF"), sf_number(18), user=clerk)
+
+    with pytest.raises(services.ShipmentRefused) as refused:
+        services.cancel_order(order, user=clerk)
+    assert refused.value.messages == [
+        f"订单 {order.order_no} 还有未撤销的包裹（{sf_number(18)}），请先撤销这些包裹，再取消订单。"
+    ]
+    services.void_parcel(parcel, user=clerk)
+    services.cancel_order(order, user=clerk)
+
+    assert status_of(order) == STATUS.CANCELLED
+    with pytest.raises(services.ShipmentRefused, match="当前为“已取消”"):
+        services.ship_order(order, carrier("SF"), sf_number(19), user=clerk)
+    with pytest.raises(services.ShipmentRefused, match="已经取消"):
+        services.cancel_order(order, user=clerk)
+
+
+def test_a_stale_copy_of_a_shipped_order_cannot_ship_it_again(clerk):
     order = OrderFactory()
+    stale = Order.objects.get(pk=order.pk)
+    services.ship_order(order, carrier("SF"), sf_number(20), user=clerk)
 
-    with pytest.raises(ValidationError) as excinfo:
-        services.ship_order(order, carrier("SF"), "12345")
+    with pytest.raises(services.ShipmentRefused) as refused:
+        services.ship_order(stale, carrier("SF"), sf_number(21), user=clerk)
 
-    assert "顺丰速运" in excinfo.value.message_dict["tracking_number"][0]
-    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
-    assert stock_of(order.item) == 100
-
-
-def test_shipped_needs_a_carrier_and_a_number():
-    order = OrderFactory()
-    order.status = Order.Status.SHIPPED
-    with pytest.raises(ValidationError) as excinfo:
-        services.save_order(order)
-    assert set(excinfo.value.message_dict) == {"carrier", "tracking_number"}
+    assert refused.value.messages == [f"订单 {order.order_no} 当前为“已发货”，不能发货。"]
+    assert Parcel.objects.count() == 1
 
 
-def test_tracking_number_is_normalised_before_checking():
-    order = OrderFactory()
-    services.ship_order(order, carrier("SF"), f"  {sf_number(5).lower()} ")
-    assert Order.objects.get(pk=order.pk).tracking_number == sf_number(5)
-
-
-def test_completing_carrier_and_number_on_a_pending_order_ships_it(clerk):
-    order = Order.objects.get(pk=OrderFactory().pk)
-    order.carrier = carrier("SF")
-    order.tracking_number = sf_number(6)
-
-    services.save_order(order, user=clerk)
-
-    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
-    assert stock_of(order.item) == 99
-
-
-def test_undone_order_stays_pending_until_its_number_is_corrected(clerk):
-    order = OrderFactory()
-    services.ship_order(order, carrier("SF"), sf_number(7), user=clerk)
-    services.undo_shipment(order, user=clerk)
-
-    untouched = Order.objects.get(pk=order.pk)
-    untouched.note = "客户改地址"
-    services.save_order(untouched, user=clerk)
-    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
-
-    corrected = Order.objects.get(pk=order.pk)
-    corrected.tracking_number = sf_number(8)
-    services.save_order(corrected, user=clerk)
-    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
-    assert stock_of(order.item) == 99
-
-
-def test_cancelled_order_cannot_ship_directly():
-    order = OrderFactory()
-    services.cancel_order(order)
-    order = Order.objects.get(pk=order.pk)
-    order.carrier, order.tracking_number, order.status = carrier("SF"), sf_number(9), Order.Status.SHIPPED
-
-    with pytest.raises(ValidationError) as excinfo:
-        services.save_order(order)
-
-    assert "status" in excinfo.value.message_dict
-    assert stock_of(order.item) == 100
-
-
-def test_shipped_order_keeps_its_item_and_quantity():
+def test_a_line_changed_since_it_was_read_is_refused(clerk):
     order = OrderFactory(quantity=1)
-    services.ship_order(order, carrier("SF"), sf_number(10))
-    order.quantity = 5
+    (line,) = lines_of(order)
+    OrderLine.objects.filter(pk=line.pk).update(quantity=3)
 
-    with pytest.raises(ValidationError):
-        order.save()
-
-    assert Order.objects.get(pk=order.pk).quantity == 1
-    assert stock_of(order.item) == 99
+    with pytest.raises(services.ShipmentRefused, match="商品刚被修改"):
+        services.ship_parcel([(line, 1)], carrier("SF"), sf_number(22), user=clerk)
 
 
-class TestStockTally:
-    def test_counts_earlier_orders_of_the_batch(self):
-        item = ItemFactory(initial_stock=4, sku="SKU-PEN", name="笔")
-        a, b, c = (OrderFactory(item=item, quantity=q) for q in (3, 1, 1))
-        tally = services.StockTally(earlier="文件中前面的行")
-        assert [tally.shortfall(a), tally.shortfall(b)] == [None, None]
-        assert tally.shortfall(c) == (
-            f"订单 {c.order_no}：SKU SKU-PEN（笔）库存不足，需要 1 件，现有 4 件（文件中前面的行已占用 4 件）。"
-            "请先补货或调整数量。"
-        )
+def test_not_enough_stock_at_the_write_changes_nothing(clerk):
+    item = ItemFactory(initial_stock=3)
+    order = OrderFactory(item=item, quantity=2)
+    (line,) = lines_of(order)
+    # The check passes (3 in stock), then stock is taken between the check and the write.
+    review = services.check_shipments([services.Shipment(carrier("SF"), sf_number(23), [(line, 2)])])
+    assert review.ok
+    from inventory.services import adjust_stock
 
-    def test_stock_shortfalls_keeps_the_forms_wording(self):
-        item = ItemFactory(initial_stock=1)
-        a, b = OrderFactory(item=item), OrderFactory(item=item)
-        [(order, message)] = list(services.stock_shortfalls([a, b]))
-        assert order == b and "本次保存中前面的订单已占用 1 件" in message
+    adjust_stock(item, -2, Reason.ADJUST)
+    before = snapshot()
+
+    with pytest.raises((services.ShipmentRefused, services.InsufficientStock)):
+        services.ship_order(order, carrier("SF"), sf_number(23), user=clerk)
+    assert snapshot() == before
 
 
-class TestSaveOrderForeignKeys:
-    def test_a_loaded_carrier_is_not_selected_again(self):
-        order = Order.objects.select_related("item").get(pk=OrderFactory().pk)
-        sf = carrier("SF")
+def test_the_live_number_is_unique_in_the_database_itself():
+    order = OrderFactory()
+    (line,) = lines_of(order)
+    Parcel.objects.create(carrier=carrier("SF"), tracking_number=sf_number(24), live_number=sf_number(24))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Parcel.objects.create(carrier=carrier("SF"), tracking_number=sf_number(24), live_number=sf_number(24))
+    Parcel.objects.create(carrier=carrier("SF"), tracking_number=sf_number(24), live_number=None)
+    Parcel.objects.create(carrier=carrier("SF"), tracking_number=sf_number(24), live_number=None)
+
+
+def test_a_failed_stock_write_leaves_no_parcel_behind(clerk):
+    """The parcel insert and the stock write are one transaction: a refusal in the receiver undoes the parcel."""
+    item = ItemFactory(initial_stock=1)
+    order = OrderFactory(item=item, quantity=1)
+    other = OrderFactory(item=item, quantity=1, receiver_name="李四")
+    services.ship_order(other, carrier("SF"), sf_number(25), user=clerk)  # takes the last unit
+    before = snapshot()
+
+    with pytest.raises((services.ShipmentRefused, services.InsufficientStock)):
+        services.ship_order(order, carrier("SF"), sf_number(26), user=clerk)
+
+    assert snapshot() == before
+    assert not Parcel.objects.filter(tracking_number=sf_number(26)).exists()
+
+
+def test_the_status_has_a_history_row_with_the_clerk(clerk):
+    order = OrderFactory()
+
+    services.ship_order(order, carrier("SF"), sf_number(27), user=clerk)
+
+    record = order.history.order_by("-history_id").first()
+    assert (record.status, record.history_user) == (STATUS.SHIPPED, clerk)
+
+
+def test_shipping_a_batch_takes_queries_flat_in_its_size(clerk):
+    item = ItemFactory(initial_stock=100)
+
+    def queries_for(count, seed):
+        orders = [OrderFactory(item=item, receiver_name=f"收货人{seed + i}") for i in range(count)]
+        shipments = [(o, carrier("SF"), sf_number(seed + i)) for i, o in enumerate(orders)]
         with CaptureQueriesContext(connection) as ctx:
-            services.ship_order(order, sf, sf_number(1))
-        sql = " ".join(q["sql"] for q in ctx.captured_queries).replace("`", '"')
-        assert 'FROM "orders_carrier"' not in sql
-        assert 'SELECT 1 AS "a" FROM "inventory_inventoryitem"' not in sql
+            services.ship_orders(shipments, user=clerk)
+        return len(ctx.captured_queries)
 
-    def test_only_loaded_rows_skip_the_existence_check(self):
-        order = Order.objects.get(pk=OrderFactory().pk)
-        order.carrier_id = carrier("SF").pk
-        assert services._relations_in_hand(order) == []  # ids only: full_clean still checks both
-        order.carrier = carrier("SF")
-        order.item  # noqa: B018 (loads the item)
-        assert services._relations_in_hand(order) == ["item", "carrier"]
+    assert queries_for(2, 100) == queries_for(20, 200)
 
 
-class TestShipOrders:
-    """The batch form of ship_order (an imported file): the same rules, all or nothing, bulk writes."""
+def test_verify_stock_finds_a_line_shipped_without_its_ledger_row(clerk):
+    order = OrderFactory()
+    parcel = services.ship_order(order, carrier("SF"), sf_number(28), user=clerk)
+    call_command("verify_stock")
+    ParcelLine.objects.create(parcel=parcel, line=lines_of(order)[0], quantity=1)  # bypasses the services
 
-    def test_ships_every_order_with_one_ledger_row_each(self, clerk, ledger_is_consistent):
-        item = ItemFactory(initial_stock=10)
-        orders = [OrderFactory(item=item, quantity=q) for q in (1, 2, 3)]
+    from django.core.management.base import CommandError
 
-        services.ship_orders([(o, carrier("SF"), sf_number(n)) for n, o in enumerate(orders)], user=clerk)
-
-        stored = list(Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk"))
-        assert [(o.status, o.tracking_number, o.shipped_by) for o in stored] == [
-            ("shipped", sf_number(n), clerk) for n in range(3)
-        ]
-        assert all(o.shipped_at is not None for o in stored)
-        assert stock_of(item) == 4
-        ledger = item.movements.filter(reason=Reason.SHIP).order_by("id")
-        # The balance after each row, in the batch's order: the ledger reads like three single shipments.
-        assert list(ledger.values_list("order_id", "delta", "balance_after", "created_by")) == [
-            (orders[0].pk, -1, 9, clerk.pk),
-            (orders[1].pk, -2, 7, clerk.pk),
-            (orders[2].pk, -3, 4, clerk.pk),
-        ]
-        history = orders[2].history.first()
-        assert (history.status, history.tracking_number, history.history_user, history.history_type) == (
-            "shipped",
-            sf_number(2),
-            clerk,
-            "~",
-        )
-        ledger_is_consistent()
-
-    def test_queries_do_not_grow_with_the_orders(self):
-        items = [ItemFactory(initial_stock=100) for _ in range(2)]
-
-        def queries(count):
-            orders = [
-                Order.objects.select_related("item").get(pk=OrderFactory(item=items[n % 2]).pk) for n in range(count)
-            ]
-            codes = ["SF", "ZTO"]
-            numbers = [sf_number(o.pk) if n % 2 == 0 else f"7{o.pk:013d}" for n, o in enumerate(orders)]
-            shipments = [(o, carrier(codes[n % 2]), numbers[n]) for n, o in enumerate(orders)]
-            with CaptureQueriesContext(connection) as ctx:
-                services.ship_orders(shipments)
-            return len(ctx.captured_queries)
-
-        assert queries(4) == queries(40)
-
-    def test_one_bad_order_ships_none_and_names_it(self):
-        good, bad = OrderFactory(), OrderFactory()
-        before = snapshot()
-        with pytest.raises(ValidationError) as excinfo:
-            services.ship_orders([(good, carrier("SF"), sf_number(1)), (bad, carrier("SF"), "12345")])
-        assert excinfo.value.messages == [
-            f"订单 {bad.order_no}：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。"
-        ]
-        assert snapshot() == before
-
-    def test_a_number_used_twice_in_the_batch_for_two_receivers_is_refused(self):
-        a = OrderFactory(receiver_name="张三")
-        b = OrderFactory(receiver_name="李四")
-        before = snapshot()
-        with pytest.raises(ValidationError) as excinfo:
-            services.ship_orders([(a, carrier("SF"), sf_number(1)), (b, carrier("SF"), sf_number(1))])
-        assert excinfo.value.messages == [
-            f"订单 {b.order_no}：快递单号“{sf_number(1)}”已用于订单 {a.order_no}（收货人不同），请核对单号。"
-            "同一收货人的订单才能合并发货。"
-        ]
-        assert snapshot() == before
-
-    def test_one_number_for_the_same_receiver_is_one_parcel(self):
-        a, b = OrderFactory(), OrderFactory()
-        services.ship_orders([(a, carrier("SF"), sf_number(1)), (b, carrier("SF"), sf_number(1))])
-        assert b.consolidated_with == [a.order_no]
-        assert Order.objects.filter(tracking_number=sf_number(1), status="shipped").count() == 2
-
-    def test_an_order_shipped_since_it_was_read_is_refused(self, ledger_is_consistent):
-        order = OrderFactory()
-        stale = Order.objects.get(pk=order.pk)
-        services.ship_order(Order.objects.get(pk=order.pk), carrier("SF"), sf_number(1))  # another clerk
-        other = OrderFactory()
-        before = snapshot()
-        with pytest.raises(ValidationError) as excinfo:
-            services.ship_orders([(other, carrier("SF"), sf_number(3)), (stale, carrier("SF"), sf_number(2))])
-        assert excinfo.value.messages == [f"订单 {order.order_no} 当前为“已发货”，不能发货。"]
-        assert snapshot() == before
-        assert order.stock_movements.count() == 1
-        ledger_is_consistent()
-
-    def test_an_order_whose_quantity_changed_since_it_was_read_is_refused(self):
-        order = OrderFactory(quantity=1)
-        stale = Order.objects.get(pk=order.pk)
-        fresh = Order.objects.get(pk=order.pk)
-        fresh.quantity = 5
-        fresh.save()
-        with pytest.raises(ValidationError, match="商品或数量刚被修改"):
-            services.ship_order(stale, carrier("SF"), sf_number(1))
-        assert stock_of(order.item) == 100
-
-    def test_not_enough_stock_for_the_batch_ships_none(self):
-        item = ItemFactory(sku="SKU-MUG", name="马克杯", initial_stock=3)
-        orders = [OrderFactory(item=item, quantity=2) for _ in range(2)]
-        before = snapshot()
-        with pytest.raises(services.InsufficientStock) as excinfo:
-            services.ship_orders([(o, carrier("SF"), sf_number(n)) for n, o in enumerate(orders)])
-        assert str(excinfo.value) == "SKU SKU-MUG（马克杯）库存不足：需要 4 件，现有 3 件。请先补货或调整数量。"
-        assert snapshot() == before
-
-    def test_the_same_order_twice_is_a_programming_error(self):
-        order = OrderFactory()
-        with pytest.raises(ValueError):
-            services.ship_orders([(order, carrier("SF"), sf_number(1)), (order, carrier("SF"), sf_number(1))])
-
-
-class TestCreateOrders:
-    def test_adds_pending_orders_with_their_history(self, clerk):
-        item = ItemFactory(initial_stock=3)
-        orders = [
-            Order(order_no=f"N{n}", item=item, receiver_name="李四", receiver_phone="139", address="北京")
-            for n in range(3)
-        ]
-        services.create_orders(orders, user=clerk)
-        stored = Order.objects.filter(order_no__in=["N0", "N1", "N2"])
-        assert sorted(o.pk for o in stored) == sorted(o.pk for o in orders)
-        assert [o.history.get().history_user for o in stored] == [clerk] * 3
-        assert stock_of(item) == 3  # a pending order takes no stock
-
-    def test_ids_are_read_back_where_a_bulk_insert_returns_none(self, monkeypatch):
-        # MySQL (unlike MariaDB, PostgreSQL and SQLite) returns no ids from a bulk INSERT.
-        monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
-        item = ItemFactory()
-        orders = [
-            Order(order_no=f"M{n}", item=item, receiver_name="李四", receiver_phone="139", address="北京")
-            for n in range(2)
-        ]
-        services.create_orders(orders)
-        assert [o.pk for o in orders] == list(
-            Order.objects.filter(order_no__in=["M0", "M1"]).order_by("order_no").values_list("pk", flat=True)
-        )
-        assert [o.history.get().order_no for o in orders] == ["M0", "M1"]
-
-    def test_only_new_pending_orders(self):
-        with pytest.raises(ValueError):
-            services.create_orders([OrderFactory()])
+    with pytest.raises(CommandError, match="1 个订单商品"):
+        call_command("verify_stock")
