@@ -136,7 +136,8 @@ def test_a_merge_across_receivers_is_refused_naming_the_order(clerk):
         services.ship_order(other, carrier("SF"), sf_number(10), user=clerk)
 
     assert refused.value.messages == [
-        f"快递单号“{sf_number(10)}”已用于订单 {first.order_no}（收货人不同），请核对单号。同一收货人的订单才能合并发货。"
+        f"快递单号“{sf_number(10)}”已用于订单 {first.order_no}（收货人不同），请核对单号。"
+        "同一收货人的订单才能合并发货。"
     ]
     assert snapshot() == before
 
@@ -285,7 +286,7 @@ def test_not_enough_stock_at_the_write_changes_nothing(clerk):
 
 def test_the_live_number_is_unique_in_the_database_itself():
     order = OrderFactory()
-    (line,) = lines_of(order)
+    (_line,) = lines_of(order)
     Parcel.objects.create(carrier=carrier("SF"), tracking_number=sf_number(24), live_number=sf_number(24))
 
     with pytest.raises(IntegrityError), transaction.atomic():
