@@ -342,3 +342,45 @@ def test_verify_stock_finds_a_line_shipped_without_its_ledger_row(clerk):
 
     with pytest.raises(CommandError, match="1 个订单商品"):
         call_command("verify_stock")
+
+
+@pytest.fixture
+def crash_after_stock_moved():
+    """A receiver that fails after ours has moved the stock: a crash in the middle of the operation."""
+    from orders.signals import parcels_shipped
+
+    def crash(**kwargs):
+        raise RuntimeError("磁盘已满")
+
+    parcels_shipped.connect(crash, dispatch_uid="test-crash")
+    yield
+    parcels_shipped.disconnect(dispatch_uid="test-crash")
+
+
+def test_a_crash_in_the_middle_of_shipping_leaves_nothing_half_written(clerk, crash_after_stock_moved):
+    order = OrderFactory(quantity=2)
+    before = snapshot()
+
+    with pytest.raises(RuntimeError):
+        services.ship_order(order, carrier("SF"), sf_number(29), user=clerk)
+
+    assert snapshot() == before
+
+
+def test_a_crash_in_the_middle_of_a_void_leaves_the_parcel_live(clerk):
+    order = OrderFactory(quantity=2)
+    parcel = services.ship_order(order, carrier("SF"), sf_number(30), user=clerk)
+    before = snapshot()
+    from orders.signals import parcels_voided
+
+    def crash(**kwargs):
+        raise RuntimeError("磁盘已满")
+
+    parcels_voided.connect(crash, dispatch_uid="test-crash-void")
+    try:
+        with pytest.raises(RuntimeError):
+            services.void_parcel(parcel, user=clerk)
+    finally:
+        parcels_voided.disconnect(dispatch_uid="test-crash-void")
+
+    assert snapshot() == before
