@@ -9,9 +9,15 @@ from django.db.models import F
 from inventory.models import InventoryItem, StockMovement
 
 
-def shortage_message(item, requested, available):
-    """The one wording of "not enough stock", for the early checks and for the guard below."""
-    return f"SKU {item.sku}（{item.name}）库存不足：需要 {requested} 件，现有 {available} 件。请先补货或调整数量。"
+def shortage_message(item, requested, available, detail=""):
+    """The one wording of "not enough stock", for the early checks and for the guard below.
+
+    `detail` says where the units went, e.g. "本批前面的包裹已占用 2 件".
+    """
+    detail = f"（{detail}）" if detail else ""
+    return (
+        f"SKU {item.sku}（{item.name}）库存不足：需要 {requested} 件，现有 {available} 件{detail}。请先补货或调整数量。"
+    )
 
 
 def stock_shortages(needed):

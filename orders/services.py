@@ -60,15 +60,29 @@ def error_messages(exc):
 # --- Reads the decisions share ---------------------------------------------------------------
 
 
+# Keys per IN (...) list: SQLite allows 32,766 parameters a query, and a 20,000-row file may
+# name 40,000 lines.
+IN_CHUNK = 5000
+
+
+def _chunked(values):
+    values = sorted(set(values))
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
 def shipped_quantities(line_pks):
     """{order line pk: units in live parcels} for `line_pks` (lines with none are left out)."""
-    rows = (
-        ParcelLine.objects.filter(line_id__in=list(line_pks), parcel__status__in=Parcel.LIVE)
-        .values("line_id")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    )
-    return {row["line_id"]: row["units"] for row in rows}
+    shipped = {}
+    for chunk in _chunked(line_pks):
+        rows = (
+            ParcelLine.objects.filter(line_id__in=chunk, parcel__status__in=Parcel.LIVE)
+            .values("line_id")
+            .annotate(units=Sum("quantity"))
+            .order_by()
+        )
+        shipped.update((row["line_id"], row["units"]) for row in rows)
+    return shipped
 
 
 def remaining_lines(orders):
@@ -78,11 +92,17 @@ def remaining_lines(orders):
     """
     orders = list(orders)
     by_pk = {order.pk: order for order in orders}
-    lines = list(OrderLine.objects.filter(order_id__in=by_pk).select_related("item").order_by("order_id", "pk"))
+    lines = [
+        line
+        for chunk in _chunked(by_pk)
+        for line in OrderLine.objects.filter(order_id__in=chunk).order_by("order_id", "pk")
+    ]
+    # One instance per item, not one per line: a 10,000-row file has a few hundred SKUs.
+    items = InventoryItem.objects.in_bulk({line.item_id for line in lines})
     shipped = shipped_quantities(line.pk for line in lines)
     remaining = {order.pk: [] for order in orders}
     for line in lines:
-        line.order = by_pk[line.order_id]
+        line.order, line.item = by_pk[line.order_id], items[line.item_id]
         left = line.quantity - shipped.get(line.pk, 0)
         if left > 0:
             remaining[line.order_id].append((line, left))
@@ -156,18 +176,31 @@ def check_shipments(shipments):
     parcel only for that parcel's receiver (then the shipment joins it: 合并发货), the same within
     the batch; enough stock for the whole batch.
     """
-    return _review(list(shipments), lock=False)
+    shipments = list(shipments)
+    order_pks = {order.pk for shipment in shipments for order in shipment.orders}
+    order_pks |= {line.order_id for shipment in shipments for line, _units in shipment.lines}
+    return _review(shipments, Order.objects.in_bulk(order_pks), lock=False)
 
 
-def _review(shipments, *, lock):
+@dataclass
+class _StoredLine:
+    order: Order
+    item_id: int
+    quantity: int
+
+
+def _review(shipments, stored_orders, *, lock):
+    """check_shipments' rules against the rows as stored now; `stored_orders` {pk: Order} covers
+    every order named (read under the caller's locks when writing)."""
     problems = [[] for _ in shipments]
     joins = [None] * len(shipments)
 
-    # The lines and orders as stored now (under the callers' order locks when writing).
     line_pks = {line.pk for shipment in shipments for line, _units in shipment.lines}
-    stored_lines = OrderLine.objects.select_related("order").in_bulk(line_pks)
-    order_pks = {order.pk for shipment in shipments for order in shipment.orders}
-    stored_orders = Order.objects.in_bulk(order_pks)
+    stored_lines = {}
+    for chunk in _chunked(line_pks):
+        rows = OrderLine.objects.filter(pk__in=chunk).values_list("pk", "order_id", "item_id", "quantity")
+        for pk, order_id, item_id, quantity in rows:
+            stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
     shipped = shipped_quantities(line_pks)
     items = InventoryItem.objects.in_bulk({line.item_id for shipment in shipments for line, _units in shipment.lines})
     live = _live_parcels({s.tracking_number for s in shipments if s.tracking_number}, lock=lock)
@@ -190,8 +223,12 @@ def _review(shipments, *, lock):
             found.append("包裹中没有商品。")
         for line, units in shipment.lines:
             stored = stored_lines.get(line.pk)
-            if stored is None or (stored.item_id, stored.quantity) != (line.item_id, line.quantity):
-                order_no = stored.order.order_no if stored else shipment.order_nos()
+            if (
+                stored is None
+                or stored.order is None
+                or (stored.item_id, stored.quantity) != (line.item_id, line.quantity)
+            ):
+                order_no = stored.order.order_no if stored and stored.order else shipment.order_nos()
                 found.append(f"订单 {order_no} 的商品刚被修改，请刷新后重试。")
                 continue
             order_no, sku = stored.order.order_no, items[line.item_id].sku
@@ -225,10 +262,8 @@ def _review(shipments, *, lock):
             before = needed[item.pk]
             needed[item.pk] += units
             if needed[item.pk] > item.stock:
-                message = shortage_message(item, needed[item.pk], item.stock)
-                if before:
-                    message += f"（本批前面的包裹已占用 {before} 件）"
-                found.append(message)
+                detail = f"本批前面的包裹已占用 {before} 件" if before else ""
+                found.append(shortage_message(item, needed[item.pk], item.stock, detail))
     return ShipmentReview(shipments, problems, joins)
 
 
@@ -237,6 +272,8 @@ def _carrier_problems(shipment):
     problems = []
     if carrier is None:
         problems.append("请选择快递公司。")
+    elif not carrier.is_active:
+        problems.append(f"快递公司“{carrier.name}”已停用，请选择其他快递公司。")
     if not number:
         problems.append("请填写快递单号。")
     elif carrier is not None and not carrier.accepts(number):
@@ -248,14 +285,17 @@ def _live_parcels(numbers, *, lock):
     """{(carrier pk, number): live Parcel} with `receiver` and `order_nos` set, for `numbers`."""
     if not numbers:
         return {}
-    parcels = Parcel.objects.filter(live_number__in=sorted(numbers)).order_by("pk")
-    if lock:
-        parcels = parcels.select_for_update()
-    parcels = {parcel.pk: parcel for parcel in parcels}
+    found = {}
+    for chunk in _chunked(numbers):
+        parcels = Parcel.objects.filter(live_number__in=chunk).order_by("pk")
+        found.update((parcel.pk, parcel) for parcel in (parcels.select_for_update() if lock else parcels))
+    parcels = found
     for parcel in parcels.values():
         parcel.receiver, parcel.order_nos = None, []
     rows = (
-        ParcelLine.objects.filter(parcel_id__in=parcels)
+        row
+        for chunk in _chunked(parcels)
+        for row in ParcelLine.objects.filter(parcel_id__in=chunk)
         .select_related("line__order")
         .order_by("line__order__created_at", "line__order_id")
     )
@@ -304,8 +344,9 @@ def ship_orders(shipments, *, user=None):
 def _ship(shipments, *, user):
     """Write `shipments` as parcels (or additions to live parcels), then let the receiver move stock."""
     with transaction.atomic():
-        orders = _lock_orders({order.pk for shipment in shipments for order in shipment.orders})
-        review = _review(shipments, lock=True)
+        order_pks = {order.pk for shipment in shipments for order in shipment.orders}
+        orders = _lock_orders(order_pks | {line.order_id for s in shipments for line, _units in s.lines})
+        review = _review(shipments, orders, lock=True)
         if not review.ok:
             raise ShipmentRefused(review.messages())
         now = timezone.now()

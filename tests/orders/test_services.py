@@ -169,8 +169,8 @@ def test_a_batch_names_every_problem_and_writes_nothing(clerk):
         )
 
     assert refused.value.messages == [
-        f"订单 {short.order_no}：SKU {item.sku}（{item.name}）库存不足：需要 2 件，现有 1 件。请先补货或调整数量。"
-        "（本批前面的包裹已占用 1 件）",
+        f"订单 {short.order_no}：SKU {item.sku}（{item.name}）库存不足：需要 2 件，现有 1 件"
+        "（本批前面的包裹已占用 1 件）。请先补货或调整数量。",
         f"订单 {wrong.order_no}：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。",
     ]
     assert snapshot() == before
@@ -199,6 +199,15 @@ def test_full_width_and_arabic_indic_digits_are_the_same_number(clerk):
         with pytest.raises(services.ShipmentRefused, match="已用于订单"):
             services.ship_order(other, carrier("SF"), typed, user=clerk)
     assert services.Shipment(carrier("SF"), arabic, []).tracking_number == sf_number(15)
+
+
+def test_an_inactive_carrier_is_refused(clerk):
+    sf = carrier("SF")
+    sf.is_active = False
+    sf.save()
+
+    with pytest.raises(services.ShipmentRefused, match="快递公司“顺丰速运”已停用"):
+        services.ship_order(OrderFactory(), sf, sf_number(31), user=clerk)
 
 
 def test_non_ascii_digits_do_not_pass_a_pattern_on_their_own():
