@@ -127,7 +127,9 @@ class Shipment:
     orders: list = field(default_factory=list)
 
     def __post_init__(self):
-        self.tracking_number = normalize_tracking_number(self.tracking_number)
+        # None: the number is still to come (an e-waybill not bought yet); everything else is checked.
+        if self.tracking_number is not None:
+            self.tracking_number = normalize_tracking_number(self.tracking_number)
         if not self.orders:
             self.orders = list({line.order_id: line.order for line, _units in self.lines}.values())
 
@@ -245,14 +247,14 @@ def _review(shipments, stored_orders, *, lock):
             continue
 
         receiver = receivers.pop() if receivers else None
-        parcel = live.get(shipment.key)
+        parcel = live.get(shipment.key) if shipment.tracking_number is not None else None
         if parcel is not None:
             if parcel.receiver == receiver:
                 joins[index] = parcel
             else:
                 found.append(number_in_use_message(shipment.tracking_number, parcel.order_nos))
         earlier = batch_numbers.setdefault(shipment.key, (receiver, [o.order_no for o in shipment.orders]))
-        if earlier[0] != receiver:
+        if shipment.tracking_number is not None and earlier[0] != receiver:
             found.append(number_in_use_message(shipment.tracking_number, earlier[1]))
         if found:
             continue
@@ -274,6 +276,8 @@ def _carrier_problems(shipment):
         problems.append("请选择快递公司。")
     elif not carrier.is_active:
         problems.append(f"快递公司“{carrier.name}”已停用，请选择其他快递公司。")
+    if number is None:  # to come (an e-waybill not bought yet): only the carrier can be checked now
+        return problems
     if not number:
         problems.append("请填写快递单号。")
     elif carrier is not None and not carrier.accepts(number):
@@ -343,6 +347,8 @@ def ship_orders(shipments, *, user=None):
 
 def _ship(shipments, *, user):
     """Write `shipments` as parcels (or additions to live parcels), then let the receiver move stock."""
+    if any(shipment.tracking_number is None for shipment in shipments):
+        raise ValueError("a parcel ships with its tracking number")
     with transaction.atomic():
         order_pks = {order.pk for shipment in shipments for order in shipment.orders}
         orders = _lock_orders(order_pks | {line.order_id for s in shipments for line, _units in s.lines})

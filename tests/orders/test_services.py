@@ -201,6 +201,21 @@ def test_full_width_and_arabic_indic_digits_are_the_same_number(clerk):
     assert services.Shipment(carrier("SF"), arabic, []).tracking_number == sf_number(15)
 
 
+def test_a_shipment_whose_number_is_to_come_is_checked_for_everything_else():
+    item = ItemFactory(initial_stock=1)
+    order = OrderFactory(item=item, quantity=2)
+
+    review = services.check_shipments([services.Shipment(carrier("SF"), None, lines_of_with_units(order))])
+
+    assert review.problems == [[f"SKU {item.sku}（{item.name}）库存不足：需要 2 件，现有 1 件。请先补货或调整数量。"]]
+    with pytest.raises(ValueError):
+        services.ship_parcel(lines_of_with_units(order), carrier("SF"), None)
+
+
+def lines_of_with_units(order):
+    return [(line, line.quantity) for line in lines_of(order)]
+
+
 def test_an_inactive_carrier_is_refused(clerk):
     sf = carrier("SF")
     sf.is_active = False
