@@ -185,6 +185,8 @@ class Parcel(models.Model):
         indexes = [
             # The daily report and the dashboard: parcels by ship time.
             models.Index(fields=["shipped_at", "id"], name="orders_parcel_shipped_idx"),
+            # The dashboard's parcels per carrier per day, and the report by carrier: index-only.
+            models.Index(fields=["shipped_at", "carrier", "status"], name="orders_parcel_day_carrier_idx"),
             models.Index(fields=["tracking_number"], name="orders_parcel_tracking_idx"),
         ]
 
