@@ -249,10 +249,14 @@ def _review(shipments, stored_orders, *, lock):
         receiver = receivers.pop() if receivers else None
         parcel = live.get(shipment.key) if shipment.tracking_number is not None else None
         if parcel is not None:
+            # The live parcel owns its number for the whole batch, not the first shipment that names it.
+            batch_numbers.setdefault(shipment.key, (parcel.receiver, parcel.order_nos))
             if parcel.receiver == receiver:
                 joins[index] = parcel
             else:
                 found.append(number_in_use_message(shipment.tracking_number, parcel.order_nos))
+        if found:
+            continue
         earlier = batch_numbers.setdefault(shipment.key, (receiver, [o.order_no for o in shipment.orders]))
         if shipment.tracking_number is not None and earlier[0] != receiver:
             found.append(number_in_use_message(shipment.tracking_number, earlier[1]))

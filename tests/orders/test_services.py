@@ -142,6 +142,19 @@ def test_a_merge_across_receivers_is_refused_naming_the_order(clerk):
     assert snapshot() == before
 
 
+def test_a_refused_shipment_does_not_claim_the_number_for_the_rest_of_the_batch(clerk):
+    owner, stranger, owners_second = OrderFactory(), OrderFactory(receiver_name="李四"), OrderFactory()
+    services.ship_order(owner, carrier("SF"), sf_number(40), user=clerk)
+    rows = [(stranger, sf_number(40)), (owners_second, sf_number(40))]
+
+    review = services.check_shipments(
+        [services.Shipment(carrier("SF"), number, lines_of_with_units(order)) for order, number in rows]
+    )
+
+    assert review.problems[0] == [services.number_in_use_message(sf_number(40), [owner.order_no])]
+    assert review.problems[1] == [] and review.joins[1] is not None
+
+
 def test_one_parcel_for_two_receivers_is_refused(clerk):
     first, other = OrderFactory(), OrderFactory(receiver_phone="13900000000")
     lines = [(line, line.quantity) for line in lines_of(first) + lines_of(other)]
