@@ -98,16 +98,24 @@ TEMPLATES = [
 WSGI_APPLICATION = "oms.wsgi.application"
 
 
+# SQLite under several gunicorn workers: WAL lets readers run beside the one writer, and
+# BEGIN IMMEDIATE takes the write lock up front, so a second writer waits (up to `timeout`
+# seconds) instead of failing with "database is locked" when its read turns into a write.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def database_from_env():
-    """DATABASE_URL selects MySQL/MariaDB; unset, an SQLite file in the project."""
+    """DATABASE_URL selects MySQL/MariaDB (or another SQLite file); unset, an SQLite file in the project."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {"timeout": 20},
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": SQLITE_OPTIONS}
     config = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"] == "django.db.backends.mysql":
         config["OPTIONS"] = {
             "charset": "utf8mb4",
