@@ -35,7 +35,7 @@ print(len(failures), failures[:1], flush=True)
 
 def project_env(db_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(DJANGO_SETTINGS_MODULE="oms.settings", DATABASE_URL=f"sqlite:///{db_path}")
+    env.update(DJANGO_SETTINGS_MODULE="oms.settings", DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{db_path}")
     return env
 
 
