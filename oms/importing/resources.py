@@ -9,11 +9,7 @@ from import_export import widgets
 from import_export.fields import Field
 from import_export.results import RowResult
 
-from oms.importing.formats import ImportFileError, cell_text
-
-# A 10,000-row file takes 6–9 s to preview and as long to confirm (docs/BENCHMARKS.md); twice
-# that stays well inside the web server's 60 s request timeout (docs/DEPLOYMENT.md).
-MAX_IMPORT_ROWS = 20_000
+from oms.importing.formats import MAX_IMPORT_ROWS, ImportFileError, cell_text, too_many_rows
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
 INVALID, ERROR = RowResult.IMPORT_TYPE_INVALID, RowResult.IMPORT_TYPE_ERROR
@@ -103,10 +99,9 @@ class AllOrNothingImport:
             expected = "、".join(self.required_columns())
             dataset.wipe()  # no row is read when the columns are wrong
             raise ImportFileError(f"文件缺少列：{'、'.join(missing)}。第一行应为表头，包含：{expected}。")
-        if len(dataset) > MAX_IMPORT_ROWS:
-            rows = len(dataset)
+        if len(dataset) > MAX_IMPORT_ROWS:  # a Dataset built elsewhere than oms.importing.formats
             dataset.wipe()
-            raise ImportFileError(f"文件有 {rows} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。")
+            raise too_many_rows()
         self.key_lines = {}
         if self.key_column:
             for index, value in enumerate(dataset[self.key_column]):
