@@ -48,6 +48,11 @@ OPTIONAL_PERMISSIONS = {
     "inventory.export_inventoryitem",
 }
 
+# The admin index's figures and chart are order data: shown only to users who may read orders;
+# the low-stock card also needs reading items. A staff user in no group sees neither.
+DASHBOARD_PERMISSION = "orders.view_order"
+LOW_STOCK_CARD_PERMISSION = "inventory.view_inventoryitem"
+
 # Order fields anyone who may change an order may edit; the rest need CHANGE_ORDER_DETAILS.
 ORDER_SHIPPING_FIELDS = ("status", "carrier", "tracking_number")
 ORDER_RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")

@@ -21,6 +21,7 @@ import argparse
 import os
 import random
 import re
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -31,7 +32,7 @@ os.environ.setdefault("DATABASE_URL", "mysql://root@127.0.0.1:3306/oms_bench_imp
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 # No DEBUG query log: it would slow both sides and hold 150k queries in memory.
 os.environ.setdefault("DJANGO_DEBUG", "0")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 
 def create_database(url):

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def setup_django(database):
     os.environ["DATABASE_URL"] = f"mysql://root@127.0.0.1:3306/{database}"
     # DEBUG off: Django would otherwise keep every query in memory.
     os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
     import django

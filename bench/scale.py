@@ -14,6 +14,7 @@ import logging
 import math
 import multiprocessing
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -33,7 +34,7 @@ def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
     # Timed as in production: DEBUG off (no SQL log kept, cached templates).
     os.environ.setdefault("DJANGO_DEBUG", "0")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     # Production serves hashed static files collected here (see run_pages).
     os.environ.setdefault("DJANGO_STATIC_ROOT", str(Path(tempfile.gettempdir()) / "oms_bench_static"))
     import django

@@ -6,7 +6,8 @@ from import_export.instance_loaders import CachedInstanceLoader
 
 from inventory.models import InventoryItem
 from inventory.services import set_counted_stocks
-from oms.importing.resources import AllOrNothingImport, text_column
+from inventory.validators import MAX_QUANTITY
+from oms.importing.resources import AllOrNothingImport, text_column, whole_number
 from oms.spreadsheet import FormulaEscapedExportMixin
 
 
@@ -67,11 +68,13 @@ class StockCountImportResource(AllOrNothingImport, resources.ModelResource):
             problems.append(f"SKU {sku} 不存在。")
         elif self.repeated_key_problem(sku):
             problems.append(self.repeated_key_problem(sku))
-        if not counted.isdigit():
-            problems.append(f"盘点库存“{counted}”无效，应为 0 或正整数。")
+        try:
+            counted = whole_number(counted, "盘点库存", maximum=MAX_QUANTITY)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
         if problems:
             raise ValidationError(problems)
-        counted = self.counts[instance.pk] = int(counted)
+        self.counts[instance.pk] = counted
         delta = counted - instance.stock
         if delta == 0:
             self.row_skip = True

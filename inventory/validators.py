@@ -1,10 +1,15 @@
-"""Upload checks for product pictures: a real image, of a sane size, in a format browsers show."""
+"""Checks on what users give for items: product pictures (a real image, of a sane size, in a format
+browsers show) and the bound on every quantity."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image
 
 ALLOWED_FORMATS = {"JPEG": "JPG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WEBP"}
+
+# The most pieces one stock count, one stock adjustment, one threshold or one order line may name:
+# far beyond any real shelf, far below what MariaDB's INT (2^31) or SQLite's 2^63 would overflow on.
+MAX_QUANTITY = 1_000_000
 
 
 def image_rules_text():

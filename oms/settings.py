@@ -1,6 +1,7 @@
 """OMS settings. Everything that differs between machines comes from the environment."""
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,12 +18,34 @@ def env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+def local_secret_key(path):
+    """This installation's own random key, made on first start and kept in a git-ignored file.
+
+    Only for debug mode (the demo, the tests): a key in the source would be one anyone can read.
+    Several processes starting at once agree on one key: the first link() wins, the rest read it.
+    """
+    if not path.exists():
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(50) + "\n")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+# Off unless asked for: debug pages show tracebacks and settings to anyone who triggers an error.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
-    SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is not 1 (the demo: DJANGO_DEBUG=1, see README)."
+        )
+    SECRET_KEY = local_secret_key(Path(os.environ.get("DJANGO_SECRET_KEY_FILE", BASE_DIR / ".secret-key")))
 
 
 def env_list(name, default=""):
@@ -98,16 +121,24 @@ TEMPLATES = [
 WSGI_APPLICATION = "oms.wsgi.application"
 
 
+# SQLite under several gunicorn workers: WAL lets readers run beside the one writer, and
+# BEGIN IMMEDIATE takes the write lock up front, so a second writer waits (up to `timeout`
+# seconds) instead of failing with "database is locked" when its read turns into a write.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def database_from_env():
-    """DATABASE_URL selects MySQL/MariaDB; unset, an SQLite file in the project."""
+    """DATABASE_URL selects MySQL/MariaDB (or another SQLite file); unset, an SQLite file in the project."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {"timeout": 20},
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": SQLITE_OPTIONS}
     config = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"] == "django.db.backends.mysql":
         config["OPTIONS"] = {
             "charset": "utf8mb4",
@@ -223,7 +254,7 @@ KUAIDI100 = {
     "BASE_URL": os.environ.get("KUAIDI100_BASE_URL", ""),
     # The public address of our push webhook; unset, nothing is subscribed (use refresh_tracking).
     "CALLBACK_URL": os.environ.get("KUAIDI100_CALLBACK_URL", ""),
-    # Signs the pushes; unset, derived from SECRET_KEY.
+    # Signs the pushes; unset, derived from SECRET_KEY (never a value in the source, see above).
     "SALT": os.environ.get("KUAIDI100_SALT", ""),
     "TIMEOUT": float(os.environ.get("KUAIDI100_TIMEOUT", "10")),
 }

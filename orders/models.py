@@ -35,8 +35,13 @@ class Carrier(models.Model):
         return self.name
 
     def clean(self):
-        if self.tracking_url_template and "{number}" not in self.tracking_url_template:
+        from orders import links
+
+        template = self.tracking_url_template
+        if template and "{number}" not in template:
             raise ValidationError({"tracking_url_template": "网址模板必须包含 {number}。"})
+        if template and not links.is_web_address(template.replace("{number}", "0")):
+            raise ValidationError({"tracking_url_template": links.NOT_A_WEB_ADDRESS})
         if self.tracking_number_pattern:
             try:
                 re.compile(self.tracking_number_pattern)
@@ -51,9 +56,12 @@ class Carrier(models.Model):
         return re.fullmatch(self.tracking_number_pattern, number, re.ASCII) is not None
 
     def tracking_url(self, number):
+        """The carrier's tracking page for `number`; "" unless it is an http(s) address."""
+        from orders import links
+
         if not self.tracking_url_template or not number:
             return ""
-        return self.tracking_url_template.replace("{number}", number)
+        return links.web_address(self.tracking_url_template.replace("{number}", number))
 
 
 def receiver_key(order):

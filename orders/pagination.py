@@ -1,7 +1,12 @@
 """A paginator for lists too long to count: it counts up to a cap, and pages by primary key."""
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.paginator import EmptyPage, Paginator
 from django.utils.functional import cached_property
+
+# Beyond this page the count stops following the requested page (?p=10**20 would ask the
+# database to count 10**22 rows, a LIMIT it cannot hold); such a page is simply not found.
+MAX_PAGE_HINT = 100_000
 
 
 class AtLeast(int):
@@ -24,11 +29,16 @@ class CappedCountPaginator(Paginator):
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, cap=10_000, page_hint=1):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         # Count far enough past the requested page that its neighbours' links work.
-        self.cap = max(cap, (max(page_hint, 1) + 10) * per_page)
+        self.cap = max(cap, (min(max(page_hint, 1), MAX_PAGE_HINT) + 10) * per_page)
 
     @cached_property
     def count(self):
-        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        try:
+            counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        except OverflowError as exc:
+            # A filter's date the database cannot hold (e.g. ?created_at__gte=0001-01-01, which is
+            # before year 1 in UTC): the admin's answer to any invalid filter, not a 500.
+            raise IncorrectLookupParameters(exc) from exc
         return AtLeast(self.cap) if counted > self.cap else counted
 
     @property

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh runtime
+# The demo runs in debug mode, with this installation's own random key (.secret-key, see oms/settings.py).
+export DJANGO_DEBUG="${DJANGO_DEBUG:-1}"
 PY=.venv/bin/python
 
 echo "==> 数据库迁移"

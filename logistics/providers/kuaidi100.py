@@ -91,9 +91,17 @@ def tracking_state(raw):
     return TrackingState.IN_TRANSIT
 
 
+# A tracking event outside these years is not a real one (and 0001-01-01 in Shanghai is before
+# year 1 in UTC, which no database stores): the push is malformed.
+EVENT_YEARS = range(2000, 2100)
+
+
 def parse_time(text):
-    """Kuaidi100 writes local (Shanghai) times as 'YYYY-MM-DD HH:MM:SS'."""
-    return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
+    """Kuaidi100 writes local (Shanghai) times as 'YYYY-MM-DD HH:MM:SS'; ValueError for anything else."""
+    moment = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
+    if moment.year not in EVENT_YEARS:
+        raise ValueError(f"事件时间超出范围：{text}")
+    return moment
 
 
 def _events(rows):

@@ -15,8 +15,7 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
 
-from oms.importing.formats import MAX_IMPORT_BYTES, ImportFileError, SpreadsheetFormat, check_size
-from oms.importing.resources import MAX_IMPORT_ROWS
+from oms.importing.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
 
 EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
 NO_FILE_CHOSEN = "未选择文件"

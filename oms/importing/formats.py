@@ -13,6 +13,13 @@ import tablib
 from import_export.formats import base_formats
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+# A 10,000-row file takes 6–9 s to preview and as long to confirm (docs/BENCHMARKS.md); twice
+# that stays well inside the web server's 60 s request timeout (docs/DEPLOYMENT.md).
+MAX_IMPORT_ROWS = 20_000
+# Reading stops here, so a small file that declares a million rows (or columns) costs nothing:
+# blank lines count towards MAX_IMPORT_LINES, cells right of MAX_IMPORT_COLUMNS are never read.
+MAX_IMPORT_LINES = 2 * MAX_IMPORT_ROWS
+MAX_IMPORT_COLUMNS = 100
 
 # Signatures of files people upload by mistake (pictures, PDFs, old .xls, archives).
 NOT_SPREADSHEET_SIGNATURES = (
@@ -71,28 +78,41 @@ def cell_text(value):
     return text[1:] if text.startswith(FORMULA_ESCAPE) else text
 
 
+def too_many_rows():
+    return ImportFileError(f"文件超过 {MAX_IMPORT_ROWS} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。")
+
+
 def _dataset(rows):
-    """A Dataset from rows of cells; the first non-empty row holds the headers.
+    """A Dataset from an iterable of rows of cells; the first non-empty row holds the headers.
 
     Blank rows are dropped; `dataset.line_numbers` keeps each data row's line in the file, so
-    problems are reported on the line the user sees in Excel.
+    problems are reported on the line the user sees in Excel. Rows are consumed one at a time
+    and reading stops at the first row past the cap.
     """
-    numbered = [(line, [cell_text(v) for v in row]) for line, row in enumerate(rows, start=1)]
-    numbered = [(line, row) for line, row in numbered if any(row)]
-    if not numbered:
+    headers, data, line_numbers = None, [], []
+    for line, row in enumerate(rows, start=1):
+        if line > MAX_IMPORT_LINES:
+            raise too_many_rows()
+        cells = [cell_text(v) for v in row[:MAX_IMPORT_COLUMNS]]
+        if not any(cells):
+            continue
+        if headers is None:
+            headers = cells
+            while headers and not headers[-1]:
+                headers.pop()
+            width = len(headers)
+            continue
+        # Rows shorter than the header get empty cells; cells past the last header are ignored.
+        data.append((cells + [""] * width)[:width])
+        line_numbers.append(line)
+        if len(data) > MAX_IMPORT_ROWS:
+            raise too_many_rows()
+    if headers is None:
         raise ImportFileError("文件是空的。第一行应为表头，从第二行起每行一条数据。")
-    headers = numbered[0][1]
-    while headers and not headers[-1]:
-        headers.pop()
-    width = len(headers)
-    data = numbered[1:]
     if not data:
         raise ImportFileError("文件中只有表头，没有数据行。")
-    dataset = tablib.Dataset(headers=headers)
-    for _line, row in data:
-        # Rows shorter than the header get empty cells; cells past the last header are ignored.
-        dataset.append((row + [""] * width)[:width])
-    dataset.line_numbers = [line for line, _row in data]
+    dataset = tablib.Dataset(*data, headers=headers)
+    dataset.line_numbers = line_numbers
     return dataset
 
 
@@ -114,18 +134,28 @@ def read_csv(data):
         raise ImportFileError(f"CSV 格式有误：{exc}。请用 Excel 打开检查后另存为 CSV。") from exc
 
 
+XLSX_BROKEN = "Excel 文件已损坏或不是 .xlsx 格式，无法读取。请用 Excel 打开后重新保存再上传。"
+
+
 def read_xlsx(data):
+    """The active sheet, streamed row by row (openpyxl's read-only mode) up to the caps."""
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            rows = [list(row) for row in book.active.iter_rows(values_only=True)]
-        finally:
-            book.close()
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean the same to the user
-        raise ImportFileError("Excel 文件已损坏或不是 .xlsx 格式，无法读取。请用 Excel 打开后重新保存再上传。") from exc
-    return _dataset(rows)
+        raise ImportFileError(XLSX_BROKEN) from exc
+    try:
+        sheet = book.active
+        # The sheet's own <dimension> is not trusted: it would pad every row to the width it claims.
+        sheet.reset_dimensions()
+        return _dataset(sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS))
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(XLSX_BROKEN) from exc
+    finally:
+        book.close()
 
 
 def read_spreadsheet(data):

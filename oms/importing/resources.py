@@ -8,12 +8,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import widgets
 from import_export.fields import Field
 from import_export.results import RowResult
+from openpyxl.utils import get_column_letter
 
-from oms.importing.formats import ImportFileError, cell_text
-
-# A 10,000-row file takes 6–9 s to preview and as long to confirm (docs/BENCHMARKS.md); twice
-# that stays well inside the web server's 60 s request timeout (docs/DEPLOYMENT.md).
-MAX_IMPORT_ROWS = 20_000
+from oms.importing.formats import MAX_IMPORT_ROWS, ImportFileError, cell_text, too_many_rows
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
 INVALID, ERROR = RowResult.IMPORT_TYPE_INVALID, RowResult.IMPORT_TYPE_ERROR
@@ -28,6 +25,44 @@ class CellWidget(widgets.CharWidget):
 
 def text_column(attribute, column_name):
     return Field(attribute=attribute, column_name=column_name, widget=CellWidget())
+
+
+# Full-width digits (what a Chinese input method types) count as digits; nothing else does. Not
+# NFKC as a whole: it folds "²" and "①" into digits too, so "5²" would be read as 52.
+FULL_WIDTH_DIGITS = {ord("０") + n: str(n) for n in range(10)}
+
+
+def whole_number(text, label, *, minimum=0, maximum):
+    """A cell as a whole number from minimum to maximum; ValidationError with a Chinese message if not."""
+    digits = text.translate(FULL_WIDTH_DIGITS)
+    wanted = "应为正整数" if minimum > 0 else "应为 0 或正整数"
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValidationError(f"{label}“{text}”无效，{wanted}。")
+    # By length first: int() of a cell with thousands of digits is slow, and refused in English.
+    if len(digits.lstrip("0")) > len(str(maximum)) or int(digits) > maximum:
+        raise ValidationError(f"{label}“{text}”太大，最多 {maximum}。")
+    if int(digits) < minimum:
+        raise ValidationError(f"{label}“{text}”无效，{wanted}。")
+    return int(digits)
+
+
+def repeated_columns(given, columns):
+    """The Chinese problem with a header row naming one column twice (after aliases), or ""."""
+    positions = {}
+    for index, column in enumerate(columns):
+        if column:
+            positions.setdefault(column, []).append(index)
+    problems = []
+    for column, where in positions.items():
+        if len(where) < 2:
+            continue
+        letters = "、".join(get_column_letter(index + 1) for index in where)
+        spelled = {given[index] for index in where}
+        as_given = f"，文件中写作 {'、'.join(given[index] for index in where)}" if len(spelled) > 1 else ""
+        problems.append(f"列“{column}”出现了 {len(where)} 次（第 {letters} 列{as_given}）")
+    if not problems:
+        return ""
+    return "；".join(problems) + "。每列只能出现一次，请删除多余的列后重新导入。"
 
 
 def labelled_messages(exc, model=None):
@@ -97,16 +132,20 @@ class AllOrNothingImport:
         self.file_name = kwargs.get("file_name") or ""
         self.lines = getattr(dataset, "line_numbers", None) or [i + 2 for i in range(len(dataset))]
         if dataset.headers:
-            dataset.headers = [self.column_aliases.get(cell_text(h), cell_text(h)) for h in dataset.headers]
+            given = [cell_text(h) for h in dataset.headers]
+            dataset.headers = [self.column_aliases.get(h, h) for h in given]
+            repeated = repeated_columns(given, dataset.headers)
+            if repeated:  # a row would otherwise keep only the last of the two cells, silently
+                dataset.wipe()
+                raise ImportFileError(repeated)
         missing = [column for column in self.required_columns() if column not in (dataset.headers or [])]
         if missing:
             expected = "、".join(self.required_columns())
             dataset.wipe()  # no row is read when the columns are wrong
             raise ImportFileError(f"文件缺少列：{'、'.join(missing)}。第一行应为表头，包含：{expected}。")
-        if len(dataset) > MAX_IMPORT_ROWS:
-            rows = len(dataset)
+        if len(dataset) > MAX_IMPORT_ROWS:  # a Dataset built elsewhere than oms.importing.formats
             dataset.wipe()
-            raise ImportFileError(f"文件有 {rows} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。")
+            raise too_many_rows()
         self.key_lines = {}
         if self.key_column:
             for index, value in enumerate(dataset[self.key_column]):

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import DASHBOARD_PERMISSION, LOW_STOCK_CARD_PERMISSION
 from logistics.conf import is_enabled as courier_enabled
 from logistics.selectors import exception_parcels_count
 from orders import reports
@@ -17,7 +18,10 @@ register = template.Library()
 
 @register.inclusion_tag("admin/orders/dashboard.html", takes_context=True)
 def shipping_dashboard(context):
-    """Cards and chart for every staff user; the report link only for those who may read it."""
+    """Cards and chart for users who may read orders; the report link only for those who may read it."""
+    user = context["request"].user
+    if not user.has_perm(DASHBOARD_PERMISSION):
+        return {"visible": False}
     figures = reports.dashboard_figures(timezone.now())
     today = figures.today.isoformat()
     tomorrow = (figures.today + timedelta(days=1)).isoformat()
@@ -31,18 +35,15 @@ def shipping_dashboard(context):
             False,
         ),
         ("超过 48 小时未发货", figures.overdue, f"{orders_url}?ship_status=overdue", figures.overdue > 0),
-        (
-            "低库存",
-            figures.low_stock,
-            reverse("admin:inventory_inventoryitem_changelist") + "?low_stock=yes",
-            figures.low_stock > 0,
-        ),
     ]
+    if user.has_perm(LOW_STOCK_CARD_PERMISSION):
+        low_stock_url = reverse("admin:inventory_inventoryitem_changelist") + "?low_stock=yes"
+        cards.append(("低库存", figures.low_stock, low_stock_url, figures.low_stock > 0))
     if courier_enabled():  # 异常件: tracked parcels that are 疑难, 退回 or silent for 3 days (logistics)
         exceptions = exception_parcels_count()
         cards.append(("异常件", exceptions, f"{orders_url}?ship_status=all&tracking_state=exceptions", exceptions > 0))
-    user = context["request"].user
     return {
+        "visible": True,
         "cards": [{"label": label, "value": value, "url": url, "warn": warn} for label, value, url, warn in cards],
         "chart": stacked_bar_chart(figures.days, figures.shipped_per_day),
         "report_url": reverse("admin:shipping_report") if user.has_perm(REPORT_PERMISSION) else "",

@@ -67,3 +67,42 @@ def test_stock_is_not_a_typed_field(clerk_client):
     clerk_client.post(url, item_form(item, stock=999))
 
     assert InventoryItem.objects.get(pk=item.pk).stock == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [("stock_delta", "每次最多增加 1000000 件。"), ("low_stock_threshold", "预警库存最多 1000000。")],
+)
+@pytest.mark.parametrize("typed", [str(2**31), str(2**63), "9" * 30, "1000001"])
+def test_a_huge_number_is_refused_in_chinese_on_every_database(clerk_client, field, message, typed):
+    item = ItemFactory(initial_stock=3)
+    url = reverse("admin:inventory_inventoryitem_change", args=[item.pk])
+
+    response = clerk_client.post(url, item_form(item, **{field: typed}))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert InventoryItem.objects.get(pk=item.pk).stock == 3
+    assert item.movements.count() == 1
+
+
+def test_a_huge_negative_adjustment_is_refused_in_chinese(clerk_client):
+    item = ItemFactory(initial_stock=3)
+    url = reverse("admin:inventory_inventoryitem_change", args=[item.pk])
+
+    response = clerk_client.post(url, item_form(item, stock_delta=str(-(2**63)), stock_reason="adjust", stock_note="x"))
+
+    assert response.status_code == 200
+    assert "每次最多减少 1000000 件。" in response.content.decode()
+    assert InventoryItem.objects.get(pk=item.pk).stock == 3
+
+
+def test_the_largest_adjustment_is_accepted(clerk_client, ledger_is_consistent):
+    item = ItemFactory(initial_stock=3)
+    url = reverse("admin:inventory_inventoryitem_change", args=[item.pk])
+
+    response = clerk_client.post(url, item_form(item, stock_delta="1000000"))
+
+    assert response.status_code == 302
+    assert InventoryItem.objects.get(pk=item.pk).stock == 1_000_003
+    ledger_is_consistent()

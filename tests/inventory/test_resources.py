@@ -85,3 +85,47 @@ def test_a_sale_after_the_preview_does_not_make_the_count_wrong(ledger_is_consis
     assert InventoryItem.objects.get(pk=item.pk).stock == 7
     assert list(item.movements.filter(reason="count").values_list("delta", "balance_after")) == [(-2, 7)]
     ledger_is_consistent()
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        (str(2**31), f"盘点库存“{2**31}”太大，最多 1000000。"),
+        (str(2**63), f"盘点库存“{2**63}”太大，最多 1000000。"),
+        ("1000001", "盘点库存“1000001”太大，最多 1000000。"),
+        ("5²", "盘点库存“5²”无效，应为 0 或正整数。"),
+        ("²", "盘点库存“²”无效，应为 0 或正整数。"),
+        ("١٢", "盘点库存“١٢”无效，应为 0 或正整数。"),
+    ],
+)
+def test_a_count_that_is_not_a_sane_whole_number_is_a_chinese_problem(typed, problem):
+    item = ItemFactory(initial_stock=5)
+    before = db_snapshot()
+    result = run([[item.sku, typed]])
+    assert result.problem_lines == [f"第 2 行：{problem}"]
+    assert db_snapshot() == before
+
+
+def test_full_width_digits_and_the_largest_count_are_accepted(ledger_is_consistent):
+    small, large = ItemFactory(initial_stock=5), ItemFactory(initial_stock=5)
+    result = run([[small.sku, "１２"], [large.sku, "1000000"]])
+    assert result.problem_lines == []
+    assert InventoryItem.objects.get(pk=small.pk).stock == 12
+    assert InventoryItem.objects.get(pk=large.pk).stock == 1_000_000
+    ledger_is_consistent()
+
+
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [
+        (("SKU", "盘点库存", "盘点库存"), "列“盘点库存”出现了 2 次（第 B、C 列）"),
+        (("SKU", "盘点数量", "盘点库存"), "列“盘点库存”出现了 2 次（第 B、C 列，文件中写作 盘点数量、盘点库存）"),
+        (("sku", "盘点库存", "SKU"), "列“SKU”出现了 2 次（第 A、C 列，文件中写作 sku、SKU）"),
+    ],
+)
+def test_a_repeated_column_is_refused_naming_it(headers, problem):
+    item = ItemFactory(initial_stock=5)
+    before = db_snapshot()
+    result = run([[item.sku, "7", "9"]], headers=headers)
+    assert result.problem_lines == [f"{problem}。每列只能出现一次，请删除多余的列后重新导入。"]
+    assert db_snapshot() == before

@@ -1,6 +1,15 @@
+import io
+import zipfile
+
 import pytest
 
-from oms.importing.formats import MAX_IMPORT_BYTES, ImportFileError, SpreadsheetFormat, read_spreadsheet
+from oms.importing.formats import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    ImportFileError,
+    SpreadsheetFormat,
+    read_spreadsheet,
+)
 from tests.importing import csv_bytes, xlsx_bytes
 
 ROWS = [["订单号", "快递公司", "快递单号"], ["T1", "顺丰速运", "SF0000000000001"], ["T2", "中通", "70000000000001"]]
@@ -71,3 +80,66 @@ def test_format_class_is_binary_for_the_admins_temporary_storage():
     fmt = SpreadsheetFormat()
     assert fmt.is_binary() and fmt.get_read_mode() == "rb" and fmt.can_import()
     assert list(fmt.create_dataset(csv_bytes(ROWS, "gbk"))) == EXPECTED
+
+
+def xlsx_with_sheet(sheet_rows_xml, dimension="A1"):
+    """A real .xlsx whose first sheet is the given <row> XML, written by hand so it can be huge or broken."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["SKU"]])))
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>{sheet_rows_xml}'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def numbered_rows(first, last):
+    return "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>S{n}</t></is></c><c r="B{n}"><v>1</v></c></row>'
+        for n in range(first, last + 1)
+    )
+
+
+TOO_MANY_ROWS = f"文件超过 {MAX_IMPORT_ROWS} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。"
+
+
+def test_an_xlsx_flood_is_refused_at_the_cap_without_reading_the_rest():
+    header = '<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c></row>'
+    # The sheet breaks off (no closing tags) after the first row past the cap: reading it all would fail there.
+    data = xlsx_with_sheet(header + numbered_rows(2, MAX_IMPORT_ROWS + 2) + '<row r="', dimension="A1:XFD1048576")
+    with pytest.raises(ImportFileError) as refused:
+        read_spreadsheet(data)
+    assert str(refused.value) == TOO_MANY_ROWS
+
+
+def test_an_xlsx_declaring_a_million_blank_rows_is_refused_at_the_cap():
+    header = '<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c></row>'
+    far = '<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>S</t></is></c></row>'
+    data = xlsx_with_sheet(header + numbered_rows(2, 3) + far + "</sheetData></worksheet>")
+    with pytest.raises(ImportFileError) as refused:
+        read_spreadsheet(data)
+    assert str(refused.value) == TOO_MANY_ROWS
+
+
+def test_an_xlsx_at_the_cap_is_read_whole():
+    header = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>SKU</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>数量</t></is></c></row>'
+    )
+    dataset = read_spreadsheet(
+        xlsx_with_sheet(header + numbered_rows(2, MAX_IMPORT_ROWS + 1) + "</sheetData></worksheet>")
+    )
+    assert len(dataset) == MAX_IMPORT_ROWS
+    assert dataset[-1] == (f"S{MAX_IMPORT_ROWS + 1}", "1")
+
+
+def test_a_csv_flood_is_refused_at_the_cap():
+    rows = [["SKU", "数量"], *([f"S{n}", "1"] for n in range(MAX_IMPORT_ROWS + 1))]
+    with pytest.raises(ImportFileError) as refused:
+        read_spreadsheet(csv_bytes(rows))
+    assert str(refused.value) == TOO_MANY_ROWS

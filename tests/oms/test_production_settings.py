@@ -83,11 +83,43 @@ def test_production_turns_on_secure_cookies_https_and_hsts():
     }
 
 
-def test_demo_without_environment_keeps_working_as_before():
-    shown = settings_in(environment())
+def test_without_environment_debug_is_off_and_a_secret_is_required():
+    result = run(["manage.py", "check"], environment())
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+    shown = settings_in(environment(DJANGO_SECRET_KEY=SECRET))
+    assert shown["DEBUG"] is False  # no traceback pages for anyone unless DJANGO_DEBUG=1 asks for them
+
+
+def test_demo_mode_is_asked_for_and_keeps_plain_http(tmp_path):
+    shown = settings_in(environment(DJANGO_DEBUG="1", DJANGO_SECRET_KEY_FILE=str(tmp_path / ".secret-key")))
     assert shown["DEBUG"] is True
     assert not shown["SESSION_COOKIE_SECURE"] and not shown["SECURE_SSL_REDIRECT"]
     assert shown["SECURE_HSTS_SECONDS"] == 0 and shown["SECURE_PROXY_SSL_HEADER"] is None
+
+
+def secrets_in(env):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "from logistics.conf import push_salt; print(json.dumps([settings.SECRET_KEY, push_salt()]))"
+    )
+    result = run(["-c", code], {**env, "DJANGO_SETTINGS_MODULE": "oms.settings"})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_demo_without_a_secret_makes_its_own_random_one_and_keeps_it(tmp_path):
+    one, other = tmp_path / "one" / ".secret-key", tmp_path / "other" / ".secret-key"
+    one.parent.mkdir()
+    other.parent.mkdir()
+    key, salt = secrets_in(environment(DJANGO_DEBUG="1", DJANGO_SECRET_KEY_FILE=str(one)))
+
+    assert len(key) >= 50 and one.read_text().strip() == key
+    assert one.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert secrets_in(environment(DJANGO_DEBUG="1", DJANGO_SECRET_KEY_FILE=str(one))) == [key, salt]
+    other_key, other_salt = secrets_in(environment(DJANGO_DEBUG="1", DJANGO_SECRET_KEY_FILE=str(other)))
+    assert other_key != key and other_salt != salt  # nobody can compute another installation's push salt
 
 
 def free_port():

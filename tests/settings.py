@@ -1,0 +1,11 @@
+"""The test suite's settings: the demo's debug mode, unless the environment says otherwise.
+
+Debug mode serves static files straight from the apps and uses this installation's own random
+key (oms.settings.local_secret_key); the test runner still switches settings.DEBUG off.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from oms.settings import *  # noqa: F403
