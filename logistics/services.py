@@ -1,9 +1,10 @@
 """Courier workflows: buy an e-waybill and ship, subscribe, store traces, run batches.
 
 Shipping always goes through orders.services.ship_order, so the same rules as a manual save
-apply (pattern, stock, signal, ledger). The waybill row is committed before the provider is
+apply (the one door, DESIGN.md rule 3). The waybill row is committed before the provider is
 called and its result is committed before the order ships: a retry after any failure reuses
-the stored waybill (or the same idempotency key) and never buys a second one.
+the stored waybill (or the same idempotency key) and never buys a second one. Each waybill ends
+in one parcel; an order that ships in two parcels (拆单) has two waybills. Tracking is per parcel.
 """
 
 import hashlib
@@ -15,16 +16,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from inventory.services import stock_shortages
 from logistics.conf import callback_url, get_provider
 from logistics.models import PushReceipt, Sender, TraceEvent, Tracking, Waybill, WaybillBatch
 from logistics.providers.base import Party, ProviderError, WaybillRequest
 from orders import services as order_services
-from orders.models import Order
+from orders.models import Order, Parcel
 
 logger = logging.getLogger(__name__)
 
 # A selection larger than this runs on the task queue instead of in the request.
 INLINE_LIMIT = 5
+CARGO_MAX = 50  # Kuaidi100's cargo field
 
 
 class WaybillError(Exception):
@@ -35,42 +38,57 @@ def current_sender():
     return Sender.objects.select_related("default_carrier").order_by("pk").first()
 
 
-def _error_text(exc):
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc)
-
-
 # -- e-waybill -------------------------------------------------------------------------------
 
 
+def cargo_text(lines):
+    """面单上的物品名称 for [(order line, units), ...]: "纯棉T恤 ×2", or "纯棉T恤 ×2 等3件" for several lines."""
+    (first, units), pieces = lines[0], sum(units for _line, units in lines)
+    suffix = f" ×{units}" + (f" 等{pieces}件" if len(lines) > 1 else "")
+    return first.item.name[: CARGO_MAX - len(suffix)] + suffix
+
+
 def _reserve_waybill(order, sender):
-    """Lock the order, check it can ship, and return its waybill row (created and committed if new)."""
+    """Lock the order, check it can ship, and return (order, its remaining lines, its unused waybill).
+
+    The waybill is created (and committed) if the order has none waiting; under the order's row
+    lock, so two clerks at once get the same one.
+    """
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("item", "carrier").get(pk=order.pk)
-        if locked.status != Order.Status.PENDING:
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not locked.is_open:
             raise WaybillError(f"订单当前为“{locked.get_status_display()}”，不能下电子面单。")
-        waybill = Waybill.objects.select_related("carrier").filter(order=locked).first()
+        lines = order_services.remaining_lines([locked])[locked.pk]
+        if not lines:
+            raise WaybillError("订单没有未发货的商品。")
+        waybill = (
+            Waybill.objects.select_related("carrier")
+            .filter(order=locked, state__in=Waybill.UNUSED)
+            .order_by("pk")
+            .first()
+        )
         if waybill is None:
-            carrier = locked.carrier or sender.default_carrier
+            carrier = sender.default_carrier
             if carrier is None:
-                raise WaybillError("未选择快递公司：请在订单上选择，或在“寄件人”中设置默认快递公司。")
+                raise WaybillError("未设置默认快递公司：请在“寄件人”中设置默认快递公司。")
             if not carrier.kuaidi100_code:
                 raise WaybillError(f"{carrier.name}没有设置快递100编码，不能下电子面单。")
-        # Don't buy a waybill for an order that cannot ship anyway.
-        needs_request = waybill is None or waybill.state == Waybill.State.REQUESTED
-        if needs_request and locked.item.stock < locked.quantity:
-            raise WaybillError(
-                f"库存不足：商品 {locked.item.sku} 仅剩 {locked.item.stock} 件，订单需要 {locked.quantity} 件。"
-            )
+        if waybill is None or waybill.state == Waybill.State.REQUESTED:
+            # Don't buy a waybill for an order that cannot ship anyway; ship_order stays the real guard.
+            needed = {}
+            for line, units in lines:
+                needed[line.item] = needed.get(line.item, 0) + units
+            shortages = stock_shortages(needed)
+            if shortages:
+                raise WaybillError("".join(shortages))
         if waybill is None:
             waybill = Waybill.objects.create(
                 order=locked, carrier=carrier, idempotency_key=f"OMS{locked.pk}-{uuid.uuid4().hex[:16]}"
             )
-    return locked, waybill
+    return locked, lines, waybill
 
 
-def _request_waybill(waybill, order, sender, provider):
+def _request_waybill(waybill, order, lines, sender, provider):
     """Ask the provider for the waybill; the answer is committed before anything else happens."""
     Waybill.objects.filter(pk=waybill.pk).update(attempts=waybill.attempts + 1, updated_at=timezone.now())
     request = WaybillRequest(
@@ -78,8 +96,8 @@ def _request_waybill(waybill, order, sender, provider):
         company=waybill.carrier.kuaidi100_code,
         sender=Party(sender.name, sender.phone, sender.address),
         receiver=Party(order.receiver_name, order.receiver_phone, order.address),
-        cargo=sender.cargo or order.item.name[:50],
-        count=order.quantity,
+        cargo=cargo_text(lines),
+        count=sum(units for _line, units in lines),
         remark=order.order_no,
         partner_id=sender.partner_id,
         partner_key=sender.partner_key,
@@ -103,28 +121,26 @@ def _request_waybill(waybill, order, sender, provider):
 
 
 def _ship(order, waybill, user):
+    """Ship the order's remaining lines with the waybill's number; the waybill records its parcel."""
     try:
         with transaction.atomic():
-            # Lock first, so a second attempt for the same order waits and then sees it shipped.
-            Order.objects.select_for_update().filter(pk=order.pk).values_list("pk").first()
-            fresh = Order.objects.select_related("item", "carrier").get(pk=order.pk)
-            order_services.ship_order(fresh, waybill.carrier, waybill.tracking_number, user=user)
-            Waybill.objects.filter(pk=waybill.pk).update(state=Waybill.State.USED, last_error="")
+            parcel = order_services.ship_order(order, waybill.carrier, waybill.tracking_number, user=user)
+            Waybill.objects.filter(pk=waybill.pk).update(state=Waybill.State.USED, parcel=parcel, last_error="")
     except (ValidationError, order_services.InsufficientStock) as exc:
-        reason = _error_text(exc)
-        Waybill.objects.filter(pk=waybill.pk).update(last_error=reason[:300])
+        reason = "；".join(order_services.error_messages(exc))
+        Waybill.objects.filter(pk=waybill.pk, state__in=Waybill.UNUSED).update(last_error=reason[:300])
         raise WaybillError(
             f"已取得快递单号 {waybill.tracking_number}，但未能发货：{reason}（处理后重试会沿用这个单号）"
         ) from exc
-    return fresh
+    return parcel
 
 
 def ship_with_waybill(order, *, user=None, provider=None, sender=None):
-    """Buy (or reuse) the order's e-waybill, ship the order with it, then subscribe its tracking.
+    """Buy (or reuse) an e-waybill for the order's remaining lines, ship them with it, subscribe its tracking.
 
-    Returns the shipped order. Raises WaybillError (Chinese) and leaves the order untouched when
-    the provider fails, times out or the order cannot ship. Must run outside a transaction so
-    the waybill is stored before the order ships.
+    Returns the parcel. Raises WaybillError (Chinese) and leaves the order untouched when the
+    provider fails, times out or the order cannot ship. Must run outside a transaction so the
+    waybill is stored before the order ships.
     """
     provider = provider or get_provider()
     if provider is None:
@@ -132,47 +148,37 @@ def ship_with_waybill(order, *, user=None, provider=None, sender=None):
     sender = sender or current_sender()
     if sender is None:
         raise WaybillError("请先在“寄件人”中填写寄件人姓名、电话和地址。")
-    order, waybill = _reserve_waybill(order, sender)
+    order, lines, waybill = _reserve_waybill(order, sender)
     if waybill.state == Waybill.State.REQUESTED:
-        waybill = _request_waybill(waybill, order, sender, provider)
-    shipped = _ship(order, waybill, user)
-    subscribe_tracking(shipped, provider=provider)
-    return shipped
+        waybill = _request_waybill(waybill, order, lines, sender, provider)
+    parcel = _ship(order, waybill, user)
+    subscribe_tracking(parcel, phone=order.receiver_phone, provider=provider)
+    return parcel
 
 
 # -- tracking --------------------------------------------------------------------------------
 
 
-def ensure_tracking(order):
-    """The order's Tracking row for its current carrier and number (reset if either changed)."""
-    company = order.carrier.kuaidi100_code if order.carrier_id else ""
-    tracking, created = Tracking.objects.get_or_create(
-        order=order, defaults={"company": company, "tracking_number": order.tracking_number}
-    )
-    if not created and (tracking.company, tracking.tracking_number) != (company, order.tracking_number):
-        tracking.company = company
-        tracking.tracking_number = order.tracking_number
-        tracking.state = ""
-        tracking.raw_state = ""
-        tracking.last_event_at = None
-        tracking.subscribed_at = None
-        tracking.subscription_status = ""
-        tracking.save()
+def ensure_tracking(parcel):
+    """The parcel's Tracking row (its carrier and number are the parcel's, fixed once shipped)."""
+    tracking, _created = Tracking.objects.get_or_create(parcel=parcel)
+    tracking.parcel = parcel
     return tracking
 
 
-def subscribe_tracking(order, *, provider=None):
+def subscribe_tracking(parcel, *, phone="", provider=None):
     """Ask the provider to push this parcel's trace to our webhook. A failure is recorded, not raised:
-    the order has shipped, and refresh_tracking can still poll it."""
-    tracking = ensure_tracking(order)
+    the parcel has shipped, and refresh_tracking can still poll it."""
+    tracking = ensure_tracking(parcel)
     url = callback_url()
     provider = provider or get_provider()
-    if not url or provider is None or not tracking.company:
+    company = parcel.carrier.kuaidi100_code
+    if not url or provider is None or not company:
         return tracking
     try:
-        provider.subscribe(tracking.company, tracking.tracking_number, callback_url=url, phone=order.receiver_phone)
+        provider.subscribe(company, parcel.tracking_number, callback_url=url, phone=phone)
     except ProviderError as exc:
-        logger.warning("subscribing %s failed: %s", tracking.tracking_number, exc)
+        logger.warning("subscribing %s failed: %s", parcel.tracking_number, exc)
         tracking.last_error = str(exc)[:300]
         tracking.save(update_fields=["last_error", "updated_at"])
         return tracking
@@ -189,26 +195,25 @@ def _event_digest(number, event):
 
 
 def record_trace(tracking, trace):
-    """Store the trace's new events on the order and move the tracking state forward.
+    """Store the trace's new events on the parcel and move its tracking state forward.
 
     Events already stored are skipped; an older trace (a late or replayed push) never moves the
     state back. Returns the number of events added.
     """
     with transaction.atomic():
-        tracking = Tracking.objects.select_for_update().get(pk=tracking.pk)
-        number = tracking.tracking_number
+        tracking = Tracking.objects.select_for_update().select_related("parcel").get(pk=tracking.pk)
+        number = tracking.parcel.tracking_number
         candidates = {}
         for event in trace.events:
             candidates.setdefault(_event_digest(number, event), event)
         known = set(
-            TraceEvent.objects.filter(order_id=tracking.order_id, digest__in=list(candidates)).values_list(
+            TraceEvent.objects.filter(parcel_id=tracking.parcel_id, digest__in=list(candidates)).values_list(
                 "digest", flat=True
             )
         )
         new_events = [
             TraceEvent(
-                order_id=tracking.order_id,
-                tracking_number=number,
+                parcel_id=tracking.parcel_id,
                 time=event.time,
                 context=event.context[:500],
                 status=event.status[:20],
@@ -234,7 +239,8 @@ def record_trace(tracking, trace):
 def receive_push(form, *, provider):
     """Handle one push: check its signature (InvalidSignature / MalformedPush propagate), store it once.
 
-    Returns the number of trace events added (0 for a replay).
+    The push names a company and a number: it goes to the live parcel with them (one parcel, however
+    many orders it holds). Returns the number of trace events added (0 for a replay).
     """
     trace = provider.parse_push(form)
     digest = hashlib.sha256(form["param"].encode("utf-8")).hexdigest()
@@ -243,25 +249,25 @@ def receive_push(form, *, provider):
         if not created:
             logger.info("ignored a repeated push for %s", trace.number)
             return 0
-        trackings = list(Tracking.objects.filter(tracking_number=trace.number))
-        if not trackings:
-            # Shipped by hand and never polled: start tracking it now.
-            orders = Order.objects.select_related("carrier").filter(
-                status=Order.Status.SHIPPED, tracking_number=trace.number, carrier__kuaidi100_code=trace.company
-            )
-            trackings = [ensure_tracking(order) for order in orders]
-        if not trackings:
+        parcels = Parcel.objects.filter(
+            tracking_number=trace.number, status__in=Parcel.LIVE, carrier__kuaidi100_code=trace.company
+        ).order_by("pk")
+        added = [record_trace(ensure_tracking(parcel), trace) for parcel in parcels]
+        if not added:
             logger.info("push for unknown tracking number %s", trace.number)
-        return sum(record_trace(tracking, trace) for tracking in trackings)
+        return sum(added)
 
 
-def refresh_order_tracking(order, *, provider):
-    """Poll the provider for one shipped order's trace and store it. Raises ProviderError."""
-    tracking = ensure_tracking(order)
+def refresh_parcel_tracking(parcel, *, provider):
+    """Poll the provider for one live parcel's trace and store it. Raises ProviderError.
+
+    `parcel` needs its carrier and a `receiver_phone` (selectors.parcels_to_refresh gives both).
+    """
+    tracking = ensure_tracking(parcel)
     try:
-        trace = provider.query_trace(tracking.company, tracking.tracking_number, order.receiver_phone)
+        trace = provider.query_trace(parcel.carrier.kuaidi100_code, parcel.tracking_number, parcel.receiver_phone)
     except ProviderError as exc:
-        # Not marked as polled: the next run tries this order again.
+        # Not marked as polled: the next run tries this parcel again.
         Tracking.objects.filter(pk=tracking.pk).update(last_error=str(exc)[:300])
         raise
     added = record_trace(tracking, trace)
@@ -336,7 +342,7 @@ def run_waybill_batch(batch_id, *, provider=None):
     sender = current_sender()
     user = batch.created_by
     processed = set(batch.processed_ids)
-    orders = Order.objects.select_related("item", "carrier").in_bulk(batch.order_ids)
+    orders = Order.objects.in_bulk(batch.order_ids)
     for order_id in batch.order_ids:
         if order_id in processed:
             continue
@@ -345,10 +351,10 @@ def run_waybill_batch(batch_id, *, provider=None):
             _record_progress(batch_id, order_id, False, f"订单 #{order_id}：已不存在。")
             continue
         try:
-            shipped = ship_with_waybill(order, user=user, provider=provider, sender=sender)
+            parcel = ship_with_waybill(order, user=user, provider=provider, sender=sender)
         except WaybillError as exc:
             _record_progress(batch_id, order_id, False, f"订单 {order.order_no}：{exc}")
         else:
-            _record_progress(batch_id, order_id, True, f"订单 {order.order_no}：已发货，单号 {shipped.tracking_number}")
+            _record_progress(batch_id, order_id, True, f"订单 {order.order_no}：已发货，单号 {parcel.tracking_number}")
     WaybillBatch.objects.filter(pk=batch_id).update(status=WaybillBatch.Status.FINISHED, finished_at=timezone.now())
     return WaybillBatch.objects.get(pk=batch_id)
