@@ -90,7 +90,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RemoveConstraint(model_name="traceevent", name="logistics_trace_event_once"),
-        migrations.RunSQL(MOVE),
+        # Backwards the rows cannot find their order again: going back empties them.
+        migrations.RunSQL(MOVE, reverse_sql=["DELETE FROM logistics_traceevent", "DELETE FROM logistics_tracking"]),
         migrations.RemoveField(model_name="tracking", name="order"),
         migrations.RemoveField(model_name="tracking", name="company"),
         migrations.RemoveField(model_name="tracking", name="tracking_number"),
