@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from logistics import selectors, services
+from logistics import selectors
 from logistics.conf import is_enabled
 from logistics.models import TrackingState, WaybillBatch
+from logistics.services import batches, waybills
 from orders.models import Order
 
 EXCEPTIONS = "exceptions"
@@ -104,8 +105,8 @@ def issue_waybills(modeladmin, request, queryset):
     if not pending:
         modeladmin.message_user(request, "所选订单中没有待发货的订单。", messages.WARNING)
         return None
-    if len(pending) > services.INLINE_LIMIT:
-        batch = services.start_waybill_batch(pending, user=request.user)
+    if len(pending) > batches.INLINE_LIMIT:
+        batch = batches.start_waybill_batch(pending, user=request.user)
         batch.refresh_from_db(fields=["status"])
         if batch.status == WaybillBatch.Status.FAILED:
             modeladmin.message_user(request, "后台任务队列不可用，没有订单被处理。", messages.ERROR)
@@ -116,8 +117,8 @@ def issue_waybills(modeladmin, request, queryset):
         return HttpResponseRedirect(reverse("admin:logistics_waybillbatch_change", args=[batch.pk]))
     for order in Order.objects.filter(pk__in=pending).order_by("created_at", "pk"):
         try:
-            parcel = services.ship_with_waybill(order, user=request.user)
-        except services.WaybillError as exc:
+            parcel = waybills.ship_with_waybill(order, user=request.user)
+        except waybills.WaybillError as exc:
             modeladmin.message_user(request, f"未发货：订单 {order.order_no}：{exc}", messages.ERROR)
         else:
             modeladmin.message_user(

@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from logistics import order_admin as courier_admin
-from logistics import selectors, services
+from logistics import selectors
 from logistics.admin import CourierOrderAdmin
 from logistics.models import Sender, TraceEvent, Tracking, TrackingState, Waybill, WaybillBatch
+from logistics.services.tracking import ensure_tracking
 from orders.admin import OrderAdmin
 from orders.models import Order
 from orders.services import ship_order, ship_parcel
@@ -24,7 +25,7 @@ def tracked_orders(count, state=TrackingState.DELIVERING):
     for _ in range(count):
         order = OrderFactory(item=item)
         parcel = ship_order(order, carrier("SF"), sf_number(Order.objects.count()))
-        services.ensure_tracking(parcel)
+        ensure_tracking(parcel)
     Tracking.objects.update(state=state)
 
 

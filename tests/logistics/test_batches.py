@@ -70,7 +70,7 @@ def test_batch_reports_each_failure_and_is_resumable(courier, sender, clerk, cel
     item.refresh_from_db()
     assert item.stock == 0
     # Running the finished batch again changes nothing.
-    from logistics.services import run_waybill_batch
+    from logistics.services.batches import run_waybill_batch
 
     run_waybill_batch(batch.pk)
     batch.refresh_from_db()

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from inventory.models import InventoryItem
-from logistics import services
 from logistics.models import Waybill
+from logistics.services import waybills
 from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory
 
@@ -31,9 +31,9 @@ def test_same_order_twice_at_once_ships_once_with_one_waybill(courier, sender, l
         try:
             for order in orders:
                 try:
-                    services.ship_with_waybill(Order.objects.get(pk=order.pk))
+                    waybills.ship_with_waybill(Order.objects.get(pk=order.pk))
                     outcomes.append("shipped")
-                except services.WaybillError:
+                except waybills.WaybillError:
                     outcomes.append("refused")
         finally:
             connection.close()

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from logistics import services
 from logistics.models import TraceEvent, Tracking, TrackingState
 from logistics.selectors import exception_parcels, exception_parcels_count
+from logistics.services.tracking import RateLimiter, ensure_tracking
 from orders.models import Parcel
 from orders.services import ship_order, ship_parcel, void_parcel
 from tests.factories import ItemFactory, OrderFactory, carrier
@@ -92,7 +92,7 @@ def test_rate_limiter_spaces_calls():
         slept.append(round(seconds, 3))
         now[0] += seconds
 
-    limiter = services.RateLimiter(4, clock=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter(4, clock=lambda: now[0], sleep=sleep)
     limiter.wait()
     limiter.wait()
     now[0] += 0.1
@@ -110,7 +110,7 @@ def test_exception_parcels(courier):
     signed_long_ago = shipped_parcel("SF0000000000005", days_ago=10)
     untracked_old = shipped_parcel("SF0000000000006", days_ago=10)
     for parcel in [fresh, stale, difficult, returned, signed_long_ago]:
-        services.ensure_tracking(parcel)
+        ensure_tracking(parcel)
     now = timezone.now()
     Tracking.objects.filter(parcel=fresh).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=1))
     Tracking.objects.filter(parcel=stale).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=4))
@@ -126,7 +126,7 @@ def test_exception_parcels(courier):
 
 def test_voided_parcels_are_neither_polled_nor_exceptions(courier, clerk):
     parcel = shipped_parcel("SF0000000000001", days_ago=5)
-    services.ensure_tracking(parcel)
+    ensure_tracking(parcel)
     Tracking.objects.update(state=TrackingState.RETURNED)
     assert exception_parcels_count() == 1
     void_parcel(parcel, user=clerk)

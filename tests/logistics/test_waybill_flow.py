@@ -8,8 +8,8 @@ from django.test import Client
 
 from inventory.models import InventoryItem, StockMovement
 from inventory.services import shortage_message
-from logistics import services
 from logistics.models import Sender, TraceEvent, Tracking, TrackingState, Waybill
+from logistics.services import waybills
 from orders.models import Order, Parcel
 from orders.services import cancel_order, ship_order, ship_parcel, void_parcel
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
@@ -189,8 +189,8 @@ def test_cargo_text_fits_the_label():
         def __init__(self, item):
             self.item = item
 
-    assert services.cargo_text([(Line(other), 3)]) == "袜子 ×3"
-    text = services.cargo_text([(Line(long_name), 2), (Line(other), 5)])
+    assert waybills.cargo_text([(Line(other), 3)]) == "袜子 ×3"
+    text = waybills.cargo_text([(Line(long_name), 2), (Line(other), 5)])
     assert len(text) == 50 and text.endswith(" ×2 等7件")
 
 
@@ -226,8 +226,8 @@ def test_shipped_and_cancelled_orders_are_skipped(courier, sender, clerk, item):
 def test_service_refuses_an_order_that_shipped_meanwhile(courier, sender, item):
     order = OrderFactory(item=item)
     ship_order(Order.objects.get(pk=order.pk), carrier("SF"), "SF0000000000099")  # someone ships it by hand
-    with pytest.raises(services.WaybillError, match="当前为“已发货”"):
-        services.ship_with_waybill(order)
+    with pytest.raises(waybills.WaybillError, match="当前为“已发货”"):
+        waybills.ship_with_waybill(order)
     assert courier.purchases == 0
 
 

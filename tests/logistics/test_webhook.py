@@ -5,9 +5,10 @@ import logging
 import pytest
 import requests
 
-from logistics import selectors, services
+from logistics import selectors
 from logistics.models import PushReceipt, TraceEvent, Tracking, TrackingState
 from logistics.order_admin import tracking_state
+from logistics.services.tracking import ensure_tracking, subscribe_tracking
 from orders.models import Order
 from orders.services import ship_order, ship_orders, void_parcel
 from tests.factories import ItemFactory, OrderFactory, carrier
@@ -19,7 +20,7 @@ NUMBER = "SF0000000000123"
 @pytest.fixture
 def shipped(courier):
     parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier("SF"), NUMBER)
-    services.ensure_tracking(parcel)
+    ensure_tracking(parcel)
     courier.add_event(NUMBER, "2026-11-20 09:15:00", "【杭州市】已揽收", com="shunfeng", state="1")
     return parcel
 
@@ -151,7 +152,7 @@ def test_fake_pushes_over_real_http_to_live_server(settings, fake_kuaidi100, liv
         "SALT": TEST_SALT,
     }
     parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier("SF"), NUMBER)
-    services.subscribe_tracking(parcel)  # the fake now knows our callback URL and salt
+    subscribe_tracking(parcel)  # the fake now knows our callback URL and salt
     fake_kuaidi100.add_event(NUMBER, "2026-11-21 15:00:00", "已签收", state="3", ischeck="1")
     response = fake_kuaidi100.push(NUMBER)
     assert isinstance(response, requests.Response)

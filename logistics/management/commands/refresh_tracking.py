@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from logistics import services
 from logistics.conf import get_provider
 from logistics.providers.base import ProviderError
 from logistics.selectors import parcels_to_refresh
+from logistics.services import tracking
 
 
 class Command(BaseCommand):
@@ -35,12 +35,12 @@ class Command(BaseCommand):
         parcels = parcels_to_refresh(days=days, min_interval=timedelta(minutes=max(min_interval, 0)))
         if limit > 0:
             parcels = parcels[:limit]
-        limiter = services.RateLimiter(rate)
+        limiter = tracking.RateLimiter(rate)
         polled = failed = events = 0
         for parcel in parcels.iterator(chunk_size=200):
             limiter.wait()
             try:
-                events += services.refresh_parcel_tracking(parcel, provider=provider)
+                events += tracking.refresh_parcel_tracking(parcel, provider=provider)
                 polled += 1
             except ProviderError as exc:
                 failed += 1
