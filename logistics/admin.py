@@ -1,15 +1,63 @@
+"""The courier API's admin pages, and its additions to the order admin.
+
+The order admin is extended here, as django.contrib.auth's UserAdmin is extended: unregister and
+subclass, so orders imports nothing from logistics (INSTALLED_APPS lists logistics after orders).
+"""
+
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from logistics import order_admin, selectors
+from logistics.conf import is_enabled
 from logistics.models import Sender, Tracking, Waybill, WaybillBatch
 from oms.admin_mixins import ReadOnlyAdminMixin
+from orders.admin import OrderAdmin
+from orders.models import Order
+
+admin.site.unregister(Order)
+
+
+@admin.register(Order)
+class CourierOrderAdmin(OrderAdmin):
+    """The order admin plus 物流状态 (column and filter), 电子面单下单 and each parcel's 物流轨迹."""
+
+    actions = [*(OrderAdmin.actions or []), order_admin.issue_waybills]
+
+    def get_queryset(self, request):
+        return selectors.with_live_trackings(super().get_queryset(request))
+
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        return order_admin.add_when_enabled(columns, [order_admin.tracking_state], after="status")
+
+    def get_list_filter(self, request):
+        return order_admin.add_when_enabled(super().get_list_filter(request), [order_admin.TrackingStateFilter])
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_enabled():
+            actions.pop("issue_waybills", None)
+        return actions
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and is_enabled():
+            fieldsets = [*fieldsets, ("物流轨迹", {"fields": ["trace_timeline"]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "trace_timeline"]
+
+    @admin.display(description="物流轨迹")
+    def trace_timeline(self, order):
+        return order_admin.trace_timeline(order)
 
 
 @admin.register(Sender)
 class SenderAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "address", "default_carrier"]
     fieldsets = [
-        ("寄件人", {"fields": ["name", "phone", "address", "default_carrier", "cargo"]}),
+        ("寄件人", {"fields": ["name", "phone", "address", "default_carrier"]}),
         ("电子面单账号（按快递公司网点提供的填写）", {"fields": ["partner_id", "partner_key", "template_id"]}),
     ]
 
@@ -26,9 +74,19 @@ class SenderAdmin(admin.ModelAdmin):
 
 @admin.register(Waybill)
 class WaybillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["order", "carrier", "tracking_number", "state", "attempts", "label", "last_error", "created_at"]
+    list_display = [
+        "order",
+        "parcel",
+        "carrier",
+        "tracking_number",
+        "state",
+        "attempts",
+        "label",
+        "last_error",
+        "created_at",
+    ]
     list_filter = ["state", "carrier"]
-    list_select_related = ["order", "carrier"]
+    list_select_related = ["order", "parcel", "carrier"]
     search_fields = ["^order__order_no", "^tracking_number", "task_id"]
 
     @admin.display(description="面单")
@@ -40,16 +98,20 @@ class WaybillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Tracking)
 class TrackingAdmin(admin.ModelAdmin):
-    list_display = ["order", "tracking_number", "company", "state", "last_event_at", "last_polled_at", "subscribed_at"]
+    list_display = ["parcel", "carrier", "state", "last_event_at", "last_polled_at", "subscribed_at"]
     list_filter = ["state"]
-    list_select_related = ["order"]
-    search_fields = ["^order__order_no", "^tracking_number"]
+    list_select_related = ["parcel__carrier"]
+    search_fields = ["^parcel__tracking_number"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="快递公司", ordering="parcel__carrier__name")
+    def carrier(self, tracking):
+        return tracking.parcel.carrier.name
 
 
 @admin.register(WaybillBatch)

@@ -32,7 +32,6 @@ class Sender(models.Model):
     )
     partner_key = models.CharField("电子面单密码", max_length=100, blank=True, help_text="partnerKey，没有可留空。")
     template_id = models.CharField("面单模板ID", max_length=100, blank=True, help_text="快递100的模板编号（tempId）。")
-    cargo = models.CharField("物品名称", max_length=50, default="日用品", help_text="面单上的物品名称。")
 
     class Meta:
         verbose_name = "寄件人"
@@ -43,14 +42,28 @@ class Sender(models.Model):
 
 
 class Waybill(models.Model):
-    """One e-waybill per order. Written before the provider is called, so a retry reuses it."""
+    """One e-waybill per parcel, bought for an order's remaining lines before the parcel exists.
+
+    Written before the provider is called, so a retry reuses it (and its idempotency key); `parcel`
+    is set when the order ships with it. An order split into several parcels has one per parcel.
+    """
 
     class State(models.TextChoices):
         REQUESTED = "requested", "已请求（结果未知）"
         ISSUED = "issued", "已取号"
         USED = "used", "已发货"
 
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="waybill", verbose_name="订单")
+    UNUSED = (State.REQUESTED, State.ISSUED)
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="waybills", verbose_name="订单")
+    parcel = models.OneToOneField(
+        "orders.Parcel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waybill",
+        verbose_name="包裹",
+    )
     provider = models.CharField("服务商", max_length=20, default="kuaidi100")
     idempotency_key = models.CharField("幂等键", max_length=64, unique=True)
     carrier = models.ForeignKey("orders.Carrier", on_delete=models.PROTECT, related_name="+", verbose_name="快递公司")
@@ -73,11 +86,11 @@ class Waybill(models.Model):
 
 
 class Tracking(models.Model):
-    """Where a shipped order's parcel is, as the provider last told us."""
+    """Where a parcel is, as the provider last told us (its carrier and number are the parcel's)."""
 
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="tracking", verbose_name="订单")
-    company = models.CharField("快递100编码", max_length=30)
-    tracking_number = models.CharField("快递单号", max_length=40, db_index=True)
+    parcel = models.OneToOneField(
+        "orders.Parcel", on_delete=models.CASCADE, related_name="tracking", verbose_name="包裹"
+    )
     state = models.CharField("物流状态", max_length=16, choices=TrackingState.choices, blank=True)
     raw_state = models.CharField("原始状态码", max_length=8, blank=True)
     last_event_at = models.DateTimeField("最近轨迹时间", null=True, blank=True)
@@ -93,16 +106,15 @@ class Tracking(models.Model):
         indexes = [models.Index(fields=["state", "last_event_at"], name="logistics_state_event_idx")]
 
     def __str__(self):
-        return f"{self.order} {self.get_state_display() or '-'}"
+        return f"{self.parcel} {self.get_state_display() or '-'}"
 
 
 class TraceEvent(models.Model):
     """One line of a parcel's journey (物流轨迹). The digest makes a repeated event store once."""
 
-    order = models.ForeignKey(
-        "orders.Order", on_delete=models.CASCADE, related_name="trace_events", verbose_name="订单"
+    parcel = models.ForeignKey(
+        "orders.Parcel", on_delete=models.CASCADE, related_name="trace_events", verbose_name="包裹"
     )
-    tracking_number = models.CharField("快递单号", max_length=40)
     time = models.DateTimeField("时间")
     context = models.CharField("内容", max_length=500)
     status = models.CharField("状态", max_length=20, blank=True)
@@ -114,7 +126,7 @@ class TraceEvent(models.Model):
         verbose_name = "物流轨迹"
         verbose_name_plural = "物流轨迹"
         ordering = ["-time", "-id"]
-        constraints = [models.UniqueConstraint(fields=["order", "digest"], name="logistics_trace_event_once")]
+        constraints = [models.UniqueConstraint(fields=["parcel", "digest"], name="logistics_trace_event_once")]
 
     def __str__(self):
         return f"{self.time:%Y-%m-%d %H:%M} {self.context}"

@@ -1,6 +1,8 @@
 """What the courier API adds to the order admin: a column, a filter, a timeline and an action.
 
-orders/admin.py wires these in; each hides itself when Kuaidi100 is not configured.
+logistics.admin's CourierOrderAdmin wires these into the order admin (orders imports nothing from
+here); each hides itself when Kuaidi100 is not configured. Tracking is per parcel: an order shows
+the state of each of its live parcels.
 """
 
 from django.contrib import admin, messages
@@ -9,16 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from logistics import services
+from logistics import selectors
 from logistics.conf import is_enabled
-from logistics.models import TrackingState, Waybill, WaybillBatch
-from logistics.selectors import exception_parcels
+from logistics.models import TrackingState, WaybillBatch
+from logistics.services import batches, waybills
 from orders.models import Order
 
 EXCEPTIONS = "exceptions"
 
 
 class TrackingStateFilter(admin.SimpleListFilter):
+    """物流状态: orders with a live parcel in that state; 异常件: orders with a live parcel that needs a look."""
+
     title = "物流状态"
     parameter_name = "tracking_state"
 
@@ -28,52 +32,48 @@ class TrackingStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == EXCEPTIONS:
-            return queryset.filter(pk__in=exception_parcels().values("pk"))
+            return queryset.filter(pk__in=selectors.orders_with_parcels(selectors.exception_parcels()))
         if value in TrackingState.values:
-            return queryset.filter(tracking__state=value)
+            return queryset.filter(pk__in=selectors.orders_in_tracking_state(value))
         return queryset
 
 
-def _tracking(order):
-    try:
-        return order.tracking
-    except Order.tracking.RelatedObjectDoesNotExist:
-        return None
-
-
-@admin.display(description="物流状态", ordering="tracking__state")
-def tracking_state(order):
-    tracking = _tracking(order)
-    if tracking is None or not tracking.state:
-        return "-"
+def state_badge(tracking):
     return format_html('<span class="badge trace-{}">{}</span>', tracking.state, tracking.get_state_display())
 
 
-def _label_link(order):
-    waybill = Waybill.objects.filter(order=order).exclude(label_url="").only("label_url").first()
-    if waybill is None:
-        return ""
-    return format_html(' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', waybill.label_url)
+@admin.display(description="物流状态")
+def tracking_state(order):
+    """A badge per live parcel that has a state (several for a split order)."""
+    badges = [state_badge(tracking) for tracking in selectors.live_trackings(order) if tracking.state]
+    if not badges:
+        return "-"
+    return format_html_join(" ", "{}", ((badge,) for badge in badges))
 
 
-def trace_timeline(order):
-    """The parcel's journey, newest first, in Shanghai time."""
-    tracking = _tracking(order)
-    events = list(order.trace_events.all()) if order.pk else []
-    if not events:
-        if tracking and tracking.last_error:
-            return format_html('<span class="trace-empty">暂无物流轨迹（{}）</span>', tracking.last_error)
-        return format_html('<span class="trace-empty">{}</span>', "暂无物流轨迹")
-    header = ""
-    if tracking and tracking.state:
-        header = format_html(
-            '<p class="trace-head"><span class="badge trace-{}">{}</span> {} {}{}</p>',
-            tracking.state,
-            tracking.get_state_display(),
-            tracking.tracking_number,
-            f"（{len(events)} 条）",
-            _label_link(order),
+def _parcel_timeline(parcel):
+    tracking = getattr(parcel, "tracking", None)
+    events = list(parcel.trace_events.all())
+    label = ""
+    waybill = getattr(parcel, "waybill", None)
+    if waybill is not None and waybill.label_url:
+        label = format_html(
+            ' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', waybill.label_url
         )
+    state = state_badge(tracking) if tracking and tracking.state else ""
+    voided = "（已撤销）" if not parcel.is_live else ""
+    header = format_html(
+        '<p class="trace-head">{} {} {}{}（{} 条）{}</p>',
+        state,
+        parcel.carrier.name,
+        parcel.tracking_number,
+        voided,
+        len(events),
+        label,
+    )
+    if not events:
+        reason = f"（{tracking.last_error}）" if tracking and tracking.last_error else ""
+        return format_html('{}<span class="trace-empty">暂无物流轨迹{}</span>', header, reason)
     rows = format_html_join(
         "",
         '<li><time>{}</time><span class="trace-status">{}</span>{}</li>',
@@ -82,20 +82,31 @@ def trace_timeline(order):
     return format_html('{}<ol class="trace-timeline">{}</ol>', header, rows)
 
 
+def trace_timeline(order):
+    """Each parcel's journey (live parcels first), newest event first, in Shanghai time."""
+    parcels = selectors.order_parcels_with_traces(order) if order.pk else []
+    if not parcels:
+        return format_html('<span class="trace-empty">{}</span>', "暂无物流轨迹")
+    return format_html_join("", '<div class="trace-parcel">{}</div>', ((_parcel_timeline(p),) for p in parcels))
+
+
 @admin.action(description="电子面单下单", permissions=["change"])
 def issue_waybills(modeladmin, request, queryset):
-    """Buy an e-waybill for each selected pending order and ship it; a large selection runs in the background."""
-    pending = list(
-        queryset.filter(status=Order.Status.PENDING).order_by("created_at", "pk").values_list("pk", flat=True)
-    )
-    skipped = queryset.exclude(status=Order.Status.PENDING).count()
+    """Buy an e-waybill for the remaining lines of each selected open order and ship them.
+
+    A large selection runs in the background.
+    """
+    open_statuses = [Order.Status.PENDING, Order.Status.PARTIAL]
+    selected = queryset.filter(status__in=open_statuses).order_by("created_at", "pk")
+    pending = list(selected.values_list("pk", flat=True))
+    skipped = queryset.exclude(status__in=open_statuses).count()
     if skipped:
-        modeladmin.message_user(request, f"跳过 {skipped} 个不是待发货的订单。", messages.WARNING)
+        modeladmin.message_user(request, f"跳过 {skipped} 个已发货或已取消的订单。", messages.WARNING)
     if not pending:
         modeladmin.message_user(request, "所选订单中没有待发货的订单。", messages.WARNING)
         return None
-    if len(pending) > services.INLINE_LIMIT:
-        batch = services.start_waybill_batch(pending, user=request.user)
+    if len(pending) > batches.INLINE_LIMIT:
+        batch = batches.start_waybill_batch(pending, user=request.user)
         batch.refresh_from_db(fields=["status"])
         if batch.status == WaybillBatch.Status.FAILED:
             modeladmin.message_user(request, "后台任务队列不可用，没有订单被处理。", messages.ERROR)
@@ -104,22 +115,20 @@ def issue_waybills(modeladmin, request, queryset):
                 request, f"已在后台为 {len(pending)} 个订单下电子面单，本页显示进度。", messages.SUCCESS
             )
         return HttpResponseRedirect(reverse("admin:logistics_waybillbatch_change", args=[batch.pk]))
-    shipped = 0
-    for order in Order.objects.select_related("item", "carrier").filter(pk__in=pending).order_by("created_at", "pk"):
+    for order in Order.objects.filter(pk__in=pending).order_by("created_at", "pk"):
         try:
-            result = services.ship_with_waybill(order, user=request.user)
-        except services.WaybillError as exc:
+            parcel = waybills.ship_with_waybill(order, user=request.user)
+        except waybills.WaybillError as exc:
             modeladmin.message_user(request, f"未发货：订单 {order.order_no}：{exc}", messages.ERROR)
         else:
-            shipped += 1
             modeladmin.message_user(
-                request, f"订单 {order.order_no} 已发货，快递单号 {result.tracking_number}。", messages.SUCCESS
+                request, f"订单 {order.order_no} 已发货，快递单号 {parcel.tracking_number}。", messages.SUCCESS
             )
     return None
 
 
-def add_to_order_admin(items, extra, *, after=None):
-    """`items` with `extra` added (after `after` if given) when the courier API is configured."""
+def add_when_enabled(items, extra, *, after=None):
+    """`items` with `extra` added (after `after` if present, else at the end), when the courier API is configured."""
     items = list(items)
     if not is_enabled():
         return items

@@ -6,9 +6,9 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from logistics import services
 from logistics.conf import get_provider
 from logistics.providers.base import InvalidSignature, MalformedPush
+from logistics.services.tracking import receive_push
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def kuaidi100_push(request):
     if provider is None:
         raise Http404("快递100未配置")
     try:
-        added = services.receive_push(request.POST, provider=provider)
+        added = receive_push(request.POST, provider=provider)
     except InvalidSignature:
         logger.warning(
             "refused a Kuaidi100 push with a bad signature from %s (param %d chars)",

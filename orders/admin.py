@@ -16,8 +16,6 @@ from accounts.roles import order_fields_locked_for
 from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
-from logistics import order_admin as courier
-from logistics.conf import is_enabled as courier_enabled
 from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
@@ -129,13 +127,12 @@ class OrderAdmin(
     list_per_page = 50
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
-    actions = ["mark_shipped", "print_pick_list", courier.issue_waybills]
+    actions = ["mark_shipped", "print_pick_list"]
     readonly_fields = [
         "status",
         "image_preview",
         "receiver_copy",
         "updated_at",
-        "trace_timeline",
     ]
     fieldsets = [
         (
@@ -154,35 +151,7 @@ class OrderAdmin(
     def get_queryset(self, request):
         # The item is prefetched, not joined: with that INNER JOIN MariaDB may start from the
         # item table and sort a million joined rows. LEFT JOINs keep orders as the first table.
-        return super().get_queryset(request).select_related("carrier", "tracking").prefetch_related("item")
-
-    # The courier API (logistics app) adds a column, a filter, an action and a timeline when configured.
-    def get_list_display(self, request):
-        columns = super().get_list_display(request)
-        if self._pending_queue(request):  # nothing is in transit there: keep the clerk's list narrow
-            return columns
-        return courier.add_to_order_admin(columns, [courier.tracking_state], after="tracking_number")
-
-    def get_list_filter(self, request):
-        return courier.add_to_order_admin(
-            super().get_list_filter(request), [courier.TrackingStateFilter], after="carrier"
-        )
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not courier_enabled():
-            actions.pop("issue_waybills", None)
-        return actions
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and courier_enabled():
-            fieldsets = [*fieldsets, ("物流轨迹", {"fields": ["trace_timeline"]})]
-        return fieldsets
-
-    @admin.display(description="物流轨迹")
-    def trace_timeline(self, order):
-        return courier.trace_timeline(order)
+        return super().get_queryset(request).select_related("carrier").prefetch_related("item")
 
     @staticmethod
     def _pending_queue(request):

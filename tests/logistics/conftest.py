@@ -4,9 +4,14 @@ import threading
 import uuid
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.db import connections
+from django.test import RequestFactory
 
 from logistics.models import Sender
+from orders.models import Order
 from tests.factories import carrier
 from tests.logistics.fake_kuaidi100 import FakeKuaidi100
 from tests.role_fixtures import manager_client, manager_user, ops_client, ops_user
@@ -45,6 +50,38 @@ def sender(db):
     return Sender.objects.create(
         name="王店长", phone="13900139000", address="浙江省杭州市余杭区文一西路 969 号", default_carrier=carrier("SF")
     )
+
+
+# -- the order admin as logistics extends it ---------------------------------------------------
+
+
+def order_admin():
+    """The ModelAdmin the site serves for orders (logistics' CourierOrderAdmin)."""
+    return admin.site._registry[Order]
+
+
+def admin_request(user, method="get", data=None, path="/admin/orders/order/"):
+    """A request as the admin sees it: a user, a session-less message store."""
+    request = getattr(RequestFactory(), method)(path, data or {})
+    request.user = user
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def messages_of(request):
+    return [str(message) for message in request._messages]
+
+
+def run_action(user, orders, action="issue_waybills"):
+    """Post an order-list action through the admin's own dispatch (get_actions, permissions, selection).
+
+    Returns (response, messages shown).
+    """
+    data = {"action": action, ACTION_CHECKBOX_NAME: [order.pk for order in orders], "index": "0"}
+    request = admin_request(user, "post", data)
+    response = order_admin().response_action(request, Order.objects.all())
+    return response, messages_of(request)
 
 
 # -- the task queue --------------------------------------------------------------------------

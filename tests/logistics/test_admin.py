@@ -1,39 +1,112 @@
-"""The courier API's admin pages: query counts stay flat, the sender is one row, batch pages render."""
+"""The courier API's admin: how it extends the order admin (column, filter, action, timeline per
+parcel), flat query counts, the sender is one row, batch pages render."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from logistics import services
-from logistics.models import Sender, Tracking, TrackingState, WaybillBatch
-from orders.services import ship_order
-from tests.factories import ItemFactory, OrderFactory, carrier
+from logistics import order_admin as courier_admin
+from logistics import selectors
+from logistics.admin import CourierOrderAdmin
+from logistics.models import Sender, TraceEvent, Tracking, TrackingState, Waybill, WaybillBatch
+from logistics.services.tracking import ensure_tracking
+from orders.admin import OrderAdmin
+from orders.models import Order
+from orders.services import ship_order, ship_parcel
+from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+from tests.logistics.conftest import admin_request, order_admin, run_action
+
+BADGE = '<span class="badge trace-{}">{}</span>'
 
 
-def tracked_orders(count):
+def tracked_orders(count, state=TrackingState.DELIVERING):
     item = ItemFactory(initial_stock=count)
-    for n in range(count):
+    for _ in range(count):
         order = OrderFactory(item=item)
-        ship_order(order, carrier("SF"), f"SF{n + 1:013d}")
-        services.ensure_tracking(order)
-    Tracking.objects.update(state=TrackingState.DELIVERING)
+        parcel = ship_order(order, carrier("SF"), sf_number(Order.objects.count()))
+        ensure_tracking(parcel)
+    Tracking.objects.update(state=state)
 
 
-def list_queries(client):
+def column_of_every_order():
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("admin:orders_order_changelist"), {"ship_status": "shipped"})
-    assert response.status_code == 200
-    return len(queries), response.content.decode()
+        cells = [str(courier_admin.tracking_state(o)) for o in selectors.with_live_trackings(Order.objects.all())]
+    return len(queries), cells
 
 
-def test_order_list_with_tracking_column_has_flat_query_count(courier, clerk_client):
+def filtered(request_user, **params):
+    request = admin_request(request_user, data=params)
+    lists = {name: [value] for name, value in params.items()}  # as the changelist passes them
+    state_filter = courier_admin.TrackingStateFilter(request, lists, Order, order_admin())
+    return set(state_filter.queryset(request, Order.objects.all()))
+
+
+def test_the_order_admin_is_extended_not_edited(courier, clerk):
+    assert type(order_admin()) is CourierOrderAdmin and issubclass(CourierOrderAdmin, OrderAdmin)
+    request = admin_request(clerk)
+    assert courier_admin.tracking_state in order_admin().get_list_display(request)
+    assert courier_admin.TrackingStateFilter in order_admin().get_list_filter(request)
+    assert "issue_waybills" in order_admin().get_actions(request)
+    order = OrderFactory()
+    assert ("物流轨迹", {"fields": ["trace_timeline"]}) in order_admin().get_fieldsets(request, order)
+    assert "物流轨迹" not in str(order_admin().get_fieldsets(request, None))  # the add page has no parcels
+
+
+def test_feature_hidden_without_credentials(settings, clerk):
+    settings.KUAIDI100 = {"KEY": "", "SECRET": "", "CUSTOMER": ""}
+    order = OrderFactory()
+    request = admin_request(clerk)
+    assert courier_admin.tracking_state not in order_admin().get_list_display(request)
+    assert courier_admin.TrackingStateFilter not in order_admin().get_list_filter(request)
+    assert "issue_waybills" not in order_admin().get_actions(request)
+    assert "物流轨迹" not in str(order_admin().get_fieldsets(request, order))
+    run_action(clerk, [order])
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING and not Waybill.objects.exists()
+
+
+def test_tracking_column_has_flat_query_count(courier):
     tracked_orders(3)
-    few, html = list_queries(clerk_client)
-    assert html.count('<span class="badge trace-delivering">派件中</span>') == 3
+    few, cells = column_of_every_order()
+    assert cells == [BADGE.format("delivering", "派件中")] * 3
     tracked_orders(20)
-    many, html = list_queries(clerk_client)
-    assert html.count('<span class="badge trace-delivering">派件中</span>') == 23
+    many, cells = column_of_every_order()
+    assert cells.count(BADGE.format("delivering", "派件中")) == 23
     assert many == few
+
+
+def test_split_order_shows_each_live_parcel_and_filters_by_any(courier, clerk):
+    order = OrderFactory(lines=[(ItemFactory(initial_stock=5), 1), (ItemFactory(initial_stock=5), 1)])
+    first_line, second_line = order.lines.order_by("pk")
+    first = ship_parcel([(first_line, 1)], carrier("SF"), sf_number(1))
+    second = ship_parcel([(second_line, 1)], carrier("SF"), sf_number(2))
+    other = OrderFactory()
+    ship_order(other, carrier("SF"), sf_number(3))
+    for parcel, state in [(first, TrackingState.SIGNED), (second, TrackingState.DIFFICULT)]:
+        Tracking.objects.create(parcel=parcel, state=state, last_event_at=timezone.now())
+    (cell,) = [
+        str(courier_admin.tracking_state(o)) for o in selectors.with_live_trackings(Order.objects.filter(pk=order.pk))
+    ]
+    assert cell == f"{BADGE.format('signed', '已签收')} {BADGE.format('difficult', '疑难')}"
+    assert filtered(clerk, tracking_state="signed") == {order}
+    assert filtered(clerk, tracking_state="difficult") == {order}
+    assert filtered(clerk, tracking_state=courier_admin.EXCEPTIONS) == {order}  # 异常 if any live parcel is
+    assert filtered(clerk, tracking_state="in_transit") == set()
+    assert len(filtered(clerk)) == 2
+
+
+def test_timeline_shows_each_parcel_escaped(courier):
+    order = OrderFactory(lines=[(ItemFactory(initial_stock=5), 1), (ItemFactory(initial_stock=5), 1)])
+    first_line, second_line = order.lines.order_by("pk")
+    first = ship_parcel([(first_line, 1)], carrier("SF"), sf_number(1))
+    second = ship_parcel([(second_line, 1)], carrier("SF"), sf_number(2))
+    TraceEvent.objects.create(parcel=first, time=timezone.now(), context="<b>已揽收</b>", digest="a")
+    Tracking.objects.create(parcel=second, last_error="快递100查询失败")
+    html = str(order_admin().trace_timeline(order))
+    assert sf_number(1) in html and sf_number(2) in html
+    assert "&lt;b&gt;已揽收&lt;/b&gt;" in html and "<b>已揽收" not in html
+    assert "暂无物流轨迹（快递100查询失败）" in html
+    assert str(order_admin().trace_timeline(OrderFactory())) == '<span class="trace-empty">暂无物流轨迹</span>'
 
 
 def test_only_one_sender(clerk_client, sender):
@@ -42,6 +115,16 @@ def test_only_one_sender(clerk_client, sender):
     assert clerk_client.get(reverse("admin:logistics_sender_add")).status_code == 403
     Sender.objects.all().delete()
     assert clerk_client.get(reverse("admin:logistics_sender_add")).status_code == 200
+
+
+def test_waybill_and_tracking_lists_render(courier, sender, clerk, clerk_client):
+    order = OrderFactory()
+    run_action(clerk, [order])
+    waybills = clerk_client.get(reverse("admin:logistics_waybill_changelist")).content.decode()
+    trackings = clerk_client.get(reverse("admin:logistics_tracking_changelist")).content.decode()
+    number = order.waybills.get().parcel.tracking_number
+    assert number in waybills and order.order_no in waybills
+    assert number in trackings and "顺丰速运" in trackings
 
 
 def test_batch_pages_escape_messages(clerk_client, clerk):
@@ -59,17 +142,21 @@ def test_batch_pages_escape_messages(clerk_client, clerk):
     assert "已完成" in listing
 
 
-def test_ops_can_run_the_action_and_watch_the_batch(courier, sender, ops_client):
+def test_ops_can_run_the_action_and_watch_the_batch(courier, sender, ops_user, ops_client):
     item = ItemFactory(initial_stock=10)
     orders = [OrderFactory(item=item) for _ in range(6)]  # more than INLINE_LIMIT: a background batch
-    response = ops_client.post(
-        reverse("admin:orders_order_changelist"),
-        {"action": "issue_waybills", "_selected_action": [o.pk for o in orders]},
-    )
+    response, _shown = run_action(ops_user, orders)
     batch = WaybillBatch.objects.get()
     assert response.status_code == 302 and batch.created_by.username == "ops"
     page = ops_client.get(response["Location"])
     assert page.status_code == 200 and "0 / 6" in page.content.decode()
+
+
+def test_managers_cannot_run_the_action(courier, sender, manager_user):
+    order = OrderFactory()
+    assert "issue_waybills" not in order_admin().get_actions(admin_request(manager_user))
+    run_action(manager_user, [order])
+    assert courier.purchases == 0 and Order.objects.get(pk=order.pk).status == Order.Status.PENDING
 
 
 def test_managers_see_the_sender_but_cannot_edit_it(sender, manager_client):
@@ -78,14 +165,3 @@ def test_managers_see_the_sender_but_cannot_edit_it(sender, manager_client):
         reverse("admin:logistics_sender_change", args=[sender.pk]), {"name": "X", "phone": "1", "address": "Y"}
     )
     assert response.status_code == 403
-
-
-def test_dashboard_card_counts_exception_parcels(courier, clerk_client, settings):
-    tracked_orders(3)
-    Tracking.objects.filter(pk=Tracking.objects.order_by("pk").first().pk).update(state=TrackingState.RETURNED)
-    content = clerk_client.get("/admin/").content.decode()
-    card = content.split("异常件", 1)[1].split("</a>", 1)[0]
-    assert 'card-value">1<' in card
-    assert "?ship_status=all&amp;tracking_state=exceptions" in content
-    settings.KUAIDI100 = {"KEY": "", "SECRET": "", "CUSTOMER": ""}
-    assert "异常件" not in clerk_client.get("/admin/").content.decode()

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 
 from inventory.models import InventoryItem
-from logistics import services
 from logistics.models import Waybill
-from orders.models import Order
+from logistics.services import waybills
+from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -31,9 +31,9 @@ def test_same_order_twice_at_once_ships_once_with_one_waybill(courier, sender, l
         try:
             for order in orders:
                 try:
-                    services.ship_with_waybill(Order.objects.get(pk=order.pk))
+                    waybills.ship_with_waybill(Order.objects.get(pk=order.pk))
                     outcomes.append("shipped")
-                except services.WaybillError:
+                except waybills.WaybillError:
                     outcomes.append("refused")
         finally:
             connection.close()
@@ -48,5 +48,6 @@ def test_same_order_twice_at_once_ships_once_with_one_waybill(courier, sender, l
     assert Order.objects.filter(status=Order.Status.SHIPPED).count() == 3
     assert courier.purchases == 3  # the same idempotency key when both asked
     assert set(Waybill.objects.values_list("state", flat=True)) == {Waybill.State.USED}
+    assert Waybill.objects.filter(parcel__status=Parcel.Status.SHIPPED).count() == 3
     assert InventoryItem.objects.get(pk=item.pk).stock == 2
     ledger_is_consistent()

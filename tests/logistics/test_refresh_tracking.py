@@ -1,5 +1,6 @@
 """manage.py refresh_tracking, the rate limiter, and the 异常件 selector."""
 
+import json
 from datetime import timedelta
 from io import StringIO
 
@@ -7,21 +8,20 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from logistics import services
 from logistics.models import TraceEvent, Tracking, TrackingState
 from logistics.selectors import exception_parcels, exception_parcels_count
-from orders.models import Order
-from orders.services import ship_order
+from logistics.services.tracking import RateLimiter, ensure_tracking
+from orders.models import Parcel
+from orders.services import ship_order, ship_parcel, void_parcel
 from tests.factories import ItemFactory, OrderFactory, carrier
 
 
-def shipped_order(number, code="SF", days_ago=0):
-    order = OrderFactory(item=ItemFactory(initial_stock=5))
-    ship_order(order, carrier(code), number)
+def shipped_parcel(number, code="SF", days_ago=0):
+    parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier(code), number)
     if days_ago:
-        Order.objects.filter(pk=order.pk).update(shipped_at=timezone.now() - timedelta(days=days_ago))
-        order.refresh_from_db()
-    return order
+        Parcel.objects.filter(pk=parcel.pk).update(shipped_at=timezone.now() - timedelta(days=days_ago))
+        parcel.refresh_from_db()
+    return parcel
 
 
 def refresh(*args):
@@ -30,21 +30,21 @@ def refresh(*args):
     return out.getvalue()
 
 
-def test_polls_shipped_orders_and_stores_traces(courier):
-    a = shipped_order("SF0000000000001")
-    b = shipped_order("70000000000002", code="ZTO")
+def test_polls_live_parcels_and_stores_traces(courier):
+    a = shipped_parcel("SF0000000000001")
+    b = shipped_parcel("70000000000002", code="ZTO")
     courier.add_event("SF0000000000001", "2026-11-20 09:00:00", "已揽收", com="shunfeng", state="1")
     courier.add_event("70000000000002", "2026-11-20 10:00:00", "已签收", com="zhongtong", state="3", ischeck="1")
     output = refresh()
-    assert "查询 2 个订单，失败 0 个，新增轨迹 2 条。" in output
-    assert Tracking.objects.get(order=a).state == TrackingState.IN_TRANSIT
-    assert Tracking.objects.get(order=b).state == TrackingState.SIGNED
+    assert "查询 2 个包裹，失败 0 个，新增轨迹 2 条。" in output
+    assert Tracking.objects.get(parcel=a).state == TrackingState.IN_TRANSIT
+    assert Tracking.objects.get(parcel=b).state == TrackingState.SIGNED
     assert sorted(courier.queries) == ["70000000000002", "SF0000000000001"]
 
 
-def test_skips_signed_old_and_recently_polled_orders(courier):
-    shipped_order("SF0000000000001")
-    old = shipped_order("SF0000000000002", days_ago=40)
+def test_skips_signed_old_and_recently_polled_parcels(courier):
+    shipped_parcel("SF0000000000001")
+    old = shipped_parcel("SF0000000000002", days_ago=40)
     courier.add_event("SF0000000000001", "2026-11-20 09:00:00", "已揽收", com="shunfeng")
     courier.add_event("SF0000000000002", "2026-11-20 09:00:00", "已揽收", com="shunfeng")
     refresh()
@@ -53,12 +53,12 @@ def test_skips_signed_old_and_recently_polled_orders(courier):
     assert courier.queries == ["SF0000000000001"]
     refresh("--days", "60", "--min-interval", "0")
     assert sorted(courier.queries) == ["SF0000000000001", "SF0000000000001", "SF0000000000002"]
-    assert Tracking.objects.get(order=old).last_polled_at is not None
+    assert Tracking.objects.get(parcel=old).last_polled_at is not None
 
 
 def test_resumes_where_an_interrupted_run_stopped(courier):
     for n in range(1, 4):
-        shipped_order(f"SF000000000000{n}")
+        shipped_parcel(f"SF000000000000{n}")
         courier.add_event(f"SF000000000000{n}", "2026-11-20 09:00:00", "已揽收", com="shunfeng")
     refresh("--limit", "2")  # stands in for a run cut short after two orders
     assert len(courier.queries) == 2
@@ -67,10 +67,10 @@ def test_resumes_where_an_interrupted_run_stopped(courier):
 
 
 def test_failures_are_reported_and_retried_next_run(courier):
-    shipped_order("SF0000000000001")
+    shipped_parcel("SF0000000000001")
     courier.add_event("SF0000000000001", "2026-11-20 09:00:00", "已揽收", com="shunfeng")
     courier.fail_next("http500", path="/poll/query.do", times=3)
-    with pytest.raises(CommandError, match="1 个订单查询失败"):
+    with pytest.raises(CommandError, match="1 个包裹查询失败"):
         refresh()
     tracking = Tracking.objects.get()
     assert tracking.last_polled_at is None and "暂时不可用" in tracking.last_error
@@ -92,7 +92,7 @@ def test_rate_limiter_spaces_calls():
         slept.append(round(seconds, 3))
         now[0] += seconds
 
-    limiter = services.RateLimiter(4, clock=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter(4, clock=lambda: now[0], sleep=sleep)
     limiter.wait()
     limiter.wait()
     now[0] += 0.1
@@ -103,20 +103,20 @@ def test_rate_limiter_spaces_calls():
 
 
 def test_exception_parcels(courier):
-    fresh = shipped_order("SF0000000000001")
-    stale = shipped_order("SF0000000000002", days_ago=5)
-    difficult = shipped_order("SF0000000000003")
-    returned = shipped_order("SF0000000000004")
-    signed_long_ago = shipped_order("SF0000000000005", days_ago=10)
-    untracked_old = shipped_order("SF0000000000006", days_ago=10)
-    for order in [fresh, stale, difficult, returned, signed_long_ago]:
-        services.ensure_tracking(order)
+    fresh = shipped_parcel("SF0000000000001")
+    stale = shipped_parcel("SF0000000000002", days_ago=5)
+    difficult = shipped_parcel("SF0000000000003")
+    returned = shipped_parcel("SF0000000000004")
+    signed_long_ago = shipped_parcel("SF0000000000005", days_ago=10)
+    untracked_old = shipped_parcel("SF0000000000006", days_ago=10)
+    for parcel in [fresh, stale, difficult, returned, signed_long_ago]:
+        ensure_tracking(parcel)
     now = timezone.now()
-    Tracking.objects.filter(order=fresh).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=1))
-    Tracking.objects.filter(order=stale).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=4))
-    Tracking.objects.filter(order=difficult).update(state=TrackingState.DIFFICULT, last_event_at=now)
-    Tracking.objects.filter(order=returned).update(state=TrackingState.RETURNED, last_event_at=now)
-    Tracking.objects.filter(order=signed_long_ago).update(
+    Tracking.objects.filter(parcel=fresh).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=1))
+    Tracking.objects.filter(parcel=stale).update(state=TrackingState.IN_TRANSIT, last_event_at=now - timedelta(days=4))
+    Tracking.objects.filter(parcel=difficult).update(state=TrackingState.DIFFICULT, last_event_at=now)
+    Tracking.objects.filter(parcel=returned).update(state=TrackingState.RETURNED, last_event_at=now)
+    Tracking.objects.filter(parcel=signed_long_ago).update(
         state=TrackingState.SIGNED, last_event_at=now - timedelta(days=9)
     )
     assert set(exception_parcels()) == {stale, difficult, returned}
@@ -124,17 +124,25 @@ def test_exception_parcels(courier):
     assert untracked_old not in exception_parcels()
 
 
-def test_exception_filter_on_order_list(courier, clerk_client):
-    from django.urls import reverse
+def test_voided_parcels_are_neither_polled_nor_exceptions(courier, clerk):
+    parcel = shipped_parcel("SF0000000000001", days_ago=5)
+    ensure_tracking(parcel)
+    Tracking.objects.update(state=TrackingState.RETURNED)
+    assert exception_parcels_count() == 1
+    void_parcel(parcel, user=clerk)
+    assert exception_parcels_count() == 0
+    refresh()
+    assert courier.queries == []
 
-    difficult = shipped_order("SF0000000000003")
-    fine = shipped_order("SF0000000000004")
-    services.ensure_tracking(difficult)
-    services.ensure_tracking(fine)
-    Tracking.objects.filter(order=difficult).update(state=TrackingState.DIFFICULT, last_event_at=timezone.now())
-    Tracking.objects.filter(order=fine).update(state=TrackingState.IN_TRANSIT, last_event_at=timezone.now())
-    page = clerk_client.get(
-        reverse("admin:orders_order_changelist"), {"ship_status": "all", "tracking_state": "exceptions"}
-    )
-    html = page.content.decode()
-    assert difficult.order_no in html and fine.order_no not in html
+
+def test_split_order_polls_each_parcel_with_the_receivers_phone(courier):
+    order = OrderFactory(lines=[(ItemFactory(initial_stock=5), 1), (ItemFactory(initial_stock=5), 1)])
+    first_line, second_line = order.lines.order_by("pk")
+    ship_parcel([(first_line, 1)], carrier("SF"), "SF0000000000001")
+    ship_parcel([(second_line, 1)], carrier("SF"), "SF0000000000002")
+    for number in ["SF0000000000001", "SF0000000000002"]:
+        courier.add_event(number, "2026-11-20 09:00:00", "已揽收", com="shunfeng")
+    assert "查询 2 个包裹" in refresh()
+    phones = [json.loads(form["param"]).get("phone") for path, form in courier.requests if path == "/poll/query.do"]
+    assert phones == [order.receiver_phone] * 2
+    assert Tracking.objects.filter(parcel__lines__line__order=order).count() == 2

@@ -5,9 +5,12 @@ import logging
 import pytest
 import requests
 
-from logistics import services
+from logistics import selectors
 from logistics.models import PushReceipt, TraceEvent, Tracking, TrackingState
-from orders.services import ship_order
+from logistics.order_admin import tracking_state
+from logistics.services.tracking import ensure_tracking, subscribe_tracking
+from orders.models import Order
+from orders.services import ship_order, ship_orders, void_parcel
 from tests.factories import ItemFactory, OrderFactory, carrier
 from tests.logistics.conftest import PUSH_PATH, TEST_SALT
 
@@ -16,11 +19,10 @@ NUMBER = "SF0000000000123"
 
 @pytest.fixture
 def shipped(courier):
-    order = OrderFactory(item=ItemFactory(initial_stock=5))
-    ship_order(order, carrier("SF"), NUMBER)
-    services.ensure_tracking(order)
+    parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier("SF"), NUMBER)
+    ensure_tracking(parcel)
     courier.add_event(NUMBER, "2026-11-20 09:15:00", "【杭州市】已揽收", com="shunfeng", state="1")
-    return order
+    return parcel
 
 
 def post(client, form):
@@ -31,8 +33,8 @@ def test_push_stores_events_and_state(client, courier, shipped):
     response = post(client, courier.push_form(NUMBER, salt=TEST_SALT))
     assert response.status_code == 200
     assert response.json() == {"result": True, "returnCode": "200", "message": "成功"}
-    assert TraceEvent.objects.filter(order=shipped).count() == 1
-    tracking = Tracking.objects.get(order=shipped)
+    assert TraceEvent.objects.filter(parcel=shipped).count() == 1
+    tracking = Tracking.objects.get(parcel=shipped)
     assert tracking.state == TrackingState.IN_TRANSIT and tracking.subscription_status == "polling"
 
 
@@ -43,7 +45,7 @@ def test_bad_signature_is_403_logged_and_stores_nothing(client, courier, shipped
     assert response.json()["result"] is False
     assert not TraceEvent.objects.exists()
     assert not PushReceipt.objects.exists()
-    assert Tracking.objects.get(order=shipped).state == ""
+    assert Tracking.objects.get(parcel=shipped).state == ""
     assert any("bad signature" in r.getMessage() for r in caplog.records)
 
 
@@ -58,7 +60,7 @@ def test_same_push_twice_stores_once(client, courier, shipped):
     form = courier.push_form(NUMBER, salt=TEST_SALT)
     assert post(client, form).status_code == 200
     assert post(client, form).status_code == 200
-    assert TraceEvent.objects.filter(order=shipped).count() == 1
+    assert TraceEvent.objects.filter(parcel=shipped).count() == 1
     assert PushReceipt.objects.count() == 1
 
 
@@ -66,8 +68,8 @@ def test_later_push_repeating_old_events_adds_only_new_ones(client, courier, shi
     post(client, courier.push_form(NUMBER, salt=TEST_SALT))
     courier.add_event(NUMBER, "2026-11-21 08:00:00", "【上海市】派送中", state="5")
     post(client, courier.push_form(NUMBER, salt=TEST_SALT))
-    assert TraceEvent.objects.filter(order=shipped).count() == 2
-    assert Tracking.objects.get(order=shipped).state == TrackingState.DELIVERING
+    assert TraceEvent.objects.filter(parcel=shipped).count() == 2
+    assert Tracking.objects.get(parcel=shipped).state == TrackingState.DELIVERING
 
 
 def test_late_push_with_older_events_does_not_move_state_back(client, courier, shipped):
@@ -75,9 +77,9 @@ def test_late_push_with_older_events_does_not_move_state_back(client, courier, s
     courier.add_event(NUMBER, "2026-11-21 15:00:00", "已签收", state="3", ischeck="1")
     post(client, courier.push_form(NUMBER, salt=TEST_SALT, status="shutdown"))
     post(client, old)  # delivered late, after the newer one
-    tracking = Tracking.objects.get(order=shipped)
+    tracking = Tracking.objects.get(parcel=shipped)
     assert tracking.state == TrackingState.SIGNED and tracking.subscription_status == "shutdown"
-    assert TraceEvent.objects.filter(order=shipped).count() == 2
+    assert TraceEvent.objects.filter(parcel=shipped).count() == 2
 
 
 def test_signed_but_malformed_push_is_400(client, courier, shipped, caplog):
@@ -91,12 +93,39 @@ def test_signed_but_malformed_push_is_400(client, courier, shipped, caplog):
     assert any("malformed" in r.getMessage() for r in caplog.records)
 
 
-def test_push_for_order_shipped_by_hand_starts_tracking(client, courier):
-    order = OrderFactory(item=ItemFactory(initial_stock=5))
-    ship_order(order, carrier("SF"), "SF0000000000777")
+def test_push_for_parcel_shipped_by_hand_starts_tracking(client, courier):
+    parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier("SF"), "SF0000000000777")
     courier.add_event("SF0000000000777", "2026-11-20 09:15:00", "已揽收", com="shunfeng", state="1")
     assert post(client, courier.push_form("SF0000000000777", salt=TEST_SALT)).status_code == 200
-    assert Tracking.objects.get(order=order).state == TrackingState.IN_TRANSIT
+    assert Tracking.objects.get(parcel=parcel).state == TrackingState.IN_TRANSIT
+
+
+def test_push_for_a_merged_parcel_updates_the_one_parcel_both_orders_show(client, courier, clerk):
+    item = ItemFactory(initial_stock=5)
+    first, second = OrderFactory(item=item), OrderFactory(item=item)  # one receiver: 合并发货
+    parcel, same = ship_orders([(first, carrier("SF"), "SF0000000000888"), (second, carrier("SF"), "SF0000000000888")])
+    assert parcel == same
+    courier.add_event("SF0000000000888", "2026-11-21 08:00:00", "【上海市】派送中", com="shunfeng", state="5")
+    assert post(client, courier.push_form("SF0000000000888", salt=TEST_SALT)).status_code == 200
+    assert list(Tracking.objects.values_list("parcel", "state")) == [(parcel.pk, TrackingState.DELIVERING)]
+    assert TraceEvent.objects.filter(parcel=parcel).count() == 1
+    orders = selectors.with_live_trackings(Order.objects.order_by("pk"))
+    assert [str(tracking_state(order)) for order in orders] == [
+        '<span class="badge trace-delivering">派件中</span>'
+    ] * 2
+    in_state = Order.objects.filter(pk__in=selectors.orders_in_tracking_state(TrackingState.DELIVERING))
+    assert set(in_state) == {first, second}
+
+
+def test_push_for_a_voided_parcel_or_another_company_stores_nothing(client, courier, clerk):
+    parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier("SF"), "SF0000000000999")
+    courier.add_event("SF0000000000999", "2026-11-20 09:15:00", "已揽收", com="zhongtong", state="1")
+    assert post(client, courier.push_form("SF0000000000999", salt=TEST_SALT)).status_code == 200
+    assert not Tracking.objects.exists()  # the number is SF's, the push says 中通
+    void_parcel(parcel, user=clerk)
+    courier.add_event("SF0000000000999", "2026-11-20 10:15:00", "已揽收", com="shunfeng", state="1")
+    assert post(client, courier.push_form("SF0000000000999", salt=TEST_SALT)).status_code == 200
+    assert not TraceEvent.objects.exists()
 
 
 def test_push_for_unknown_number_is_acknowledged(client, courier, db):
@@ -122,11 +151,10 @@ def test_fake_pushes_over_real_http_to_live_server(settings, fake_kuaidi100, liv
         "CALLBACK_URL": f"{live_server.url}{PUSH_PATH}",
         "SALT": TEST_SALT,
     }
-    order = OrderFactory(item=ItemFactory(initial_stock=5))
-    ship_order(order, carrier("SF"), NUMBER)
-    services.subscribe_tracking(order)  # the fake now knows our callback URL and salt
+    parcel = ship_order(OrderFactory(item=ItemFactory(initial_stock=5)), carrier("SF"), NUMBER)
+    subscribe_tracking(parcel)  # the fake now knows our callback URL and salt
     fake_kuaidi100.add_event(NUMBER, "2026-11-21 15:00:00", "已签收", state="3", ischeck="1")
     response = fake_kuaidi100.push(NUMBER)
     assert isinstance(response, requests.Response)
     assert response.status_code == 200 and response.json()["result"] is True
-    assert Tracking.objects.get(order=order).state == TrackingState.SIGNED
+    assert Tracking.objects.get(parcel=parcel).state == TrackingState.SIGNED
