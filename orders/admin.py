@@ -21,6 +21,7 @@ from logistics.conf import is_enabled as courier_enabled
 from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
+from orders.desk.merge import merge_ship
 from orders.filters import CarrierFilter, ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
 from orders.models import Carrier, Order, ReceiverReveal
@@ -129,7 +130,7 @@ class OrderAdmin(
     list_per_page = 50
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
-    actions = ["mark_shipped", "print_pick_list", courier.issue_waybills]
+    actions = ["mark_shipped", "print_pick_list", merge_ship, courier.issue_waybills]
     readonly_fields = [
         "status",
         "image_preview",
