@@ -199,7 +199,7 @@ def _note_merges_within_batch(lines):
     for group in by_key.values():
         for line in group if len(group) > 1 else ():
             others = "、".join(f"{o.order_no}（第 {o.line_no} 行）" for o in group if o is not line)
-            line.notes.append(f"合并发货：与订单 {others} 装入同一个包裹")
+            line.notes.append(f"合并发货：与订单 {others}装入同一个包裹")
 
 
 def apply_paste(text, *, user):

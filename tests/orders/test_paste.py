@@ -126,8 +126,8 @@ def test_two_lines_of_one_receiver_with_one_number_are_one_parcel(clerk, ledger_
     text = f"M001 {sf_number(1)}\nM002 {sf_number(1)}"
     lines = preview_paste(text)
     assert all(line.ships for line in lines)
-    assert lines[0].notes == ["合并发货：与订单 M002（第 2 行） 装入同一个包裹"]
-    assert lines[1].notes == ["合并发货：与订单 M001（第 1 行） 装入同一个包裹"]
+    assert lines[0].notes == ["合并发货：与订单 M002（第 2 行）装入同一个包裹"]
+    assert lines[1].notes == ["合并发货：与订单 M001（第 1 行）装入同一个包裹"]
     _lines, parcels = apply_paste(text, user=clerk)
     assert parcels[0] == parcels[1]
     assert Parcel.objects.count() == 1 and Parcel.objects.get().lines.count() == 2
