@@ -42,7 +42,7 @@ class PastedLine:
 
     @property
     def ships(self):
-        return self.ok and not self.header and self.duplicate_of is None and self.order is not None
+        return self.ok and self.order is not None  # headers, duplicates and skips have no order
 
     @property
     def parcel_key(self):
