@@ -281,3 +281,16 @@ def test_page_points_out_other_open_orders_for_the_same_receiver(clerk_client):
     html = clerk_client.get(URL).content.decode()
     assert f'data-order-no="{first.order_no}"' in html
     assert f"同一收货人还有未发货订单：{same.order_no}（3 件）。" in html
+
+
+def test_page_undo_button_undoes_the_parcel_it_showed_not_a_later_one(clerk_client):
+    first, second = aged(50), aged(5, receiver_name="李四")
+    clerk_client.post(URL, {"code": sf_number(1), "current": first.pk})
+    shown_parcel = Parcel.objects.get()
+    clerk_client.post(URL, {"code": sf_number(2), "current": second.pk})  # from another tab, same session
+
+    clerk_client.post(URL, {"undo": "1", "parcel": shown_parcel.pk})
+
+    assert Parcel.objects.get(pk=shown_parcel.pk).status == Parcel.Status.VOIDED
+    assert Parcel.objects.get(tracking_number=sf_number(2)).is_live
+    assert (status_of(first), status_of(second)) == ("pending", "shipped")
