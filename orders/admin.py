@@ -19,6 +19,7 @@ from inventory.models import StockMovement
 from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, privacy, services, views
+from orders.desk.merge import merge_ship
 from orders.filters import CarrierFilter, ShipStatusFilter
 from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
 from orders.models import Carrier, Order, ReceiverReveal
@@ -127,7 +128,7 @@ class OrderAdmin(
     list_per_page = 50
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
-    actions = ["mark_shipped", "print_pick_list"]
+    actions = ["mark_shipped", "print_pick_list", merge_ship]
     readonly_fields = [
         "status",
         "image_preview",

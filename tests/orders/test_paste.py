@@ -1,9 +1,12 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders import paste, services
-from orders.models import Carrier, Order
-from orders.paste import apply_paste, parse_pasted_text, preview_paste, split_cells
+from orders import services
+from orders.desk import paste
+from orders.desk.paste import apply_paste, parse_pasted_text, preview_paste, split_cells
+from orders.models import Carrier, Order, Parcel
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 KNOWN = {"DD0001", "DD0002", "DD0003"}
@@ -88,85 +91,126 @@ def test_parsing_reads_no_database(carriers, django_assert_num_queries):
 # ---- preview and apply against the database
 
 
+def status_of(order_no):
+    return Order.objects.get(order_no=order_no).status
+
+
+def parcel_of(order_no):
+    (parcel,) = Parcel.objects.filter(lines__line__order__order_no=order_no).distinct()
+    return parcel
+
+
 @pytest.mark.django_db
-def test_preview_then_apply_ships_every_line(clerk, ledger_is_consistent):
-    a, b = OrderFactory(order_no="P001"), OrderFactory(order_no="P002", receiver_name="李四")
+def test_preview_then_apply_ships_every_line_whole(clerk, ledger_is_consistent):
+    a, b = ItemFactory(initial_stock=10), ItemFactory(initial_stock=10)
+    OrderFactory(order_no="P001", lines=[(a, 1), (b, 2)])
+    OrderFactory(order_no="P002", receiver_name="李四", item=a)
     text = f"订单号,单号\nP001,{sf_number(1)}\nP002,{sf_number(2)}\n"
     lines = preview_paste(text)
     assert [line.ships for line in lines] == [False, True, True]
-    lines, shipped = apply_paste(text, user=clerk)
-    assert shipped == 2
-    a.refresh_from_db()
-    b.refresh_from_db()
-    assert (a.status, a.tracking_number, a.shipped_by) == ("shipped", sf_number(1), clerk)
-    assert b.carrier.code == "SF"
+    assert [(ol.item.sku, units) for ol, units in lines[1].remaining] == [(a.sku, 1), (b.sku, 2)]
+    assert Parcel.objects.count() == 0
+    lines, parcels = apply_paste(text, user=clerk)
+    assert len(parcels) == 2
+    assert (status_of("P001"), status_of("P002")) == ("shipped", "shipped")
+    first = parcel_of("P001")
+    assert (first.tracking_number, first.shipped_by, first.lines.count()) == (sf_number(1), clerk, 2)
+    assert parcel_of("P002").carrier.code == "SF"
     ledger_is_consistent()
+
+
+@pytest.mark.django_db
+def test_two_lines_of_one_receiver_with_one_number_are_one_parcel(clerk, ledger_is_consistent):
+    OrderFactory(order_no="M001")
+    OrderFactory(order_no="M002")
+    text = f"M001 {sf_number(1)}\nM002 {sf_number(1)}"
+    lines = preview_paste(text)
+    assert all(line.ships for line in lines)
+    assert lines[0].notes == ["合并发货：与订单 M002（第 2 行）装入同一个包裹"]
+    assert lines[1].notes == ["合并发货：与订单 M001（第 1 行）装入同一个包裹"]
+    _lines, parcels = apply_paste(text, user=clerk)
+    assert parcels[0] == parcels[1]
+    assert Parcel.objects.count() == 1 and Parcel.objects.get().lines.count() == 2
+    ledger_is_consistent()
+
+
+@pytest.mark.django_db
+def test_one_number_for_two_receivers_is_refused_on_the_second_line():
+    OrderFactory(order_no="N001")
+    OrderFactory(order_no="N002", receiver_name="李四")
+    lines = preview_paste(f"N001 {sf_number(1)}\nN002 {sf_number(1)}")
+    assert lines[0].ok
+    assert lines[1].problems == [services.number_in_use_message(sf_number(1), ["N001"])]
+
+
+@pytest.mark.django_db
+def test_a_number_already_on_a_live_parcel_joins_it_for_the_same_receiver(clerk):
+    shipped = OrderFactory(order_no="S001")
+    services.ship_order(shipped, carrier("SF"), sf_number(1), user=clerk)
+    OrderFactory(order_no="S002", receiver_name="李四")
+    OrderFactory(order_no="S003")  # same receiver as S001
+    (refused,) = preview_paste(f"S002 {sf_number(1)}")
+    assert refused.problems == [services.number_in_use_message(sf_number(1), ["S001"])]
+    (joins,) = preview_paste(f"S003 {sf_number(1)}")
+    assert joins.ok and joins.notes == ["合并发货：加入订单 S001 已发出的包裹"]
+
+
+@pytest.mark.django_db
+def test_one_order_twice_with_one_number_is_one_parcel_and_the_duplicate_noted(clerk):
+    OrderFactory(order_no="D001", quantity=2)
+    lines, parcels = apply_paste(f"D001 {sf_number(1)}\nd001 {sf_number(1).lower()}", user=clerk)
+    assert [line.ships for line in lines] == [True, False]
+    assert lines[1].notes == ["与第 1 行重复，只处理一次"]
+    assert len(parcels) == 1 and Parcel.objects.count() == 1
+    assert status_of("D001") == "shipped"
 
 
 @pytest.mark.django_db
 def test_one_bad_line_means_nothing_is_applied(clerk, ledger_is_consistent):
     OrderFactory(order_no="Q001")
     short = OrderFactory(order_no="Q002", item=ItemFactory(initial_stock=1), quantity=5)
-    lines, shipped = apply_paste(f"Q001 {sf_number(1)}\nQ002 {sf_number(2)}", user=clerk)
-    assert shipped == 0
+    lines, parcels = apply_paste(f"Q001 {sf_number(1)}\nQ002 {sf_number(2)}", user=clerk)
+    assert parcels == []
     assert "库存不足" in lines[1].problems[0]
     assert set(Order.objects.values_list("status", flat=True)) == {"pending"}
-    assert short.item.movements.count() == 1  # only the receipt
+    assert short.lines.get().item.movements.count() == 1  # only the receipt
     ledger_is_consistent()
 
 
 @pytest.mark.django_db
-def test_stock_counts_earlier_lines_of_the_batch(clerk):
+def test_stock_counts_earlier_lines_of_the_batch():
     item = ItemFactory(initial_stock=3)
     OrderFactory(order_no="R001", item=item, quantity=2)
     OrderFactory(order_no="R002", item=item, quantity=2, receiver_name="李四")
     lines = preview_paste(f"R001 {sf_number(1)}\nR002 {sf_number(2)}")
     assert lines[0].ok
-    assert "前面的订单已占用 2 件" in lines[1].problems[0]
-
-
-@pytest.mark.django_db
-def test_duplicate_numbers_in_preview(clerk):
-    shipped = OrderFactory(order_no="S001")
-    apply_paste(f"S001 {sf_number(1)}", user=clerk)
-    OrderFactory(order_no="S002", receiver_name="李四")
-    OrderFactory(order_no="S003")  # same receiver as S001
-    OrderFactory(order_no="S004", receiver_name="王五")
-    OrderFactory(order_no="S005", receiver_name="赵六")
-    lines = preview_paste(f"S002 {sf_number(1)}\nS003 {sf_number(1)}\nS004 {sf_number(9)}\nS005 {sf_number(9)}")
-    assert "已用于订单 S001" in lines[0].problems[0]
-    assert lines[1].ok and "合并发货" in lines[1].notes[0]
-    assert lines[2].ok
-    assert "已用于本批的订单 S004" in lines[3].problems[0]
-    shipped.refresh_from_db()
-    assert shipped.status == "shipped"
+    assert "本批前面的包裹已占用 2 件" in lines[1].problems[0]
 
 
 @pytest.mark.django_db
 def test_already_shipped_with_the_same_number_is_skipped_and_other_statuses_refused(clerk):
     OrderFactory(order_no="U001")
     apply_paste(f"U001 {sf_number(1)}", user=clerk)
-    cancelled = OrderFactory(order_no="U002")
-    cancelled.status = "cancelled"
-    cancelled.save()
+    services.cancel_order(OrderFactory(order_no="U002"), user=clerk)
     lines = preview_paste(f"U001 {sf_number(1)}\nU001x\nU002 {sf_number(2)}")
-    assert lines[0].ok and not lines[0].ships and "已发货（单号相同）" in lines[0].notes[0]
-    assert "已取消" in lines[2].problems[0]
-    lines = preview_paste(f"U001 {sf_number(3)}")
-    assert "请先在订单页撤销发货" in lines[0].problems[0]
+    assert lines[0].ok and not lines[0].ships and lines[0].notes == ["已发货（单号相同），跳过"]
+    assert lines[2].problems == ["订单 U002 当前为“已取消”，不能发货。"]
+    (line,) = preview_paste(f"U001 {sf_number(3)}")
+    assert line.problems == ["订单 U001 当前为“已发货”，不能发货。"]
 
 
 @pytest.mark.django_db
-def test_preview_query_count_is_flat(django_assert_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_preview_query_count_is_flat():
     def queries_for(count):
-        orders = [OrderFactory(receiver_name=f"收货人{count}-{i}") for i in range(count)]
+        orders = [
+            OrderFactory(receiver_name=f"收货人{count}-{i}", lines=[(ItemFactory(initial_stock=5), 1)] * 2)
+            for i in range(count)
+        ]
         text = "\n".join(f"{o.order_no} {sf_number(count * 100 + i)}" for i, o in enumerate(orders))
+        text += f"\n{orders[0].order_no} {sf_number(count * 100)}"  # a duplicate line
         with CaptureQueriesContext(connection) as captured:
             lines = preview_paste(text)
-        assert all(line.ships for line in lines)
+        assert sum(line.ships for line in lines) == count
         return len(captured.captured_queries)
 
     assert queries_for(3) == queries_for(30)
@@ -175,16 +219,18 @@ def test_preview_query_count_is_flat(django_assert_num_queries):
 @pytest.mark.django_db
 def test_paste_page_preview_and_confirm(clerk_client, ledger_is_consistent):
     OrderFactory(order_no="W001")
+    OrderFactory(order_no="W002")
     url = reverse("admin:orders_order_paste")
     assert "批量回填" in clerk_client.get(url).content.decode()
-    text = f"W001\t{sf_number(1)}"
+    text = f"W001\t{sf_number(1)}\nW002\t{sf_number(1)}"
     page = clerk_client.post(url, {"text": text, "preview": "1"}).content.decode()
-    assert "全部检查通过：将发货 1 单" in page
-    assert "确认发货 1 单" in page
-    assert Order.objects.get().status == "pending"
+    assert "全部检查通过：将发货 2 单，共 1 个包裹" in page
+    assert "确认发货 2 单（1 个包裹）" in page
+    assert "合并发货：与订单 W002（第 2 行）" in page
+    assert Parcel.objects.count() == 0
     response = clerk_client.post(url, {"text": text, "confirm": "1"}, follow=True)
-    assert "已发货 1 个订单" in response.content.decode()
-    assert Order.objects.get().status == "shipped"
+    assert "批量回填完成：已发货 2 个订单（1 个包裹）" in response.content.decode()
+    assert Order.objects.filter(status="shipped").count() == 2
     ledger_is_consistent()
 
 
@@ -204,17 +250,41 @@ def test_paste_page_shows_problems_and_no_confirm(clerk_client):
 def test_an_order_shipped_after_the_preview_stops_the_batch_on_its_line(clerk, monkeypatch, ledger_is_consistent):
     OrderFactory(order_no="V001")
     late = OrderFactory(order_no="V002", receiver_name="李四")
+    preview = paste.preview_paste
 
     def preview_then_another_clerk_ships(text):
-        lines = preview_paste(text)
+        lines = preview(text)
         services.ship_order(Order.objects.get(pk=late.pk), carrier("ZTO"), "70000000000001")
         return lines
 
     monkeypatch.setattr(paste, "preview_paste", preview_then_another_clerk_ships)
-    lines, shipped = apply_paste(f"V001 {sf_number(1)}\nV002 {sf_number(2)}", user=clerk)
+    lines, parcels = apply_paste(f"V001 {sf_number(1)}\nV002 {sf_number(2)}", user=clerk)
 
-    assert shipped == 0
+    assert parcels == []
     assert lines[0].problems == []
     assert lines[1].problems == ["订单 V002 当前为“已发货”，不能发货。"]
-    assert Order.objects.get(order_no="V001").status == "pending"
+    assert status_of("V001") == "pending"
     ledger_is_consistent()
+
+
+@pytest.mark.django_db
+def test_stock_taken_after_the_preview_lands_on_the_line_of_that_item(clerk, monkeypatch):
+    from inventory.models import StockMovement
+    from inventory.services import adjust_stock
+
+    OrderFactory(order_no="K001")
+    scarce = ItemFactory(initial_stock=2)
+    OrderFactory(order_no="K002", receiver_name="李四", item=scarce, quantity=2)
+    preview = paste.preview_paste
+
+    def preview_then_stock_is_counted_down(text):
+        lines = preview(text)
+        adjust_stock(scarce, -1, StockMovement.Reason.ADJUST, note="盘亏")
+        return lines
+
+    monkeypatch.setattr(paste, "preview_paste", preview_then_stock_is_counted_down)
+    lines, parcels = apply_paste(f"K001 {sf_number(1)}\nK002 {sf_number(2)}", user=clerk)
+
+    assert parcels == []
+    assert lines[0].problems == []
+    assert "库存不足" in lines[1].problems[0]

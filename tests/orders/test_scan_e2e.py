@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from orders.models import Order, ReceiverReveal
+from orders.models import Order, Parcel, ReceiverReveal
 from tests.factories import ItemFactory, OrderFactory, sf_number
 
 pytestmark = [
@@ -112,7 +112,8 @@ def test_scan_flow_by_keyboard_alone(page, base_url, ledger_is_consistent):
     oldest = aged(60, order_no="E2E-OLD", item=item)
     aged(50, order_no="E2E-YD", item=item, receiver_name="王五")
     short = aged(40, order_no="E2E-SHORT", item=ItemFactory(initial_stock=1), quantity=2, receiver_name="赵六")
-    picked = aged(30, order_no="E2E-PICK", item=item, quantity=3, receiver_name="李四")
+    lid = ItemFactory(sku="E2E-LID", initial_stock=10)
+    picked = aged(30, order_no="E2E-PICK", lines=[(item, 3), (lid, 1)], receiver_name="李四")
 
     page.goto(f"{base_url}/admin/orders/order/scan/")
     assert shown(page) == "E2E-OLD"
@@ -124,6 +125,8 @@ def test_scan_flow_by_keyboard_alone(page, base_url, ledger_is_consistent):
     scan(page, "E2E-PICK")
     assert shown(page) == "E2E-PICK"
     assert "已切换到订单 E2E-PICK" in status(page)
+    assert page.locator("#scan-lines tbody tr").count() == 2  # every line of the order
+    assert "E2E-LID" in page.text_content("#scan-lines")
 
     # Scan its waybill: shipped with the guessed carrier, stock down, the next (oldest) order up.
     scan(page, sf_number(1))
@@ -132,7 +135,8 @@ def test_scan_flow_by_keyboard_alone(page, base_url, ledger_is_consistent):
     assert page.get_attribute("#scan-app", "data-state") == "shipped"
     picked.refresh_from_db()
     item.refresh_from_db()
-    assert (picked.status, picked.carrier.code, item.stock) == ("shipped", "SF", 7)
+    parcel = Parcel.objects.get(tracking_number=sf_number(1))
+    assert (picked.status, parcel.carrier.code, parcel.lines.count(), item.stock) == ("shipped", "SF", 2, 7)
     assert page.evaluate("window.__scan.tones.map(t => t.frequency)")[-2:] == [880, 1320]
     assert focused(page) == "scan-input"
 
@@ -160,7 +164,8 @@ def test_scan_flow_by_keyboard_alone(page, base_url, ledger_is_consistent):
     assert shown(page) == "E2E-PICK"
     picked.refresh_from_db()
     item.refresh_from_db()
-    assert (picked.status, item.stock) == ("pending", 10)
+    parcel.refresh_from_db()
+    assert (picked.status, parcel.status, item.stock) == ("pending", "voided", 10)
 
     # A number no pattern decides: pick the carrier with a number key.
     scan(page, "E2E-YD")
@@ -169,12 +174,65 @@ def test_scan_flow_by_keyboard_alone(page, base_url, ledger_is_consistent):
     assert "韵达快递" in page.text_content("#scan-candidates")
     page.keyboard.press("1")
     page.wait_for_function("document.getElementById('scan-status').textContent.includes('已发货')")
-    assert Order.objects.get(order_no="E2E-YD").carrier.code == "YD"
+    assert Parcel.objects.get(lines__line__order__order_no="E2E-YD").carrier.code == "YD"
     assert focused(page) == "scan-input"
     ledger_is_consistent()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scan-page.png"))
+
+
+def test_two_orders_of_one_receiver_scanned_with_one_number_are_one_parcel(page, base_url, ledger_is_consistent):
+    first = aged(60, order_no="E2E-M1")
+    second = aged(50, order_no="E2E-M2", quantity=2)
+    aged(40, order_no="E2E-NEXT", receiver_name="李四")
+
+    page.goto(f"{base_url}/admin/orders/order/scan/")
+    assert shown(page) == "E2E-M1"
+    assert "E2E-M2（2 件）" in page.text_content("#scan-merge")  # the merge hint
+    scan(page, sf_number(7))
+    assert shown(page) == "E2E-M2"
+    scan(page, sf_number(7))
+
+    assert f"已发货：订单 E2E-M2 · 顺丰速运 {sf_number(7)}（已与订单 E2E-M1 合并为一个包裹）" in status(page)
+    assert shown(page) == "E2E-NEXT"
+    parcel = Parcel.objects.get()
+    assert parcel.lines.count() == 2
+    assert {Order.objects.get(pk=o.pk).status for o in (first, second)} == {"shipped"}
+    assert "订单 E2E-M1、E2E-M2" in page.text_content("#scan-undo")
+    assert no_sideways_scroll(page)
+    ledger_is_consistent()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, {"width": 1280, "height": 720}])
+def test_scan_and_paste_pages_fit_the_screen(page, base_url, viewport):
+    page.set_viewport_size(viewport)
+    cup = ItemFactory(sku="E2E-CUP-LONG-SKU-0001", name="超长的产品名称" * 6, initial_stock=10)
+    aged(60, order_no="E2E-FIT", lines=[(cup, 2), (ItemFactory(initial_stock=5), 1), (ItemFactory(initial_stock=5), 3)])
+    aged(50, order_no="E2E-FIT2")
+    aged(40, order_no="E2E-FIT3", receiver_name="李四", address="上海市浦东新区张杨路 100 号" * 4)
+    page.goto(f"{base_url}/admin/orders/order/scan/")
+    assert no_sideways_scroll(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = f"{viewport['width']}x{viewport['height']}"
+    page.screenshot(path=str(ARTIFACTS / f"scan-page-{size}.png"))
+
+    page.goto(f"{base_url}/admin/orders/order/paste/")
+    page.fill(
+        "textarea[name=text]",
+        f"订单号\t快递单号\nE2E-FIT\t{sf_number(1)}\nE2E-FIT2\t{sf_number(1)}\nE2E-FIT3\t{sf_number(1)}\nNOPE\t{sf_number(2)}",
+    )
+    page.click("button[name=preview]")
+    page.wait_for_selector("#paste-preview")
+    assert "合并发货：与订单 E2E-FIT2（第 3 行）装入同一个包裹" in page.text_content("#paste-preview")
+    assert "已用于订单 E2E-FIT（收货人不同）" in page.text_content("#paste-preview")
+    assert "没有找到已存在的订单号" in page.text_content("#paste-preview")
+    assert no_sideways_scroll(page)
+    page.screenshot(path=str(ARTIFACTS / f"paste-preview-{size}.png"), full_page=True)
+
+
+def no_sideways_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def test_copy_fetches_the_full_details_and_logs_the_reveal(page, base_url, clerk):

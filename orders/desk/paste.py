@@ -6,12 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-
 from orders import services
 from orders.carriers import guess_carriers, normalize_tracking_number
-from orders.forms import tracking_number_clashes
-from orders.models import Carrier, Order
+from orders.models import Carrier, Order, Parcel, ParcelLine
+from orders.selectors import CarrierDirectory
 
 MAX_LINES = 2000
 # Cells are split on tabs, commas, semicolons, vertical bars and blanks (after NFKC, which turns
@@ -36,6 +34,7 @@ class PastedLine:
     problems: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     order: Order | None = None
+    remaining: list = field(default_factory=list)  # [(OrderLine, units)] this line would ship
 
     @property
     def ok(self):
@@ -43,7 +42,12 @@ class PastedLine:
 
     @property
     def ships(self):
-        return self.ok and not self.header and self.duplicate_of is None and self.order is not None
+        return self.ok and self.order is not None  # headers, duplicates and skips have no order
+
+    @property
+    def parcel_key(self):
+        """Lines with one key go into one parcel (ship_orders groups them the same way)."""
+        return (self.carrier.pk if self.carrier else None, self.tracking_number)
 
 
 def normalize_text(text):
@@ -62,15 +66,9 @@ def candidate_order_numbers(text):
     return cells | {cell.upper() for cell in cells}  # a spreadsheet may have lower-cased them
 
 
-def _find_carrier_cell(cells, carriers):
-    by_name = {}
-    for carrier in carriers:
-        by_name[carrier.name] = carrier
-        by_name[carrier.code.upper()] = carrier
-        # 顺丰速运 is also written 顺丰; 中通快递 中通.
-        by_name.setdefault(re.sub(r"(速运|速递|快递|物流|速递)$", "", carrier.name), carrier)
+def _find_carrier_cell(cells, directory):
     for cell in cells:
-        carrier = by_name.get(cell) or by_name.get(cell.upper())
+        carrier = directory.find(cell)
         if carrier is not None:
             return carrier, cell
     return None, None
@@ -91,6 +89,7 @@ def parse_pasted_text(text, known_order_nos, carriers):
     recognises (or, when the line names a carrier, a cell that carrier accepts).
     """
     lines, first_by_order = [], {}
+    directory = CarrierDirectory(carriers)
     for line_no, raw in enumerate(normalize_text(text).splitlines()[: MAX_LINES + 1], start=1):
         cells = split_cells(raw)
         if not cells:
@@ -111,7 +110,7 @@ def parse_pasted_text(text, known_order_nos, carriers):
             continue
         line.order_no = order_cells[0]
         others = [cell for cell in cells if not known[cell]]
-        named_carrier, carrier_cell = _find_carrier_cell(others, carriers)
+        named_carrier, carrier_cell = _find_carrier_cell(others, directory)
         numbers = [normalize_tracking_number(cell) for cell in others if cell != carrier_cell]
         numbers = [number for number in numbers if _NUMBER_LIKE.fullmatch(number)]
         if named_carrier is not None:
@@ -149,89 +148,87 @@ def parse_pasted_text(text, known_order_nos, carriers):
 
 
 def preview_paste(text):
-    """Parse `text` and check every line against the orders as they are now (read only)."""
+    """Parse `text` and check every line against the orders as they are now (read only).
+
+    The rules are services.check_shipments', one proposed parcel per line so each problem lands on
+    its line; lines of one receiver sharing a number are noted as one merged parcel (ship_orders
+    makes them one). A flat number of queries whatever the number of lines.
+    """
     candidates = candidate_order_numbers(text)
-    orders = {o.order_no: o for o in Order.objects.select_related("item", "carrier").filter(order_no__in=candidates)}
-    carriers = list(Carrier.objects.filter(is_active=True))
-    lines = parse_pasted_text(text, set(orders), carriers)
-    live = Order.live_orders_by_tracking_number(line.tracking_number for line in lines if line.tracking_number)
-    shipping = []
-    for line in lines:
-        if not line.ok or line.header or line.duplicate_of:
-            continue
-        order = line.order = orders[line.order_no]
-        if order.status == Order.Status.SHIPPED:
-            if order.tracking_number == line.tracking_number and order.carrier_id == line.carrier.pk:
-                line.notes.append("已发货（单号相同），跳过")
-                line.order = None
-            else:
-                line.problems.append(
-                    f"订单 {order.order_no} 已用 {order.carrier} {order.tracking_number} 发货；"
-                    "如需更正，请先在订单页撤销发货。"
-                )
-            continue
-        if order.status == Order.Status.CANCELLED:
-            line.problems.append(f"订单 {order.order_no} 已取消，不能发货。")
-            continue
-        if not line.carrier.accepts(line.tracking_number):
-            line.problems.append(f"快递单号“{line.tracking_number}”不符合{line.carrier.name}的单号格式。")
-            continue
-        order.tracking_number = line.tracking_number  # in memory only: the preview never saves
-        try:
-            order.check_tracking_number_unused(live)
-        except ValidationError as exc:
-            line.problems.extend(exc.messages)
-            continue
-        if order.consolidated_with:
-            line.notes.append(f"合并发货：与订单 {'、'.join(order.consolidated_with)} 同一收货人")
-        shipping.append(line)
-    by_order = {line.order_no: line for line in shipping}
-    planned = [line.order for line in shipping]
-    for order, message in services.stock_shortfalls(planned):
-        by_order[order.order_no].problems.append(message)
-    for order, message in tracking_number_clashes(planned):
-        by_order[order.order_no].problems.append(message)
+    orders = {order.order_no: order for order in Order.objects.filter(order_no__in=candidates)}
+    lines = parse_pasted_text(text, set(orders), list(Carrier.objects.filter(is_active=True)))
+    shipping = [line for line in lines if line.ok and not line.header and line.duplicate_of is None]
     for line in shipping:
-        if line.ok and not any(note.startswith("合并发货") for note in line.notes):
-            sharing = [o.order_no for o in planned if o.tracking_number == line.tracking_number and o is not line.order]
-            if sharing:
-                line.notes.append(f"合并发货：与本批订单 {'、'.join(sharing)} 同一收货人")
+        line.order = orders[line.order_no]
+    shipped_with = _live_parcel_keys([line.order for line in shipping if line.order.status == Order.Status.SHIPPED])
+    for line in shipping:
+        if line.parcel_key in shipped_with.get(line.order.pk, ()):
+            line.notes.append("已发货（单号相同），跳过")
+            line.order = None  # pasting the same file twice ships nothing twice
+    shipping = [line for line in shipping if line.order is not None]
+    remaining = services.remaining_lines(line.order for line in shipping)
+    for line in shipping:
+        line.remaining = remaining[line.order.pk]
+    review = services.check_shipments(
+        services.Shipment(line.carrier, line.tracking_number, line.remaining, orders=[line.order]) for line in shipping
+    )
+    for line, problems, join in zip(shipping, review.problems, review.joins, strict=True):
+        line.problems.extend(problems)
+        if join is not None and not problems:
+            line.notes.append(f"合并发货：加入订单 {'、'.join(join.order_nos)} 已发出的包裹")
+    _note_merges_within_batch([line for line in shipping if line.ok])
     return lines
 
 
-def apply_paste(text, *, user):
-    """Re-check and ship every line with services.ship_orders: all of them, or none.
+def _live_parcel_keys(orders):
+    """{order pk: {(carrier pk, number), ...}} of the live parcels holding `orders` (one query)."""
+    rows = ParcelLine.objects.filter(line__order__in=orders, parcel__status__in=Parcel.LIVE).values_list(
+        "line__order_id", "parcel__carrier_id", "parcel__tracking_number"
+    )
+    keys = {}
+    for order_pk, carrier_pk, number in rows:
+        keys.setdefault(order_pk, set()).add((carrier_pk, number))
+    return keys
 
-    Returns (lines, shipped_count). When any line has a problem nothing is written and
-    shipped_count is 0; the problems are on the lines.
+
+def _note_merges_within_batch(lines):
+    """Lines sharing a carrier and number go into one parcel: say so on each of them."""
+    by_key = {}
+    for line in lines:
+        by_key.setdefault(line.parcel_key, []).append(line)
+    for group in by_key.values():
+        for line in group if len(group) > 1 else ():
+            others = "、".join(f"{o.order_no}（第 {o.line_no} 行）" for o in group if o is not line)
+            line.notes.append(f"合并发货：与订单 {others}装入同一个包裹")
+
+
+def apply_paste(text, *, user):
+    """Re-check and ship every line with one services.ship_orders call: all of them, or none.
+
+    Returns (lines, parcels). When any line has a problem nothing is written and parcels is [];
+    the problems are on the lines, a refusal found only at the write on the line it concerns.
     """
     lines = preview_paste(text)
-    if any(not line.ok for line in lines):
-        return lines, 0
     to_ship = [line for line in lines if line.ships]
-    if not to_ship:
-        return lines, 0
-    # The rows as stored, not the preview's copies (they hold the planned numbers in memory).
-    stored = Order.objects.select_related("item", "carrier").in_bulk([line.order.pk for line in to_ship])
+    if any(not line.ok for line in lines) or not to_ship:
+        return lines, []
     try:
-        services.ship_orders(
-            [(stored.get(line.order.pk, line.order), line.carrier, line.tracking_number) for line in to_ship],
-            user=user,
+        parcels = services.ship_orders(
+            [(line.order, line.carrier, line.tracking_number) for line in to_ship], user=user
         )
-    except (ValidationError, services.InsufficientStock) as exc:
+    except (services.ShipmentRefused, services.InsufficientStock) as exc:
         # Someone changed an order between the preview and now: nothing was shipped.
-        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        _line_concerned(to_ship, exc).problems.extend(messages)
-        return lines, 0
-    return lines, len(to_ship)
+        for message in services.error_messages(exc):
+            for line in _lines_concerned(to_ship, message, exc):
+                line.problems.append(message)
+        return lines, []
+    return lines, parcels
 
 
-def _line_concerned(lines, exc):
-    """The line a refusal of ship_orders is about: its order is named, or its item ran short."""
-    for line in lines:
-        if isinstance(exc, services.InsufficientStock):
-            if line.order.item_id == exc.item.pk:
-                return line
-        elif any(message.startswith((f"订单 {line.order_no}：", f"订单 {line.order_no} ")) for message in exc.messages):
-            return line
-    return lines[0]
+def _lines_concerned(lines, message, exc):
+    """The lines a refusal is about: those whose order it names first, else their number, else their item."""
+    named = [line for line in lines if re.match(rf"订单 (\S+、)*{re.escape(line.order_no)}[ ：、]", message)]
+    named = named or [line for line in lines if f"“{line.tracking_number}”" in message]
+    if not named and isinstance(exc, services.InsufficientStock):
+        named = [line for line in lines if any(ol.item_id == exc.item.pk for ol, _units in line.remaining)]
+    return named or lines[:1]

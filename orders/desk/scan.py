@@ -1,0 +1,227 @@
+"""扫码发货: what one scan means (switch order, ship, ask for the carrier) and the desk's undo.
+
+The view is thin: it feeds the scanned code here and shows the result. Shipping and voiding go
+through orders.services like every other path; this module only decides what a scan asks for.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+from django.db.models import Sum
+
+from orders import services
+from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
+from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
+
+UNDO_CODES = {"UNDO", "撤销"}
+# Letters, digits and dashes with at least one digit: anything else is a misread, not a waybill.
+PLAUSIBLE_NUMBER = re.compile(r"(?=.*\d)[0-9A-Z-]{6,40}")
+OPEN = (Order.Status.PENDING, Order.Status.PARTIAL)
+MERGE_HINT_LIMIT = 20
+
+
+class Outcome(models.TextChoices):
+    """What a scan did; the template's state class and scan.js's tones read the same values."""
+
+    SWITCHED = "switched", "已切换订单"
+    SHIPPED = "shipped", "已发货"
+    CHOOSE = "choose", "请选择快递公司"
+    UNDONE = "undone", "已撤销"
+    ERROR = "error", "出错"
+
+
+@dataclass
+class ScanResult:
+    kind: str
+    message: str
+    order: Order | None = None
+    number: str = ""
+    candidates: list = field(default_factory=list)
+    parcel: Parcel | None = None
+
+    @property
+    def ok(self):
+        return self.kind in {Outcome.SWITCHED, Outcome.SHIPPED, Outcome.UNDONE}
+
+
+@dataclass
+class DeskLine:
+    """One line of the order on the desk: what it is, how many, how many already went out."""
+
+    line: OrderLine
+    shipped: int
+
+    @property
+    def left(self):
+        return max(self.line.quantity - self.shipped, 0)
+
+
+def normalize_code(code):
+    """What a scanner or a keyboard typed: full-width characters folded (NFKC), blanks trimmed."""
+    return unicodedata.normalize("NFKC", code or "").strip()
+
+
+def next_open_order():
+    """The order the clerk should pack next: the oldest one with something left to ship."""
+    return Order.objects.filter(status__in=OPEN).order_by("created_at", "id").first()
+
+
+def find_order(order_no):
+    """The order with this order number (exact, then upper-cased as scanners may send), or None."""
+    order_no = normalize_code(order_no)
+    if not order_no:
+        return None
+    return Order.objects.filter(order_no__in={order_no, order_no.upper()}).order_by("-order_no").first()
+
+
+def open_order_count():
+    return Order.objects.filter(status__in=OPEN).count()
+
+
+def desk_lines(order):
+    """Every line of `order` with its item and the units already in live parcels (two queries)."""
+    if order is None:
+        return []
+    lines = list(order.lines.select_related("item").order_by("pk"))
+    shipped = services.shipped_quantities(line.pk for line in lines)
+    return [DeskLine(line, shipped.get(line.pk, 0)) for line in lines]
+
+
+def open_orders_for_same_receiver(order):
+    """Other open orders going to the same receiver (they can share the parcel: 合并发货), one query.
+
+    Each carries `units`, its lines' total quantity.
+    """
+    if order is None:
+        return []
+    candidates = (
+        Order.objects.filter(status__in=OPEN, receiver_phone=order.receiver_phone, receiver_name=order.receiver_name)
+        .exclude(pk=order.pk)
+        .annotate(units=Sum("lines__quantity"))
+        .order_by("created_at", "id")[:MERGE_HINT_LIMIT]
+    )
+    return [other for other in candidates if receiver_key(other) == receiver_key(order)]
+
+
+def parcel_order_nos(parcel):
+    """The order numbers a parcel holds, oldest order first (one query)."""
+    rows = (
+        ParcelLine.objects.filter(parcel=parcel)
+        .order_by("line__order__created_at", "line__order_id")
+        .values_list("line__order__order_no", flat=True)
+    )
+    return list(dict.fromkeys(rows))
+
+
+def parcel_version(parcel):
+    """What the desk remembers of a parcel it shipped: its line ids. Lines added later change it."""
+    return sorted(ParcelLine.objects.filter(parcel=parcel).values_list("pk", flat=True))
+
+
+def shipped_message(order, parcel):
+    text = f"已发货：订单 {order.order_no} · {parcel.carrier.name} {parcel.tracking_number}"
+    others = [order_no for order_no in parcel_order_nos(parcel) if order_no != order.order_no]
+    if others:
+        text += f"（已与订单 {'、'.join(others)} 合并为一个包裹）"
+    return text
+
+
+def carrier_candidates(number, carriers):
+    """Carriers to offer when the number alone does not decide: the matching ones, or else
+    those without a number format (they accept any number)."""
+    guesses = guess_carriers(number, carriers)
+    if len(guesses) > 1:
+        return guesses
+    return [c for c in carriers if c.is_active and not c.tracking_number_pattern]
+
+
+def handle_scan(code, *, current, user, carrier=None):
+    """Interpret one scan on the scan page.
+
+    An order number switches to that order; a tracking number ships what is left of `current`
+    in one parcel with the carrier guessed from it (or `carrier`, chosen by the clerk); the
+    number of a live parcel of the same receiver adds to that parcel (合并发货). Several possible
+    carriers → "choose".
+    """
+    code = normalize_code(code)
+    if not code:
+        return ScanResult(Outcome.ERROR, "请扫描订单号或快递单号。", order=current)
+    scanned_order = find_order(code)
+    if scanned_order is not None:
+        note = "" if scanned_order.is_open else f"（该订单{scanned_order.get_status_display()}，不能再发货）"
+        return ScanResult(Outcome.SWITCHED, f"已切换到订单 {scanned_order.order_no}{note}", order=scanned_order)
+    if current is None:
+        return ScanResult(Outcome.ERROR, f"找不到订单号“{code}”，当前也没有待发货的订单。")
+    number = normalize_tracking_number(code)
+    if not PLAUSIBLE_NUMBER.fullmatch(number):
+        return ScanResult(Outcome.ERROR, f"“{code}”既不是订单号，也不像快递单号，请重新扫描。", order=current)
+    if carrier is None:
+        carriers = list(Carrier.objects.filter(is_active=True))
+        guesses = guess_carriers(number, carriers)
+        if len(guesses) == 1:
+            carrier = guesses[0]
+        else:
+            candidates = carrier_candidates(number, carriers)
+            if not candidates:
+                message = f"“{code}”不是订单号，{describe_guess_problem(number, guesses)}"
+                return ScanResult(Outcome.ERROR, message, order=current, number=number)
+            message = f"快递单号“{number}”无法确定快递公司，请按数字键选择："
+            return ScanResult(Outcome.CHOOSE, message, order=current, number=number, candidates=candidates)
+    try:
+        parcel = services.ship_order(current, carrier, number, user=user)
+    except (services.ShipmentRefused, services.InsufficientStock) as exc:
+        current.refresh_from_db()
+        message = "未发货：" + "；".join(services.error_messages(exc))
+        return ScanResult(Outcome.ERROR, message, order=current, number=number)
+    return ScanResult(Outcome.SHIPPED, shipped_message(current, parcel), order=current, number=number, parcel=parcel)
+
+
+def undo_entry(result):
+    """What the undo stack keeps of a shipment made here: the parcel, its version and the order scanned."""
+    return {"parcel": result.parcel.pk, "lines": parcel_version(result.parcel), "order": result.order.pk}
+
+
+def undo_scan(entry, *, user):
+    """Void the parcel `entry` names (see undo_entry), only if it is still what this desk shipped.
+
+    Refused when the parcel was voided meanwhile or when lines joined it since (another scan, another
+    clerk): the desk never undoes a shipment it did not make. The scanned order becomes the current one.
+    """
+    order = Order.objects.filter(pk=entry["order"]).first()
+    with transaction.atomic():
+        # The parcel's orders, then the parcel, locked as void_parcel locks them: no lines join meanwhile.
+        order_pks = sorted(
+            set(ParcelLine.objects.filter(parcel_id=entry["parcel"]).values_list("line__order_id", flat=True))
+        )
+        list(Order.objects.select_for_update().filter(pk__in=order_pks).order_by("pk"))
+        parcel = Parcel.objects.select_for_update().select_related("carrier").filter(pk=entry["parcel"]).first()
+        if parcel is None:
+            return ScanResult(Outcome.ERROR, "未撤销：这个包裹已不存在。", order=order)
+        label = f"{parcel.carrier.name} {parcel.tracking_number}"
+        if parcel.is_live and parcel_version(parcel) != entry["lines"]:
+            message = (
+                f"未撤销：包裹 {label} 在本页发货后又加入了订单商品（现含订单 {'、'.join(parcel_order_nos(parcel))}），"
+                "请到订单页撤销此包裹。"
+            )
+            return ScanResult(Outcome.ERROR, message, order=order)
+        order_nos = parcel_order_nos(parcel)
+        try:
+            services.void_parcel(parcel, user=user)
+        except (services.ShipmentRefused, services.InsufficientStock) as exc:
+            return ScanResult(Outcome.ERROR, "未撤销：" + "；".join(services.error_messages(exc)), order=order)
+    if order is not None:
+        order.refresh_from_db()
+    message = f"已撤销包裹 {label}（订单 {'、'.join(order_nos)}），库存已退回。"
+    return ScanResult(Outcome.UNDONE, message, order=order, parcel=parcel)
+
+
+def last_parcel(entry):
+    """The live parcel an undo entry names, with `order_nos` set, or None (one or two queries)."""
+    if not entry:
+        return None
+    parcel = Parcel.objects.select_related("carrier").filter(pk=entry["parcel"], status__in=Parcel.LIVE).first()
+    if parcel is not None:
+        parcel.order_nos = parcel_order_nos(parcel)
+    return parcel
