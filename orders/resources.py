@@ -308,6 +308,10 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         use_bulk = True
         batch_size = 1000
 
+    def get_user_visible_fields(self):
+        # The column list on the import page names the optional column too.
+        return [*super().get_user_visible_fields(), fields.Field(column_name="子订单号（可选）")]
+
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)  # refuses a file without the required columns
         rows = []
