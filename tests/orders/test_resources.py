@@ -257,6 +257,24 @@ class TestTrackingImport:
         assert len(parcels_of(b)[0][3]) == 2
         ledger_is_consistent()
 
+    def test_a_merge_across_write_batches_is_still_one_parcel(self, ledger_is_consistent):
+        class TwoRowBatches(TrackingImportResource):
+            class Meta(TrackingImportResource.Meta):
+                batch_size = 2
+
+            def write_rows(self, orders):
+                batches.append(len(orders))
+                super().write_rows(orders)
+
+        batches = []
+        orders = [OrderFactory() for _ in range(3)]
+        result = run_tracking([[o.order_no, "SF", sf_number(1)] for o in orders], resource=TwoRowBatches)
+        assert problems(result) == []
+        assert Parcel.objects.count() == 1
+        assert Parcel.objects.get().lines.count() == 3
+        assert batches == [2, 1]
+        ledger_is_consistent()
+
     def test_every_problem_of_a_row_is_listed(self):
         order = OrderFactory()
         result = run_tracking([[order.order_no, "火星快递", ""]])
