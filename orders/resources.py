@@ -121,7 +121,6 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
     carrier = text_column(None, "快递公司")
     tracking_number = text_column(None, "快递单号")
 
-    key_noun = "订单"
     column_aliases = {"物流公司": "快递公司", "快递": "快递公司", "运单号": "快递单号", "物流单号": "快递单号"}
     outcome_labels = {"update": ("将发货", "已发货"), "skip": ("跳过", "已跳过")}
 
@@ -166,6 +165,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
             if row.problems:
                 continue
             row.key = (carrier.pk, number)
+            # Re-importing a file is harmless: a row whose parcel exists (whole or the first part of a split) is done.
             if row.key in live[order.pk]:
                 row.skip, row.plan = True, f"已用同一单号发货（{carrier.name} {number}），无需处理"
                 continue
@@ -281,7 +281,6 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     # An optional 子订单号 column (or 子订单编号) is read in before_import.
 
     admin_permission = "add"
-    key_noun = "订单"
     column_aliases = {
         "sku": "SKU",
         "商品编码": "SKU",
@@ -304,7 +303,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         import_id_fields = ("order_no",)
         skip_diff = True
         use_transactions = True
-        # Planned orders are added by write_rows(), 1,000 rows at a time.
+        # Planned orders are added by write_rows(), 1,000 orders at a time.
         use_bulk = True
         batch_size = 1000
 
@@ -354,7 +353,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             order = Order(**{name: values[name] for name in self.ORDER_FIELDS}, status=STATUS.PENDING)
             draft = self.drafts[key] = (order, [], line)
         order, lines, first_line = draft
-        if line != first_line and receiver_key(order) != receiver_key(Order(**values_of(values, self.RECEIVER_FIELDS))):
+        this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
+        if line != first_line and receiver_key(order) != receiver_key(this_row):
             problems.append(
                 f"订单 {order.order_no} 的收货人、电话或地址与第 {first_line} 行不同。同一订单的各行收货信息必须一致。"
             )
@@ -394,10 +394,6 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             services.create_orders([(order, drafts[id(order)]) for order in orders], user=self.user)
         except IntegrityError as exc:
             raise ValidationError("文件中有订单号在预览之后已被其他人导入或添加。请重新上传文件预览。") from exc
-
-
-def values_of(values, names):
-    return {name: values[name] for name in names}
 
 
 def model_problems(instance, exclude):
