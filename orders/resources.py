@@ -5,20 +5,22 @@ Both imports are all or nothing (see oms.importing.resources.AllOrNothingImport)
 what each row will do and every problem, and a file with any problem changes nothing.
 """
 
+from dataclasses import dataclass, field
 from itertools import islice
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.db.models.functions import Upper
 from import_export import fields, resources
-from import_export.instance_loaders import CachedInstanceLoader
 
 from inventory.models import InventoryItem
 from oms.importing.formats import cell_text
 from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column
 from oms.spreadsheet import escape_formula
 from orders import reports, services
-from orders.models import Order
+from orders.carriers import normalize_tracking_number
+from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.selectors import CarrierDirectory
 
 CHUNK_ROWS = 2000
@@ -64,16 +66,61 @@ class OrderExportResource(resources.ModelResource):
 STATUS = Order.Status
 
 
+# --- Order numbers (issue 15 point 11) --------------------------------------------------------
+# One rule on every path and both databases: blanks around an order number (full-width ones too)
+# are dropped, and order numbers that differ only in case are the same order. MariaDB's _ci
+# collation already compares them so; SQLite compares exactly, so there the look-up uses UPPER().
+
+
+def order_no_key(order_no):
+    """What two spellings of one order number have in common: no surrounding blanks, upper case."""
+    return order_no.strip().upper()
+
+
+def orders_by_order_no(order_nos):
+    """{order_no_key: Order} for the orders `order_nos` name, matched case-insensitively, one query."""
+    keys = sorted({order_no_key(order_no) for order_no in order_nos if order_no.strip()})
+    if not keys:
+        return {}
+    if connection.vendor == "mysql":  # the column's _ci collation matches any case, and keeps the index
+        orders = Order.objects.filter(order_no__in=keys)
+    else:
+        orders = Order.objects.annotate(order_no_key=Upper("order_no")).filter(order_no_key__in=keys)
+    found = {}
+    for order in orders.order_by("pk"):
+        found.setdefault(order_no_key(order.order_no), order)
+    return found
+
+
+# --- 导入快递单号 ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TrackingRow:
+    """What one row of a tracking file will do: ship `shipment`, be skipped, or stop the file."""
+
+    line: int
+    order: Order | None = None
+    key: tuple | None = None  # (carrier pk, number) once the cells name both
+    shipment: services.Shipment | None = None
+    problems: list = field(default_factory=list)
+    plan: str = ""
+    skip: bool = False
+
+
 class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
-    """导入快递单号: the rows are checked one by one for the preview, then shipped through
-    services.ship_orders a batch at a time (Meta.use_bulk), with the order list's rules."""
+    """导入快递单号: one row per order (订单号, 快递公司, 快递单号), or one row per order of a parcel.
+
+    The whole file is planned before its first row is reported: the cells are read here (which
+    order, which carrier), and every shipping rule is services.check_shipments', called once for
+    all rows. Confirmed rows are shipped by services.ship_orders, 1,000 at a time (Meta.use_bulk),
+    in the import's one transaction: a problem anywhere changes nothing.
+    """
 
     order_no = text_column("order_no", "订单号")
-    carrier = text_column("carrier", "快递公司")
-    tracking_number = text_column("tracking_number", "快递单号")
+    carrier = text_column(None, "快递公司")
+    tracking_number = text_column(None, "快递单号")
 
-    key_column = "订单号"
-    key_noun = "订单"
     column_aliases = {"物流公司": "快递公司", "快递": "快递公司", "运单号": "快递单号", "物流单号": "快递单号"}
     outcome_labels = {"update": ("将发货", "已发货"), "skip": ("跳过", "已跳过")}
 
@@ -82,106 +129,147 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         name = "导入快递单号"
         fields = ("order_no", "carrier", "tracking_number")
         import_id_fields = ("order_no",)
-        # One query loads every order of the file (with item and carrier), not one per row.
-        instance_loader_class = CachedInstanceLoader
         skip_diff = True
         use_transactions = True
         # Checked rows are shipped by write_rows(), 1,000 at a time.
         use_bulk = True
         batch_size = 1000
 
-    def get_queryset(self):
-        return Order.objects.select_related("item", "carrier")
-
     def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
-        self.carriers = CarrierDirectory()
-        self.tally = services.StockTally(earlier="文件中前面的行")
-        # The live orders using the file's numbers, read once; each shipped row is added to it.
-        # (super() has already refused a file without the 快递单号 column.)
-        numbers = (cell_text(n).upper() for n in dataset["快递单号"])
-        self.numbers_in_use = Order.live_orders_by_tracking_number(n for n in numbers if n)
+        super().before_import(dataset, **kwargs)  # refuses a file without the three columns
+        cells = zip(dataset["订单号"], dataset["快递公司"], dataset["快递单号"], strict=True)
+        cells = [(cell_text(o), cell_text(c), normalize_tracking_number(cell_text(n))) for o, c, n in cells]
+        self.orders = orders_by_order_no(order_no for order_no, _c, _n in cells)
+        self.rows = self.plan_rows(cells)
+        self.shipments = {row.order.pk: row.shipment for row in self.rows if row.shipment is not None}
 
-    def import_instance(self, instance, row, **kwargs):
-        order_no = self.fields["order_no"].clean(row)
-        carrier_text = self.fields["carrier"].clean(row)
-        # The same normalisation as Order.clean, so "sf123" in a file matches SF123 on the order.
-        number = self.fields["tracking_number"].clean(row).upper()
+    def get_instance(self, instance_loader, row):
+        return self.orders.get(order_no_key(cell_text(row.get("订单号"))))
+
+    def plan_rows(self, cells):
+        """A TrackingRow per row of the file; the shipping rules come from one check_shipments call."""
+        carriers = CarrierDirectory()
+        remaining = services.remaining_lines(self.orders.values())
+        live = live_parcels_by_order(self.orders.values())
+        rows, first_row = [], {}  # first_row: order pk -> the row that ships it
+        for line, (order_no, carrier_text, number) in zip(self.lines, cells, strict=True):
+            row = TrackingRow(line)
+            rows.append(row)
+            row.order = order = self.orders.get(order_no_key(order_no)) if order_no else None
+            if order is not None and not carrier_text and not number:
+                # An exported order list comes back with the rows the clerk had no number for yet.
+                row.skip, row.plan = True, "未填写快递公司和快递单号，跳过"
+                continue
+            carrier = carriers.find(carrier_text) if carrier_text else None
+            row.problems = self.cell_problems(order_no, order, carrier_text, carrier, number, carriers)
+            if row.problems:
+                continue
+            row.key = (carrier.pk, number)
+            # Re-importing a file is harmless: a row whose parcel exists (whole or the first part of a split) is done.
+            if row.key in live[order.pk]:
+                row.skip, row.plan = True, f"已用同一单号发货（{carrier.name} {number}），无需处理"
+                continue
+            earlier = rows[first_row[order.pk]] if order.pk in first_row else None
+            if earlier is not None:
+                if earlier.key == row.key:
+                    row.skip = True
+                    row.plan = f"与第 {earlier.line} 行重复（同一订单、同一单号），按一个包裹发货"
+                else:
+                    problem = (
+                        f"订单 {order.order_no} 在文件中有不同的快递单号（第 {earlier.line}、{line} 行）。"
+                        "一个订单在一个文件中只能对应一个快递单号；分几个包裹发货请在订单页面操作。"
+                    )
+                    row.problems.append(problem)
+                    if problem not in earlier.problems:
+                        earlier.problems.append(problem)
+                continue
+            first_row[order.pk] = len(rows) - 1
+            if order.status == STATUS.SHIPPED:
+                shipped_with = "、".join(f"{name} {n}" for name, n in live[order.pk].values())
+                row.problems.append(
+                    f"订单 {order.order_no} 已发货（{shipped_with}），与文件中的不同。"
+                    "如需更正，请先在订单列表撤销发货。"
+                )
+                continue
+            row.shipment = services.Shipment(carrier, number, remaining[order.pk], orders=[order])
+
+        planned = [row for row in rows if row.shipment is not None and not row.problems]
+        review = services.check_shipments([row.shipment for row in planned])
+        numbers = {}  # (carrier pk, number) -> order numbers of the rows above that ship with it
+        for row, problems, join in zip(planned, review.problems, review.joins, strict=True):
+            row.problems.extend(problems)
+            if not row.problems:
+                row.plan = self.shipment_plan(row.shipment, join, numbers.setdefault(row.shipment.key, []))
+                numbers[row.shipment.key].append(row.order.order_no)
+        return rows
+
+    @staticmethod
+    def cell_problems(order_no, order, carrier_text, carrier, number, carriers):
+        """What is wrong with the row's cells themselves: an order or carrier they do not name."""
         problems = []
-        if instance.pk is not None and not carrier_text and not number:
-            # An exported order list comes back with the rows the clerk had no number for yet.
-            self.row_skip = True
-            self.row_plan = "未填写快递公司和快递单号，跳过"
-            return
-
-        carrier = self.carriers.find(carrier_text) if carrier_text else None
         if not carrier_text:
             problems.append("快递公司为空。")
         elif carrier is None:
-            problems.append(f"不认识快递公司“{carrier_text}”。可填写名称或代码，例如：{self.carriers.names()}。")
-        elif not carrier.is_active and instance.carrier_id != carrier.pk:
+            problems.append(f"不认识快递公司“{carrier_text}”。可填写名称或代码，例如：{carriers.names()}。")
+        elif not carrier.is_active:
             problems.append(f"快递公司“{carrier.name}”已停用。")
         if not number:
             problems.append("快递单号为空。")
-        elif carrier is not None and not carrier.accepts(number):
-            problems.append(f"快递单号“{number}”不符合{carrier.name}的单号格式，请核对。")
-
         if not order_no:
             problems.append("订单号为空。")
-        elif instance.pk is None:
+        elif order is None:
             problems.append(f"订单 {order_no} 不存在。")
-        else:
-            repeated = self.repeated_key_problem(order_no)
-            if repeated:
-                problems.append(repeated)
-            elif instance.status == STATUS.CANCELLED:
-                problems.append(f"订单 {order_no} 已取消，不能发货。")
-            elif instance.status == STATUS.SHIPPED:
-                if carrier is not None and (instance.carrier_id, instance.tracking_number) == (carrier.pk, number):
-                    self.row_skip = True
-                    self.row_plan = f"已用同一单号发货（{carrier.name} {number}），无需处理"
-                else:
-                    shipped_with = f"{instance.carrier.name if instance.carrier_id else ''} {instance.tracking_number}"
-                    problems.append(
-                        f"订单 {order_no} 已发货（{shipped_with.strip()}），与文件中的不同。"
-                        "如需更正，请先在订单列表撤销发货。"
-                    )
-            elif not problems:
-                problems.extend(self.number_in_use_problems(instance, carrier, number))
-                shortfall = None if problems else self.tally.shortfall(instance)
-                if shortfall:
-                    problems.append(shortfall)
+        return problems
 
-        if problems:
-            raise ValidationError(problems)
-        if not self.row_skip:
-            self.row_plan = (
-                f"{carrier.name} {number}；{instance.item.sku}（{instance.item.name}）出库 {instance.quantity} 件"
-            )
-            if instance.consolidated_with:
-                self.row_plan += f"；与订单 {'、'.join(instance.consolidated_with)} 合并发货（同一收货人）"
+    @staticmethod
+    def shipment_plan(shipment, join, merged_with):
+        lines = "、".join(f"{line.item.sku}（{line.item.name}）出库 {units} 件" for line, units in shipment.lines)
+        plan = f"{shipment.carrier.name} {shipment.tracking_number}；{lines}"
+        merged_with = [*(join.order_nos if join is not None else []), *merged_with]
+        if merged_with:
+            plan += f"；与订单 {'、'.join(merged_with)} 合并发货（同一收货人）"
+        return plan
 
-    def number_in_use_problems(self, order, carrier, number):
-        """The number-in-use rule of Order.clean, for the preview: against the database and the rows above."""
-        order.carrier, order.tracking_number = carrier, number
-        try:
-            order.check_tracking_number_unused(self.numbers_in_use)
-        except ValidationError as exc:
-            return exc.messages
-        self.numbers_in_use.setdefault(number, []).append(order)
-        return []
+    def import_instance(self, instance, row, **kwargs):
+        planned = self.rows[kwargs["row_number"] - 1]
+        self.row_plan, self.row_skip = planned.plan, planned.skip
+        if planned.problems:
+            raise ValidationError(planned.problems)
 
     def write_rows(self, orders):
+        batch = [
+            (order, self.shipments[order.pk].carrier, self.shipments[order.pk].tracking_number) for order in orders
+        ]
         try:
-            services.ship_orders([(order, order.carrier, order.tracking_number) for order in orders], user=self.user)
-        except services.InsufficientStock as exc:
-            raise ValidationError(str(exc)) from exc
+            services.ship_orders(batch, user=self.user)
+        except (ValidationError, services.InsufficientStock) as exc:
+            raise ValidationError(services.error_messages(exc)) from exc
+
+
+def live_parcels_by_order(orders):
+    """{order pk: {(carrier pk, number): (carrier name, number)}} of the orders' live parcels, one query."""
+    found = {order.pk: {} for order in orders}
+    rows = (
+        ParcelLine.objects.filter(line__order_id__in=found, parcel__status__in=Parcel.LIVE)
+        .values_list("line__order_id", "parcel__carrier_id", "parcel__carrier__name", "parcel__tracking_number")
+        .distinct()
+        .order_by()
+    )
+    for order_pk, carrier_pk, carrier_name, number in rows:
+        found[order_pk][(carrier_pk, number)] = (carrier_name, number)
+    return found
+
+
+# --- 导入订单 -------------------------------------------------------------------------------------
 
 
 class OrderImportResource(AllOrNothingImport, resources.ModelResource):
-    """导入订单: new pending orders from the shop platform's export; existing order numbers are skipped.
+    """导入订单: new pending orders from the shop platform's export, one row per order line.
 
-    Rows are checked one by one (full_clean included) and added by services.create_orders in bulk."""
+    Rows with one order number (any case, blanks ignored: see order_no_key) are the lines of one
+    order and must agree on its receiver. Existing order numbers are skipped, never overwritten.
+    The orders are planned in before_import and added by services.create_orders in bulk.
+    """
 
     order_no = text_column("order_no", "订单号")
     customer_id = text_column("customer_id", "用户ID")
@@ -190,10 +278,9 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_name = text_column("receiver_name", "收货人")
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
+    # An optional 子订单号 column (or 子订单编号) is read in before_import.
 
     admin_permission = "add"
-    key_column = "订单号"
-    key_noun = "订单"
     column_aliases = {
         "sku": "SKU",
         "商品编码": "SKU",
@@ -202,68 +289,117 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         "收货人电话": "电话",
         "手机": "电话",
         "收货地址": "地址",
+        "子订单编号": "子订单号",
     }
     outcome_labels = {"new": ("将新建", "已新建"), "skip": ("跳过", "已跳过")}
+
+    ORDER_FIELDS = ("order_no", "customer_id", "receiver_name", "receiver_phone", "address")
+    RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
 
     class Meta:
         model = Order
         name = "导入订单"
         fields = ("order_no", "customer_id", "sku", "quantity", "receiver_name", "receiver_phone", "address")
         import_id_fields = ("order_no",)
-        instance_loader_class = CachedInstanceLoader
         skip_diff = True
         use_transactions = True
-        # Checked rows are added by write_rows(), 1,000 at a time.
+        # Planned orders are added by write_rows(), 1,000 orders at a time.
         use_bulk = True
         batch_size = 1000
 
+    def get_user_visible_fields(self):
+        # The column list on the import page names the optional column too.
+        return [*super().get_user_visible_fields(), fields.Field(column_name="子订单号（可选）")]
+
     def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
-        skus = {value for value in dataset["SKU"] if value} if dataset.headers else set()
+        super().before_import(dataset, **kwargs)  # refuses a file without the required columns
+        rows = []
+        for cells in dataset:
+            row = dict(zip(dataset.headers, cells, strict=True))
+            values = {name: self.fields[name].clean(row) for name in self._meta.fields}
+            values["sub_order_no"] = cell_text(row.get("子订单号"))
+            rows.append(values)
+        self.existing = orders_by_order_no(row["order_no"] for row in rows)
+        skus = {row["sku"] for row in rows if row["sku"]}
         self.items = {item.sku: item for item in InventoryItem.objects.filter(sku__in=skus)}
+        self.drafts = {}  # order_no_key -> (Order, [OrderLine, ...], line of its first row)
+        self.plans = [self.plan_row(line, values) for line, values in zip(self.lines, rows, strict=True)]
+        self.queued = set()
 
-    def import_instance(self, instance, row, **kwargs):
-        values = {name: self.fields[name].clean(row) for name in self._meta.fields}
+    def plan_row(self, line, values):
+        """(order to create or None, plan text, problems, skip) for one row; the order collects its lines."""
         order_no = values["order_no"]
-        problems = []
         if not order_no:
-            problems.append("订单号为空。")
-        elif self.repeated_key_problem(order_no):
-            problems.append(self.repeated_key_problem(order_no))
-        elif instance.pk is not None:
-            self.row_skip = True
-            self.row_plan = f"订单 {order_no} 已存在，跳过（不会覆盖）"
-            return
+            return None, "", ["订单号为空。"], False
+        key = order_no_key(order_no)
+        if key in self.existing:
+            return None, f"订单 {self.existing[key].order_no} 已存在，跳过（不会覆盖）", [], True
 
+        problems = []
         item = self.items.get(values["sku"])
         if not values["sku"]:
             problems.append("SKU 为空。")
         elif item is None:
             problems.append(f"SKU {values['sku']} 不存在，请先在库存商品中添加。")
         quantity = values["quantity"]
-        if not quantity.isdigit() or int(quantity) <= 0:
+        if not (quantity.isascii() and quantity.isdigit()) or int(quantity) <= 0:
             problems.append(f"数量“{quantity}”无效，应为正整数。")
-        for name in ("receiver_name", "receiver_phone", "address"):
+        for name in self.RECEIVER_FIELDS:
             if not values[name]:
                 problems.append(f"{self.fields[name].column_name}为空。")
 
-        if not problems:
-            for name in ("order_no", "customer_id", "receiver_name", "receiver_phone", "address"):
-                setattr(instance, name, values[name])
-            instance.item = item
-            instance.quantity = int(quantity)
-            instance.status = STATUS.PENDING
-            try:
-                # Lengths and the like, checked now so the preview lists them with the other problems.
-                instance.full_clean(exclude=["item"], validate_unique=False, validate_constraints=False)
-            except ValidationError as exc:
-                problems.extend(labelled_messages(exc, Order))
+        draft = self.drafts.get(key)
+        if draft is None:
+            order = Order(**{name: values[name] for name in self.ORDER_FIELDS}, status=STATUS.PENDING)
+            draft = self.drafts[key] = (order, [], line)
+        order, lines, first_line = draft
+        this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
+        if line != first_line and receiver_key(order) != receiver_key(this_row):
+            problems.append(
+                f"订单 {order.order_no} 的收货人、电话或地址与第 {first_line} 行不同。同一订单的各行收货信息必须一致。"
+            )
+        if problems:
+            return order, "", problems, False
+
+        order_line = OrderLine(item=item, quantity=int(quantity), sub_order_no=values["sub_order_no"])
+        lines.append(order_line)
+        problems.extend(model_problems(order, exclude=["status"]) if line == first_line else [])
+        problems.extend(model_problems(order_line, exclude=["order", "item"]))
+        sub_order = f"（子订单 {order_line.sub_order_no}）" if order_line.sub_order_no else ""
+        plan = f"{item.sku}（{item.name}）× {order_line.quantity}{sub_order}"
+        if line == first_line:
+            plan = f"待发货订单，收货人 {order.receiver_name}：{plan}"
+        else:
+            plan = f"订单 {order.order_no} 的另一件商品（同第 {first_line} 行）：{plan}"
+        return order, plan, problems, False
+
+    def get_instance(self, instance_loader, row):
+        return None  # every row is planned in before_import; existing orders are skipped there
+
+    def import_instance(self, instance, row, **kwargs):
+        order, self.row_plan, problems, self.row_skip = self.plans[kwargs["row_number"] - 1]
         if problems:
             raise ValidationError(problems)
-        self.row_plan = f"待发货订单：{item.sku}（{item.name}）× {instance.quantity}，收货人 {instance.receiver_name}"
+        self.row_order = order
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # Each order is handed to write_rows once, with all its lines, whichever of its rows comes first.
+        if id(self.row_order) not in self.queued:
+            self.queued.add(id(self.row_order))
+            super().save_instance(self.row_order, is_create, row, **kwargs)
 
     def write_rows(self, orders):
+        drafts = {id(order): lines for order, lines, _line in self.drafts.values()}
         try:
-            services.create_orders(orders, user=self.user)
+            services.create_orders([(order, drafts[id(order)]) for order in orders], user=self.user)
         except IntegrityError as exc:
             raise ValidationError("文件中有订单号在预览之后已被其他人导入或添加。请重新上传文件预览。") from exc
+
+
+def model_problems(instance, exclude):
+    """Lengths and the like of one model row, labelled with the field's Chinese name."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return labelled_messages(exc, type(instance))
+    return []

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from inventory.models import InventoryItem, StockMovement
-from orders.models import Order
+from orders.models import Order, Parcel
 from tests.e2e.support import E2E, OPS_PASSWORD, log_in
 from tests.factories import ItemFactory, OrderFactory, sf_number
 from tests.importing import csv_bytes, db_snapshot
@@ -21,10 +21,18 @@ def choose_file(page, name, content):
 
 def test_clerk_previews_then_confirms_a_tracking_file(page, ops_user, ledger_is_consistent):
     cup = ItemFactory(name="陶瓷马克杯", initial_stock=10)
-    first, second = OrderFactory(item=cup, quantity=2), OrderFactory(item=cup)
+    saucer = ItemFactory(name="杯碟", initial_stock=10)
+    first = OrderFactory(lines=[(cup, 2), (saucer, 2)])
+    second = OrderFactory(item=cup, receiver_name="李四")
+    same_receiver = OrderFactory(item=saucer)  # goes in first's parcel: 合并发货
     untouched = OrderFactory(item=cup)
     # As Excel on a Chinese Windows saves it: GBK, CRLF, carrier by its short name.
-    rows = [HEADERS, [first.order_no, "顺丰", sf_number(1)], [second.order_no, "ZTO", "71234567890123"]]
+    rows = [
+        HEADERS,
+        [first.order_no, "顺丰", sf_number(1)],
+        [second.order_no, "ZTO", "71234567890123"],
+        [same_receiver.order_no, "顺丰", sf_number(1)],
+    ]
 
     log_in(page, "ops", OPS_PASSWORD, path="/admin/orders/order/")
     page.get_by_role("link", name="导入快递单号").click()
@@ -34,23 +42,28 @@ def test_clerk_previews_then_confirms_a_tracking_file(page, ops_user, ledger_is_
     page.get_by_role("button", name="提交").click()
 
     preview = page.locator("table.import-preview tbody tr")
-    expect(preview).to_have_count(2)
+    expect(preview).to_have_count(3)
     expect(preview.nth(0)).to_contain_text("将发货")
     expect(preview.nth(0)).to_contain_text(f"顺丰速运 {sf_number(1)}")
+    expect(preview.nth(0)).to_contain_text(f"{cup.sku}（陶瓷马克杯）出库 2 件、{saucer.sku}（杯碟）出库 2 件")
     expect(preview.nth(1)).to_contain_text("中通快递 71234567890123")
+    expect(preview.nth(2)).to_contain_text(f"与订单 {first.order_no} 合并发货（同一收货人）")
     assert Order.objects.filter(status=Order.Status.SHIPPED).count() == 0  # a preview changes nothing
 
     page.get_by_role("button", name="确认导入").click()
-    expect(page.locator(".messagelist .success")).to_have_text("导入完成：已发货 2 行。")
+    expect(page.locator(".messagelist .success")).to_have_text("导入完成：已发货 3 行。")
     expect(page).to_have_url(re.compile(r"/admin/orders/order/$"))
-    first.refresh_from_db()
-    second.refresh_from_db()
-    untouched.refresh_from_db()
-    assert (first.status, first.carrier.code, first.shipped_by) == (Order.Status.SHIPPED, "SF", ops_user)
-    assert (second.status, second.carrier.code) == (Order.Status.SHIPPED, "ZTO")
-    assert untouched.status == Order.Status.PENDING
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert [statuses[o.pk] for o in (first, second, same_receiver, untouched)] == ["shipped"] * 3 + ["pending"]
+    merged = Parcel.objects.get(tracking_number=sf_number(1))
+    assert (merged.carrier.code, merged.shipped_by) == ("SF", ops_user)
+    assert sorted(merged.lines.values_list("line__order__order_no", flat=True)) == sorted(
+        [first.order_no, first.order_no, same_receiver.order_no]
+    )
+    assert Parcel.objects.get(tracking_number="71234567890123").carrier.code == "ZTO"
     assert InventoryItem.objects.get(pk=cup.pk).stock == 7
-    assert StockMovement.objects.filter(reason=StockMovement.Reason.SHIP).count() == 2
+    assert InventoryItem.objects.get(pk=saucer.pk).stock == 7
+    assert StockMovement.objects.filter(reason=StockMovement.Reason.SHIP).count() == 4
     ledger_is_consistent()
 
 

@@ -9,7 +9,7 @@ from inventory.models import StockMovement
 from oms.importing.formats import MAX_IMPORT_BYTES
 from oms.importing.resources import MAX_IMPORT_ROWS
 from orders import services
-from orders.models import Order
+from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory, sf_number
 from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
 
@@ -47,6 +47,7 @@ def test_import_page_is_in_chinese(clerk_client):
     assert '<label for="id_import_file" class="button file-picker-button">浏览…</label>' in html
     assert '<span class="file-picker-name" data-empty="未选择文件">未选择文件</span>' in html
     assert "orders/js/file_picker.js" in html
+    assert "订单号, 用户ID, SKU, 数量, 收货人, 电话, 地址, 子订单号（可选）" in html
 
 
 def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
@@ -62,7 +63,8 @@ def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
     assert response.status_code == 302 and response.url == reverse("admin:orders_order_changelist")
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["导入完成：已发货 1 行。"]
     order.refresh_from_db()
-    assert (order.status, order.tracking_number, order.shipped_by) == ("shipped", sf_number(1), clerk)
+    parcel = Parcel.objects.get(lines__line__order=order)
+    assert (order.status, parcel.tracking_number, parcel.shipped_by) == ("shipped", sf_number(1), clerk)
     ledger_is_consistent()
 
 
@@ -70,19 +72,21 @@ def test_problems_are_listed_and_confirm_is_not_offered(clerk_client):
     item = ItemFactory(initial_stock=1)
     a, b = OrderFactory(item=item), OrderFactory(item=item)
     cancelled = services.cancel_order(OrderFactory(), user=None)
+    other = OrderFactory()
     before = db_snapshot()
     rows = [
         [a.order_no, "SF", sf_number(1)],
         [b.order_no, "SF", sf_number(2)],
         ["X404", "顺丰", sf_number(3)],
-        [cancelled.order_no, "火星快递", "123"],
+        [cancelled.order_no, "SF", sf_number(4)],
+        [other.order_no, "火星快递", "123"],
     ]
     preview = upload(clerk_client, csv_bytes([HEADERS, *rows], "utf-8-sig"))
     html = preview.content.decode()
     assert "confirm_form" not in preview.context or not preview.context["confirm_form"]
     assert "确认导入" not in html
     assert "未导入任何数据" in html
-    for text in ("库存不足", "订单 X404 不存在", "已取消，不能发货", "不认识快递公司“火星快递”"):
+    for text in ("库存不足", "订单 X404 不存在", "当前为“已取消”，不能发货", "不认识快递公司“火星快递”"):
         assert text in html
     assert db_snapshot() == before
 
@@ -95,7 +99,7 @@ def test_confirm_is_refused_if_something_changed_after_the_preview(clerk_client)
     response = confirm(clerk_client, preview)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "未导入：确认时发现了问题" in html and "已取消，不能发货" in html
+    assert "未导入：确认时发现了问题" in html and "当前为“已取消”，不能发货" in html
     assert db_snapshot() == before
 
 

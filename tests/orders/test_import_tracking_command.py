@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from orders.models import Order
+from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory, sf_number
 from tests.importing import csv_bytes, db_snapshot
 
@@ -85,3 +85,14 @@ def test_bad_files(tmp_path, content, message):
 def test_missing_file(tmp_path):
     with pytest.raises(CommandError, match="找不到文件"):
         run(str(tmp_path / "nope.csv"))
+
+
+def test_a_merged_parcel_and_a_repeated_row(tmp_path, ledger_is_consistent):
+    a, b = OrderFactory(), OrderFactory()
+    rows = [[a.order_no, "SF", sf_number(1)], [b.order_no, "SF", sf_number(1)], [a.order_no, "SF", sf_number(1)]]
+    out, _err = run(write(tmp_path, rows))
+    assert f"第 3 行：已发货：顺丰速运 {sf_number(1)}" in out and f"与订单 {a.order_no} 合并发货（同一收货人）" in out
+    assert "第 4 行：已跳过：与第 2 行重复（同一订单、同一单号），按一个包裹发货" in out
+    assert "导入完成：已发货 2 行，已跳过 1 行。" in out
+    assert Parcel.objects.get().lines.count() == 2
+    ledger_is_consistent()
