@@ -237,6 +237,16 @@ def test_csv_streams_in_keyset_chunks_of_parcels():
     ]
 
 
+def test_rows_follow_the_ship_time_not_the_parcel_id_across_chunks():
+    # Parcels written in one order and handed over in another (e.g. a clerk's times corrected).
+    late = shipped_order(shanghai(2026, 11, 24, 18, 0))
+    early = shipped_order(shanghai(2026, 11, 24, 8, 0))
+    middle = shipped_order(shanghai(2026, 11, 24, 12, 0))
+    expected = [early.order_no, middle.order_no, late.order_no]
+    for chunk_size in (1, 2, 3, 10):
+        assert [r[0] for r in shipping.daily_shipping_rows(report().qs, chunk_size=chunk_size)] == expected
+
+
 def test_rows_cost_two_queries_per_chunk_plus_three_name_look_ups(clerk, django_assert_num_queries):
     cup, pen = ItemFactory(initial_stock=50), ItemFactory(initial_stock=50)
     for _ in range(6):
