@@ -1,16 +1,10 @@
-"""List filters for the order admin, and the shipping report's FilterSet."""
+"""List filters for the order admin (the shipping report's FilterSet is in orders.reports.shipping)."""
 
-from datetime import date
-from urllib.parse import urlencode
-
-import django_filters
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from orders import reports
-from orders.models import Carrier, Order
+from orders.models import Order
 
 
 class ShipStatusFilter(admin.SimpleListFilter):
@@ -54,88 +48,6 @@ class ShipStatusFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
-
-
-# The days a report may ask for: every real shipment, and never a day whose Shanghai bounds (or
-# the day after) fall outside what Python's datetime and the databases hold (0001-01-01, 9999-12-31).
-FIRST_REPORT_DAY = date(2000, 1, 1)
-LAST_REPORT_DAY = date(2099, 12, 31)
-
-
-def validate_report_day(day):
-    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
-        raise ValidationError(f"日期超出范围：请选择 {FIRST_REPORT_DAY} 至 {LAST_REPORT_DAY} 之间的日期。")
-
-
-def report_day_filter(label, method):
-    return django_filters.DateFilter(
-        label=label,
-        method=method,
-        validators=[validate_report_day],
-        widget=forms.DateInput(
-            attrs={"type": "date", "min": FIRST_REPORT_DAY.isoformat(), "max": LAST_REPORT_DAY.isoformat()},
-            format="%Y-%m-%d",
-        ),
-    )
-
-
-class ShippingReportForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            raise forms.ValidationError("开始日期不能晚于结束日期。")
-        return cleaned
-
-
-class ShippingReportFilter(django_filters.FilterSet):
-    """The 发货日报's filters: Shanghai ship dates (default today), carrier (by code), status.
-
-    Always bound: missing dates default to today (a lone 开始日期 runs to today, a lone
-    结束日期 is that one day) and the status to 已发货, so the page, its CSV link and the
-    shipping_report command read the same query string the same way.
-    """
-
-    STATUS_CHOICES = [("shipped", "已发货"), ("cancelled", "发货后已取消"), ("all", "全部")]
-
-    date_from = report_day_filter("发货日期从", "filter_date_from")
-    date_to = report_day_filter("到", "filter_date_to")
-    carrier = django_filters.ModelChoiceFilter(
-        label="快递公司", queryset=Carrier.objects.all(), to_field_name="code", empty_label="全部快递公司"
-    )
-    status = django_filters.ChoiceFilter(label="状态", choices=STATUS_CHOICES, empty_label=None, method="filter_status")
-
-    class Meta:
-        model = Order
-        fields = ["date_from", "date_to", "carrier", "status"]
-        form = ShippingReportForm
-
-    def __init__(self, data=None, *args, today=None, **kwargs):
-        data = {key: data.get(key, "") for key in self.Meta.fields} if data is not None else {}
-        today = (today or reports.local_date(timezone.now())).isoformat()
-        if not data.get("date_from") and not data.get("date_to"):
-            data["date_from"] = data["date_to"] = today
-        elif not data.get("date_to"):
-            data["date_to"] = today
-        elif not data.get("date_from"):
-            data["date_from"] = data["date_to"]
-        data["status"] = data.get("status") or "shipped"
-        kwargs.setdefault("queryset", reports.report_queryset())
-        super().__init__(data, *args, **kwargs)
-
-    def filter_date_from(self, queryset, name, value):
-        return reports.shipped_on_days(queryset, date_from=value)
-
-    def filter_date_to(self, queryset, name, value):
-        return reports.shipped_on_days(queryset, date_to=value)
-
-    def filter_status(self, queryset, name, value):
-        statuses = {"shipped": Order.Status.SHIPPED, "cancelled": Order.Status.CANCELLED}
-        return queryset.filter(status=statuses[value]) if value in statuses else queryset
-
-    def query_string(self):
-        """The filters as given (valid or not), for the CSV link and the pagination links."""
-        return urlencode({key: self.data.get(key, "") for key in self.Meta.fields})
 
 
 class CarrierFilter(admin.RelatedFieldListFilter):

@@ -6,7 +6,6 @@ what each row will do and every problem, and a file with any problem changes not
 """
 
 from dataclasses import dataclass, field
-from itertools import islice
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -18,19 +17,17 @@ from inventory.models import InventoryItem
 from oms.importing.formats import cell_text
 from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column
 from oms.spreadsheet import escape_formula
-from orders import reports, services
+from orders import services
 from orders.carriers import normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.reports import exports
 from orders.selectors import CarrierDirectory
-
-CHUNK_ROWS = 2000
 
 
 class OrderExportResource(resources.ModelResource):
-    """导出订单: the report's Chinese columns plus status and order time, formula-escaped.
+    """导出订单: a row per order line (orders.reports.exports), Chinese headers, formula-escaped.
 
-    Rows come from orders.reports.export_cells, the same row builder as the 发货日报, read as
-    plain values so a large export builds no model instances.
+    Rows are read as plain values in chunks, so a large export builds no model instances.
     """
 
     class Meta:
@@ -44,22 +41,17 @@ class OrderExportResource(resources.ModelResource):
 
     def get_user_visible_fields(self):
         # Listed on the export page ("此次将导出以下字段").
-        return [fields.Field(column_name=header) for header in reports.EXPORT_HEADERS]
+        return [fields.Field(column_name=header) for header in exports.EXPORT_HEADERS]
 
     def get_export_headers(self, selected_fields=None):
-        return list(reports.EXPORT_HEADERS)
+        return list(exports.EXPORT_HEADERS)
 
     def export(self, queryset=None, **kwargs):
         if queryset is None:
             queryset = self.get_queryset()
         dataset = tablib.Dataset(headers=self.get_export_headers())
-        values = queryset.values(*reports.EXPORT_VALUES).iterator(chunk_size=CHUNK_ROWS)
-        names = {}
-        while chunk := list(islice(values, CHUNK_ROWS)):
-            for row in reports.with_related_names(chunk, names):
-                dataset.append(
-                    [escape_formula(cell) for cell in reports.export_cells(row, full_receiver=self.full_receiver)]
-                )
+        for row in exports.order_export_rows(queryset, full_receiver=self.full_receiver):
+            dataset.append([escape_formula(cell) for cell in row])
         return dataset
 
 

@@ -1,7 +1,5 @@
 """The dashboard on the admin index (首页): figure cards and the 14-day shipping chart."""
 
-from datetime import timedelta
-
 from django import template
 from django.urls import reverse
 from django.utils import timezone
@@ -9,9 +7,10 @@ from django.utils import timezone
 from accounts.roles import DASHBOARD_PERMISSION, LOW_STOCK_CARD_PERMISSION
 from logistics.conf import is_enabled as courier_enabled
 from logistics.selectors import exception_parcels_count
-from orders import reports
-from orders.charts import stacked_bar_chart
-from orders.views import REPORT_PERMISSION
+from orders.filters import ShipStatusFilter
+from orders.reports.charts import stacked_bar_chart
+from orders.reports.dashboard import dashboard_figures
+from orders.reports.shipping import REPORT_PERMISSION
 
 register = template.Library()
 
@@ -22,29 +21,24 @@ def shipping_dashboard(context):
     user = context["request"].user
     if not user.has_perm(DASHBOARD_PERMISSION):
         return {"visible": False}
-    figures = reports.dashboard_figures(timezone.now())
-    today = figures.today.isoformat()
-    tomorrow = (figures.today + timedelta(days=1)).isoformat()
+    figures = dashboard_figures(timezone.now())
+    report_url = reverse("admin:shipping_report") if user.has_perm(REPORT_PERMISSION) else ""
     orders_url = reverse("admin:orders_order_changelist")
+    status = ShipStatusFilter.parameter_name
     cards = [
-        ("待发货", figures.pending, f"{orders_url}?ship_status=unshipped", False),
-        (
-            "今日已发货",
-            figures.shipped_today,
-            f"{orders_url}?ship_status=shipped&shipped_at__gte={today}&shipped_at__lt={tomorrow}",
-            False,
-        ),
-        ("超过 48 小时未发货", figures.overdue, f"{orders_url}?ship_status=overdue", figures.overdue > 0),
+        ("待发货", figures.open_orders, f"{orders_url}?{status}=unshipped", False),
+        ("今日发货（包裹）", figures.parcels_today, report_url, False),
+        ("超过 48 小时未发货", figures.overdue, f"{orders_url}?{status}=overdue", figures.overdue > 0),
     ]
     if user.has_perm(LOW_STOCK_CARD_PERMISSION):
         low_stock_url = reverse("admin:inventory_inventoryitem_changelist") + "?low_stock=yes"
         cards.append(("低库存", figures.low_stock, low_stock_url, figures.low_stock > 0))
     if courier_enabled():  # 异常件: tracked parcels that are 疑难, 退回 or silent for 3 days (logistics)
         exceptions = exception_parcels_count()
-        cards.append(("异常件", exceptions, f"{orders_url}?ship_status=all&tracking_state=exceptions", exceptions > 0))
+        cards.append(("异常件", exceptions, f"{orders_url}?{status}=all&tracking_state=exceptions", exceptions > 0))
     return {
         "visible": True,
         "cards": [{"label": label, "value": value, "url": url, "warn": warn} for label, value, url, warn in cards],
-        "chart": stacked_bar_chart(figures.days, figures.shipped_per_day),
-        "report_url": reverse("admin:shipping_report") if user.has_perm(REPORT_PERMISSION) else "",
+        "chart": stacked_bar_chart(figures.days, figures.parcels_per_day),
+        "report_url": report_url,
     }

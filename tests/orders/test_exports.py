@@ -9,9 +9,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from orders import reports
+from orders.reports.exports import EXPORT_HEADERS
 from tests.factories import ItemFactory, OrderFactory
-from tests.orders.report_data import shipped_order
+from tests.orders.report_data import shipped_lines, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def xlsx_rows(response):
 def test_export_page_offers_csv_and_xlsx(clerk_client):
     content = clerk_client.get(ORDER_EXPORT).content.decode()
     assert ">csv<" in content.lower() and ">xlsx<" in content.lower()
-    assert all(header in content for header in reports.EXPORT_HEADERS)
+    assert all(header in content for header in EXPORT_HEADERS)
 
 
 def test_order_csv_export_follows_the_list_filters(clerk_client):
@@ -43,12 +43,24 @@ def test_order_csv_export_follows_the_list_filters(clerk_client):
     response = clerk_client.post(f"{ORDER_EXPORT}?ship_status=shipped", {"format": CSV_FORMAT, "resource": "0"})
     assert response.status_code == 200
     rows = csv_rows(response)
-    assert rows[0] == reports.EXPORT_HEADERS
-    assert rows[0][:12] == reports.REPORT_HEADERS
-    assert [(r[0], r[5], r[12]) for r in rows[1:]] == [(shipped.order_no, "'@王五", "已发货")]
+    assert rows[0] == EXPORT_HEADERS
+    assert [(r[0], r[6], r[9], r[11]) for r in rows[1:]] == [
+        (shipped.order_no, "'@王五", "已发货", shipped.parcel.tracking_number)
+    ]
 
     rows = csv_rows(clerk_client.post(f"{ORDER_EXPORT}?ship_status=unshipped", {"format": CSV_FORMAT}))
-    assert [(r[0], r[5], r[10], r[12]) for r in rows[1:]] == [(pending.order_no, "'=1+1", "", "待发货")]
+    assert [(r[0], r[6], r[5], r[9], r[11]) for r in rows[1:]] == [(pending.order_no, "'=1+1", "0", "待发货", "")]
+
+
+def test_order_export_is_a_row_per_line_with_its_shipped_units(clerk_client):
+    cup, pen = ItemFactory(sku="CUP", initial_stock=9), ItemFactory(sku="PEN", initial_stock=9)
+    order = OrderFactory(lines=[(cup, 2), (pen, 1)])
+    parcel = shipped_lines(timezone.now(), [(order.lines.get(item=cup), 1)])
+    rows = csv_rows(clerk_client.post(f"{ORDER_EXPORT}?ship_status=all", {"format": CSV_FORMAT}))
+    assert [(r[0], r[3], r[4], r[5], r[9], r[10], r[11]) for r in rows[1:]] == [
+        (order.order_no, "CUP", "2", "1", "部分发货", "顺丰速运", parcel.tracking_number),
+        (order.order_no, "PEN", "1", "0", "部分发货", "", ""),
+    ]
 
 
 def test_order_xlsx_export_escapes_formulae(clerk_client):
@@ -56,9 +68,9 @@ def test_order_xlsx_export_escapes_formulae(clerk_client):
     response = clerk_client.post(f"{ORDER_EXPORT}?ship_status=all", {"format": XLSX_FORMAT})
     assert response.status_code == 200
     rows = xlsx_rows(response)
-    assert rows[0] == reports.EXPORT_HEADERS
-    assert rows[1][4] == 3  # numbers stay numbers
-    assert rows[1][5] == '\'=HYPERLINK("x")' and rows[1][7] == "'\t-1"
+    assert rows[0] == EXPORT_HEADERS
+    assert rows[1][4:6] == [3, 3]  # numbers stay numbers
+    assert rows[1][6] == '\'=HYPERLINK("x")' and rows[1][8] == "'\t-1"
 
 
 def test_order_export_of_selected_rows(clerk_client):
@@ -76,14 +88,16 @@ def test_order_export_of_selected_rows(clerk_client):
 
 
 def test_order_export_query_count_is_flat(clerk_client, django_assert_max_num_queries):
-    item = ItemFactory(initial_stock=100)
-    OrderFactory(item=item)
-    with django_assert_max_num_queries(12) as few:
+    item, other = ItemFactory(initial_stock=100), ItemFactory(initial_stock=100)
+    shipped_order(timezone.now(), item=item)
+    with django_assert_max_num_queries(14) as few:
         clerk_client.post(f"{ORDER_EXPORT}?ship_status=all", {"format": CSV_FORMAT})
-    for _ in range(20):
-        OrderFactory(item=item)
+    for _ in range(10):
+        OrderFactory(lines=[(item, 1), (other, 2)])
+        shipped_order(timezone.now(), lines=[(item, 1), (other, 1)])
     with django_assert_max_num_queries(len(few.captured_queries)):
-        clerk_client.post(f"{ORDER_EXPORT}?ship_status=all", {"format": CSV_FORMAT})
+        response = clerk_client.post(f"{ORDER_EXPORT}?ship_status=all", {"format": CSV_FORMAT})
+    assert len(csv_rows(response)) == 1 + 1 + 40
 
 
 def test_item_export_csv_and_xlsx(clerk_client):

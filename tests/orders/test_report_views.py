@@ -13,10 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import MANAGERS, OPS
 from oms.spreadsheet import BOM
-from orders import reports
-from tests.factories import ItemFactory, OrderFactory
-from tests.orders.report_data import shanghai, shipped_order
+from orders import services
+from orders.reports.shipping import REPORT_HEADERS
+from tests.factories import ItemFactory, OrderFactory, carrier
+from tests.orders.report_data import new_number, shanghai, shipped_lines, shipped_order
+from tests.role_fixtures import staff_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +61,22 @@ def test_permission(staff_client, manager_client, clerk_client):
     assert clerk_client.get(URL).status_code == 200  # superuser
 
 
+def role_client(django_user_model, username, group):
+    client = Client()
+    client.force_login(staff_in(django_user_model, username, group))
+    return client
+
+
+def test_role_policy_ops_cannot_open_the_report_managers_can(django_user_model):
+    ops = role_client(django_user_model, "ops", OPS)
+    assert ops.get(URL).status_code == 403
+    assert ops.get(URL, {"format": "csv"}).status_code == 403
+    assert reverse("admin:shipping_report") not in ops.get("/admin/").content.decode()
+    manager = role_client(django_user_model, "manager", MANAGERS)
+    assert manager.get(URL).status_code == 200
+    assert manager.get(URL, {"format": "csv"}).streaming
+
+
 def test_anonymous_goes_to_login(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
@@ -73,20 +92,45 @@ def test_page_shows_summary_and_rows(clerk_client):
     assert "<title>发货日报" in content
     assert 'class="breadcrumbs"' in content
     assert "顺丰速运" in content and "中通快递" in content
-    assert "50.0%" in content and "100.0%" in content
-    assert order.order_no in content
+    assert "包裹数" in content and "50.0%" in content and "100.0%" in content
+    assert "共 2 个包裹，2 单，3 件" in content
+    assert f'href="/admin/orders/order/{order.pk}/change/">{order.order_no}</a>' in content
     assert "&lt;b&gt;王五&lt;/b&gt;" in content and "<b>王五</b>" not in content
     assert f"date_from={today.isoformat()}&amp;date_to={today.isoformat()}" in content
     assert "format=csv" in content
 
 
-def test_page_paginates(clerk_client):
-    for _ in range(52):
-        shipped_order(timezone.now())
+def test_page_shows_a_merged_parcel_once_in_the_summary_and_each_line_in_the_rows(clerk_client):
+    cup, pen = ItemFactory(sku="CUP", initial_stock=9), ItemFactory(sku="PEN", initial_stock=9)
+    first, second = OrderFactory(lines=[(cup, 1), (pen, 1)]), OrderFactory(item=cup, quantity=2)
+    number = new_number()
+    services.ship_orders([(first, carrier("SF"), number), (second, carrier("SF"), number)])
+    content = clerk_client.get(URL).content.decode()
+    assert "共 1 个包裹，2 单，4 件" in content
+    assert content.count(f'<td class="col-9" title="{number}">') == 3
+    assert "第 1 / 1 页，共 1 个包裹" in content
+
+
+def test_page_paginates_by_parcel_keeping_a_parcels_lines_together(clerk_client):
+    item = ItemFactory(initial_stock=500)
+    for _ in range(51):
+        shipped_order(timezone.now(), item=item)
+    split = OrderFactory(lines=[(item, 1), (ItemFactory(initial_stock=5), 1)])
+    shipped_lines(timezone.now() + timedelta(seconds=1), [(line, 1) for line in split.lines.all()])
     first = clerk_client.get(URL).content.decode()
     second = clerk_client.get(URL, {"page": 2}).content.decode()
-    assert "第 1 / 2 页，共 52 单" in first
-    assert "第 2 / 2 页" in second
+    assert "第 1 / 2 页，共 52 个包裹" in first
+    assert "第 2 / 2 页" in second and second.count(split.order_no) == 2
+
+
+def test_a_parcel_voided_later_leaves_its_days_report(clerk_client):
+    order = shipped_order(timezone.now(), "SF")
+    assert order.order_no in clerk_client.get(URL).content.decode()
+    services.void_parcel(order.parcel)
+    content = clerk_client.get(URL).content.decode()
+    assert order.order_no not in content and "所选日期没有发货记录。" in content
+    _, body = download(clerk_client)
+    assert order.order_no.encode() not in body
 
 
 def test_bad_input_is_a_message_not_a_500(clerk_client):
@@ -105,13 +149,13 @@ def test_csv_download(clerk_client):
     assert "attachment" in response["Content-Disposition"] and ".csv" in response["Content-Disposition"]
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0] == reports.REPORT_HEADERS
+    assert rows[0] == REPORT_HEADERS
     assert [(r[0], r[5], r[10]) for r in rows[1:]] == [(inside.order_no, "'=cmd", "2026-11-24 00:10:00")]
 
 
 def test_csv_of_an_empty_day_is_the_header(clerk_client):
     _, body = download(clerk_client, date_from="2026-11-24", date_to="2026-11-24")
-    assert body == (BOM + ",".join(reports.REPORT_HEADERS) + "\r\n").encode("utf-8")
+    assert body == (BOM + ",".join(REPORT_HEADERS) + "\r\n").encode("utf-8")
 
 
 def test_command_output_equals_the_page_csv(clerk_client, clerk, tmp_path):
@@ -182,8 +226,14 @@ def test_dashboard_on_the_index(clerk_client):
     OrderFactory(item=item, created_at=timezone.now() - timedelta(hours=72))
     shipped_order(timezone.now(), "SF")
     content = clerk_client.get("/admin/").content.decode()
-    assert "待发货" in content and "今日已发货" in content and "超过 48 小时未发货" in content and "低库存" in content
+    assert (
+        "待发货" in content
+        and "今日发货（包裹）" in content
+        and "超过 48 小时未发货" in content
+        and "低库存" in content
+    )
     assert "?ship_status=overdue" in content and "?low_stock=yes" in content
+    assert "近 14 天每日发货包裹数" in content
     assert "<svg" in content and "顺丰速运" in content and "<script" not in content.split("<svg")[1].split("</svg>")[0]
     assert reverse("admin:shipping_report") in content
 
@@ -192,7 +242,7 @@ def test_dashboard_for_staff_without_the_report_permission(staff_client):
     response = staff_client.get("/admin/")
     assert response.status_code == 200
     content = response.content.decode()
-    assert "今日已发货" in content and reverse("admin:shipping_report") not in content
+    assert "今日发货（包裹）" in content and reverse("admin:shipping_report") not in content
 
 
 def index_queries(client):

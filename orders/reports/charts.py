@@ -69,7 +69,7 @@ def stacked_bar_chart(days, series, *, width=760, height=260, left=44, right=12,
                     width=round(bar_w, 1),
                     height=round(h, 1),
                     colour=carrier_colour(code, position),
-                    title=f"{day:%m-%d} {name}：{values[i]} 单",
+                    title=f"{day:%m-%d} {name}：{values[i]} 个包裹",
                 )
             )
     y_ticks = [{"value": int(y_max * k / 4), "y": round(top + plot_h - plot_h * k / 4, 1)} for k in range(5)]

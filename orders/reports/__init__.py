@@ -1,0 +1,15 @@
+"""The managers' figures: the daily shipping report (发货日报), the order export's rows, the dashboard.
+
+days.py      Shanghai days as UTC bounds, local time text
+streaming.py CSV for Excel as text chunks
+shipping.py  the 发货日报: filters, rows per parcel line, summary per carrier, page and CSV
+exports.py   the order export's rows (a row per order line)
+dashboard.py the admin index's figures
+charts.py    server-side SVG geometry
+"""
+
+# Used by the order list's 超过48小时未发货 filter and by bench/.
+from orders.reports.dashboard import overdue_orders
+from orders.reports.days import local_date
+
+__all__ = ["local_date", "overdue_orders"]

@@ -1,0 +1,44 @@
+"""Names the report and export rows show (product, carrier, operator), fetched once per chunk."""
+
+from django.contrib.auth import get_user_model
+
+from inventory.models import InventoryItem
+from orders.models import Carrier
+
+
+class NameBook:
+    """Items, carriers and users by pk, completed in one query each for what a chunk lacks.
+
+    One book is shared by the chunks of one report or export, so each is read at most once.
+    """
+
+    def __init__(self):
+        self.items, self.carriers, self.users = {}, {}, {}
+
+    def learn(self, *, items=(), carriers=(), users=()):
+        """Fetch what is not known yet of these pks: at most three queries."""
+        _complete(self.items, InventoryItem.objects.only("name", "sku"), items)
+        _complete(self.carriers, Carrier.objects.only("name", "code", "sort_order"), carriers)
+        _complete(self.users, get_user_model().objects.only("username", "first_name", "last_name"), users)
+
+    def item(self, pk):
+        """(name, sku) of an item ("", "" if unknown)."""
+        item = self.items.get(pk)
+        return (item.name, item.sku) if item else ("", "")
+
+    def carrier_name(self, pk):
+        carrier = self.carriers.get(pk)
+        return carrier.name if carrier else ""
+
+    def operator(self, pk):
+        """A user as the report names them: 姓名 if set, else the username."""
+        user = self.users.get(pk)
+        if user is None:
+            return ""
+        return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+def _complete(cache, queryset, pks):
+    missing = set(pks) - cache.keys() - {None}
+    if missing:
+        cache.update(queryset.in_bulk(missing))
