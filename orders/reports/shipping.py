@@ -9,11 +9,12 @@ same rows.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import StreamingHttpResponse
@@ -71,6 +72,29 @@ def shipped_parcels():
 # --- Filters ---------------------------------------------------------------------------------
 
 
+# The days a report may ask for: every real shipment, and never a day whose Shanghai bounds (or
+# the day after) fall outside what Python's datetime and the databases hold (0001-01-01, 9999-12-31).
+FIRST_REPORT_DAY = date(2000, 1, 1)
+LAST_REPORT_DAY = date(2099, 12, 31)
+
+
+def validate_report_day(day):
+    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        raise ValidationError(f"日期超出范围：请选择 {FIRST_REPORT_DAY} 至 {LAST_REPORT_DAY} 之间的日期。")
+
+
+def report_day_filter(label, method):
+    return django_filters.DateFilter(
+        label=label,
+        method=method,
+        validators=[validate_report_day],
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": FIRST_REPORT_DAY.isoformat(), "max": LAST_REPORT_DAY.isoformat()},
+            format="%Y-%m-%d",
+        ),
+    )
+
+
 class ShippingReportForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -88,12 +112,8 @@ class ShippingReportFilter(django_filters.FilterSet):
     the same query string the same way.
     """
 
-    date_from = django_filters.DateFilter(
-        label="发货日期从", method="filter_date_from", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    date_to = django_filters.DateFilter(
-        label="到", method="filter_date_to", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_from = report_day_filter("发货日期从", "filter_date_from")
+    date_to = report_day_filter("到", "filter_date_to")
     carrier = django_filters.ModelChoiceFilter(
         label="快递公司", queryset=Carrier.objects.all(), to_field_name="code", empty_label="全部快递公司"
     )
