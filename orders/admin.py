@@ -102,8 +102,10 @@ class OrderLineInline(admin.TabularInline):
     autocomplete_fields = ["item"]
     extra = 0
     min_num = 1
-    validate_min = True
     verbose_name_plural = "订单商品"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)  # an order has a line
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item")

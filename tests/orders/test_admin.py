@@ -138,7 +138,8 @@ def test_a_row_ships_what_is_left_of_a_partly_shipped_order(clerk_client, ledger
 def test_two_rows_of_one_receiver_with_one_number_become_one_parcel(clerk_client):
     a, b = OrderFactory(), OrderFactory()
 
-    response = changelist_post(clerk_client, {a: {"tracking_number": sf_number(9)}, b: {"tracking_number": sf_number(9)}})
+    same = {"tracking_number": sf_number(9)}
+    response = changelist_post(clerk_client, {a: same, b: same})
 
     assert response.status_code == 302
     assert Parcel.objects.count() == 1 and Parcel.objects.get().lines.count() == 2
@@ -149,7 +150,8 @@ def test_two_receivers_with_one_number_are_refused_next_to_the_row(clerk_client)
     a = OrderFactory(order_no="G001")
     b = OrderFactory(order_no="G002", receiver_name="李四")
 
-    response = changelist_post(clerk_client, {a: {"tracking_number": sf_number(10)}, b: {"tracking_number": sf_number(10)}})
+    same = {"tracking_number": sf_number(10)}
+    response = changelist_post(clerk_client, {a: same, b: same})
 
     assert response.status_code == 200
     errors = row_errors(response)
