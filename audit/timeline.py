@@ -22,7 +22,8 @@ INITIAL_TITLE = "启用操作记录时的状态"  # rows that existed before his
 
 
 def _created_title(record, title):
-    return INITIAL_TITLE if record.history_change_reason == INITIAL_REASON else title
+    # orders 0009 may have appended "[旧] …" to the initial reason: compare its start.
+    return INITIAL_TITLE if (record.history_change_reason or "").startswith(INITIAL_REASON) else title
 
 
 @dataclass
