@@ -98,7 +98,8 @@ class OrderLineInline(admin.TabularInline):
     """订单商品: editable while nothing of the order shipped, and only with orders.change_order_details."""
 
     model = OrderLine
-    fields = ["item", "quantity", "sub_order_no"]
+    fields = ["picture", "item", "quantity", "sub_order_no"]
+    readonly_fields = ["picture"]
     autocomplete_fields = ["item"]
     extra = 0
     min_num = 1
@@ -106,6 +107,10 @@ class OrderLineInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         return super().get_formset(request, obj, validate_min=True, **kwargs)  # an order has a line
+
+    @admin.display(description="图片")
+    def picture(self, line):
+        return item_thumbnail(line.item) if line.item_id else "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item")
