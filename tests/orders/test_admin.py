@@ -298,3 +298,22 @@ def test_the_old_bulk_mark_shipped_action_is_gone(clerk_client):
     names = [name for name, _label in actions]
     assert "mark_shipped" not in names
     assert {"void_parcels", "cancel_orders"} <= set(names)
+
+
+def test_a_refusal_raised_while_saving_becomes_one_message_per_problem(rf, clerk):
+    from django.contrib import admin as django_admin
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from orders.admin import OrderAdmin
+
+    request = rf.post(LIST_URL)
+    request.user, request.session = clerk, {}
+    request._messages = FallbackStorage(request)
+
+    def refused_save(request):
+        raise services.ShipmentRefused(["订单 A：问题一。", "订单 B：问题二。"])
+
+    response = OrderAdmin(Order, django_admin.site)._with_domain_errors(refused_save, request)
+
+    assert response.status_code == 302
+    assert [str(m) for m in request._messages] == ["未保存：订单 A：问题一。", "未保存：订单 B：问题二。"]
