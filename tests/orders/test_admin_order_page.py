@@ -191,3 +191,23 @@ def test_the_add_page_creates_an_order_with_lines_and_moves_no_stock(clerk_clien
 
     data.update({"order_no": "NEW-2", "lines-TOTAL_FORMS": "0"})
     assert clerk_client.post(reverse("admin:orders_order_add"), data).status_code == 200  # an order needs a line
+
+
+def test_order_page_queries_do_not_grow_with_lines_and_parcels(clerk_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page_queries(order):
+        with CaptureQueriesContext(connection) as captured:
+            assert clerk_client.get(change_url(order)).status_code == 200
+        return len(captured)
+
+    small = OrderFactory()
+    services.ship_order(small, carrier("SF"), sf_number(20))
+    big = OrderFactory(lines=[(ItemFactory(initial_stock=10), 2) for _ in range(6)])
+    for n, line in enumerate(big.lines.all()):
+        parcel = services.ship_parcel([(line, 1)], carrier("SF"), sf_number(30 + n))
+        if n % 2:
+            services.void_parcel(parcel)
+
+    assert page_queries(big) == page_queries(small)
