@@ -53,8 +53,8 @@ OPTIONAL_PERMISSIONS = {
 DASHBOARD_PERMISSION = "orders.view_order"
 LOW_STOCK_CARD_PERMISSION = "inventory.view_inventoryitem"
 
-# Order fields anyone who may change an order may edit; the rest need CHANGE_ORDER_DETAILS.
-ORDER_SHIPPING_FIELDS = ("status", "carrier", "tracking_number")
+# Order fields anyone who may change an order may edit; the rest, and the order's lines (items,
+# quantities, 子订单号), need CHANGE_ORDER_DETAILS. Shipping is not a field: parcels, through the services.
 ORDER_RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
 CHANGE_ORDER_DETAILS = "orders.change_order_details"
 
@@ -62,13 +62,12 @@ CHANGE_ORDER_DETAILS = "orders.change_order_details"
 def order_fields_locked_for(user, order_fields):
     """The order fields `user` sees read-only on an existing order's page.
 
-    Changing what was sold (number, item, quantity, buyer, dates, note) needs CHANGE_ORDER_DETAILS;
-    ops only ship and fix receivers.
+    Changing what was sold (number, buyer, dates, note; the lines) needs CHANGE_ORDER_DETAILS;
+    ops ship, void, cancel and fix receivers.
     """
     if user.has_perm(CHANGE_ORDER_DETAILS):
         return []
-    editable = set(ORDER_SHIPPING_FIELDS) | set(ORDER_RECEIVER_FIELDS)
-    return [name for name in order_fields if name not in editable]
+    return [name for name in order_fields if name not in ORDER_RECEIVER_FIELDS]
 
 
 def _permission(dotted):

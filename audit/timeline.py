@@ -12,17 +12,18 @@ from django.utils import timezone
 
 from audit.migration_ops import INITIAL_REASON
 from inventory.models import InventoryItem, StockMovement
-from orders.models import Carrier, Order
+from orders.models import Carrier, Order, Parcel, ParcelLine
 
 # Newest entries shown on an object's page; enough for any order, and an item links its full ledger.
 TIMELINE_LIMIT = 100
-HISTORY_FIELDS_SKIPPED = {"id", "shipped_at", "shipped_by"}  # derived from the status change itself
+HISTORY_FIELDS_SKIPPED = {"id"}
 EMPTY = "（空）"
 INITIAL_TITLE = "启用操作记录时的状态"  # rows that existed before history was switched on
 
 
 def _created_title(record, title):
-    return INITIAL_TITLE if record.history_change_reason == INITIAL_REASON else title
+    # orders 0009 may have appended "[旧] …" to the initial reason: compare its start.
+    return INITIAL_TITLE if (record.history_change_reason or "").startswith(INITIAL_REASON) else title
 
 
 @dataclass
@@ -124,11 +125,22 @@ def _generic_entries(obj, created_title, created_details):
 
 
 STATUS = Order.Status
-SHIPPING_DETAIL_FIELDS = ("status", "carrier", "tracking_number")
+OLD_MARK = "[旧] "  # orders 0009 keeps the old item/quantity/carrier/number of a history row in its reason
+STATUS_TITLES = {
+    STATUS.PENDING: "改回待发货",
+    STATUS.PARTIAL: "部分发货",
+    STATUS.SHIPPED: "已全部发货",
+    STATUS.CANCELLED: "取消订单",
+}
 
 
 def order_timeline(order):
-    """The order's history: created, shipped (carrier, number), undone, cancelled, edited; newest first."""
+    """The order's story, newest first: its history (created, status changes, edits) and its parcels.
+
+    Four queries whatever the length of the history: the records with their users, the parcels
+    with carrier and users, their lines with items and orders (ValueNames finds no foreign key
+    on Order to look up).
+    """
     previous, records = _records(order)
     names = ValueNames(Order, [*records, previous] if previous else records)
     tracked = _tracked_fields(Order, Order.history.model)
@@ -136,44 +148,63 @@ def order_timeline(order):
     for record in records:
         user, when = record.history_user, record.history_date
         if record.history_type == "+":
-            details = [
-                f"商品：{names.show('item', record)} × {record.quantity}",
-                f"收货人：{record.receiver_name} {record.receiver_phone}",
-            ]
-            if record.status == STATUS.SHIPPED:
-                details.append(_shipment_line(names, record))
+            details = [f"收货人：{record.receiver_name}", *_old_details(record)]
             entries.append(Entry(when, _created_title(record, "创建订单"), user, "created", details))
         elif record.history_type == "-":
             entries.append(Entry(when, "删除订单", user, "deleted"))
         elif previous is not None:
             entries.extend(_order_change_entries(names, tracked, previous, record))
         previous = record
+    entries.extend(_parcel_entries(order))
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
 
-def _shipment_line(names, record):
-    return f"快递公司：{names.show('carrier', record)}，快递单号：{record.tracking_number or EMPTY}"
+def _old_details(record):
+    """What a row from before real orders said about item and shipment ("[旧] SKU × 2；顺丰速运 SF…")."""
+    reason = record.history_change_reason or ""
+    return [reason[reason.index(OLD_MARK) :]] if OLD_MARK in reason else []
 
 
 def _order_change_entries(names, tracked, previous, record):
     user, when = record.history_user, record.history_date
-    old, new = previous.status, record.status
     entries = []
-    if old != new:
-        if new == STATUS.SHIPPED:
-            entries.append(Entry(when, "已发货", user, "shipped", [_shipment_line(names, record)]))
-        elif old == STATUS.SHIPPED and new == STATUS.PENDING:
-            entries.append(Entry(when, "撤销发货，改回待发货", user, "undone", ["库存已退回"]))
-        elif new == STATUS.CANCELLED:
-            detail = ["已发货的库存已退回"] if old == STATUS.SHIPPED else []
-            entries.append(Entry(when, "取消订单", user, "cancelled", detail))
-        else:
-            entries.append(Entry(when, f"状态改为{record.get_status_display()}", user, "changed"))
-    # A shipment already shows its carrier and number; list every other edit made in the same save.
-    skip = SHIPPING_DETAIL_FIELDS if new == STATUS.SHIPPED and old != new else ("status",)
-    lines = _changes(names, tracked, previous, record, skip=skip)
+    if previous.status != record.status:
+        kind = {STATUS.CANCELLED: "cancelled", STATUS.PENDING: "undone"}.get(record.status, "shipped")
+        title = STATUS_TITLES.get(record.status, f"状态改为{record.get_status_display()}")
+        entries.append(Entry(when, title, user, kind, _old_details(record)))
+    lines = _changes(names, tracked, previous, record, skip=("status",))
     if lines:
-        entries.append(Entry(when, "修改订单", user, "changed", lines))
+        entries.append(Entry(when, "修改订单", user, "changed", lines + _old_details(record)))
+    elif previous.status == record.status and _old_details(record):
+        entries.append(Entry(when, "修改订单", user, "changed", _old_details(record)))
+    return entries
+
+
+def _parcel_entries(order):
+    """已发货 and 撤销包裹 entries of every parcel holding the order's lines (two queries)."""
+    parcels = list(
+        Parcel.objects.filter(lines__line__order=order)
+        .distinct()
+        .select_related("carrier", "shipped_by", "voided_by")
+        .prefetch_related(
+            models.Prefetch("lines", ParcelLine.objects.select_related("line__item", "line__order").order_by("pk"))
+        )
+        .order_by("-created_at", "-pk")[:TIMELINE_LIMIT]
+    )
+    entries = []
+    for parcel in parcels:
+        name = f"{parcel.carrier.name} {parcel.tracking_number}"
+        units = "、".join(
+            f"{pl.line.item.sku} × {pl.quantity}"
+            + (f"（订单 {pl.line.order.order_no}）" if pl.line.order_id != order.pk else "")
+            for pl in parcel.lines.all()
+        )
+        if parcel.shipped_at:
+            entries.append(Entry(parcel.shipped_at, f"已发货 包裹 {name}", parcel.shipped_by, "shipped", [units]))
+        if parcel.voided_at:
+            entries.append(
+                Entry(parcel.voided_at, f"撤销包裹 {name}", parcel.voided_by, "undone", [units, "库存已退回"])
+            )
     return entries
 
 

@@ -3,29 +3,40 @@ from functools import update_wrapper
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from accounts.roles import order_fields_locked_for
+from accounts.roles import CHANGE_ORDER_DETAILS, order_fields_locked_for
 from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
-from orders import admin_views, privacy, services, views
+from orders import admin_views, parcel_views, privacy, services, views
 from orders.desk.merge import merge_ship
-from orders.filters import CarrierFilter, ShipStatusFilter
-from orders.forms import OrderChangeListForm, OrderChangeListFormSet, OrderForm
-from orders.models import Carrier, Order, ReceiverReveal
+from orders.filters import ShipStatusFilter
+from orders.forms import (
+    OrderChangeListForm,
+    OrderChangeListFormSet,
+    OrderForm,
+    carrier_names,
+    live_parcels,
+    safe_url,
+    tracking_links,
+)
+from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
 from orders.pagination import CappedCountPaginator
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
-from orders.selectors import order_search_filter
+from orders.selectors import mergeable_order_pks, order_search_filter
 
 admin.site.site_header = "订单管理系统"
 admin.site.site_title = "订单管理系统"
@@ -47,23 +58,19 @@ def copy_button(order):
     )
 
 
-def domain_error_message(exc):
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc)
-
-
 class DomainErrorsAsMessages:
-    """Turns a domain error raised while saving (after the forms validated) into a message.
+    """Turns a domain error raised while saving (after the forms validated) into error messages.
 
     The admin's save already ran in a transaction that the error rolled back, so nothing changed.
+    services.error_messages is the one translator.
     """
 
     def _with_domain_errors(self, view, request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except (services.InsufficientStock, ValidationError) as exc:
-            self.message_user(request, f"未保存：{domain_error_message(exc)}", messages.ERROR)
+            for message in services.error_messages(exc):
+                self.message_user(request, f"未保存：{message}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
 
@@ -71,7 +78,7 @@ class StockMovementInline(admin.TabularInline):
     model = StockMovement
     fk_name = "order"
     verbose_name_plural = "库存流水"
-    fields = ["created_at", "item", "delta", "reason", "balance_after", "created_by"]
+    fields = ["created_at", "item", "delta", "reason", "parcel", "balance_after", "created_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -83,7 +90,70 @@ class StockMovementInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("item", "created_by")
+        return super().get_queryset(request).select_related("item", "created_by", "parcel")
+
+
+class OrderLineInline(admin.TabularInline):
+    """订单商品: editable while nothing of the order shipped, and only with orders.change_order_details."""
+
+    model = OrderLine
+    fields = ["picture", "item", "quantity", "sub_order_no"]
+    readonly_fields = ["picture"]
+    autocomplete_fields = ["item"]
+    extra = 0
+    min_num = 1
+    verbose_name_plural = "订单商品"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_min=True, **kwargs)  # an order has a line
+
+    @admin.display(description="图片")
+    def picture(self, line):
+        return item_thumbnail(line.item) if line.item_id else "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item")
+
+    def _may_edit(self, request, obj):
+        if obj is None:
+            return request.user.has_perm("orders.add_order")
+        return obj.status == Order.Status.PENDING and request.user.has_perm(CHANGE_ORDER_DETAILS)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order") or request.user.has_perm("orders.change_order")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+
+class OrderChangeList(ChangeList):
+    """The order list: its rows' 快递公司 and 快递单号 are form fields, not model fields.
+
+    Django's check admin.E121 refuses non-model names in ModelAdmin.list_editable, so they are
+    set here; the page's pending orders that could share a parcel are flagged in one query.
+    """
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if not self.is_popup:
+            self.list_editable = ROW_SHIPPING_FIELDS
+
+    def get_results(self, request):
+        super().get_results(request)
+        mergeable = mergeable_order_pks(self.result_list)
+        for order in self.result_list:
+            order.could_merge = order.pk in mergeable
+
+
+ROW_SHIPPING_FIELDS = ("carrier", "tracking_number")
+MERGE_HINT = "同一收货人还有待发货的订单，可合并发货"
+THUMBNAILS_SHOWN = 2  # lines shown whole in a list cell; more become "共 n 种 m 件"
 
 
 @admin.register(Order)
@@ -97,62 +167,81 @@ class OrderAdmin(
     show_change_form_export = False  # the export action and button on the list, not on each order
     to_encoding = "utf-8-sig"
     import_export_change_list_template = "admin/orders/order/change_list.html"
+    change_form_template = "admin/orders/order/change_form.html"
     # Imports (issue 4): each row through the same services as the list page; all or nothing.
     import_resource_classes = [TrackingImportResource, OrderImportResource]
     list_display = [
         "order_no",
-        "thumbnail",
-        "product_name",
+        "order_lines",
         "receiver_name",
         "masked_phone",
         "address_with_copy",
-        "status",
+        "status_badge",
+        "carrier",
+        "tracking_number",
         "ordered",
     ]
     list_display_links = ["order_no"]
-    list_editable = []  # TODO(real-orders): the row's carrier and number ship it through services
-    # Not the item: with that INNER JOIN MariaDB may start from the item table and sort a
-    # million joined rows. get_queryset joins the carrier (LEFT JOIN keeps orders first) and
-    # prefetches the page's items by id.
-    list_select_related = ["carrier"]
+    list_editable = []  # the rows' carrier and number: see OrderChangeList
+    list_select_related = []  # lines and parcels are prefetched (get_queryset); no join multiplies rows
     # The clerk needs the page links, not a second COUNT(*) of the whole table.
     show_full_result_count = False
-    list_filter = [
-        ShipStatusFilter,
-        ("carrier", CarrierFilter),
-        ("created_at", admin.DateFieldListFilter),
-    ]
+    list_filter = [ShipStatusFilter, ("created_at", admin.DateFieldListFilter)]
     # Shows the search box; get_search_results picks the indexed prefix matches by what was typed.
-    search_fields = ["^order_no", "^tracking_number", "^receiver_name", "^receiver_phone"]
+    search_fields = ["^order_no", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
     list_per_page = 50
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
-    actions = ["mark_shipped", "print_pick_list", merge_ship]
-    readonly_fields = [
-        "status",
-        "image_preview",
-        "receiver_copy",
-        "updated_at",
-    ]
+    actions = ["void_parcels", "cancel_orders", "print_pick_list", merge_ship]
+    readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
-        (
-            "订单信息",
-            {"fields": ["order_no", "customer_id", "created_at", "note"]},
-        ),
+        ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note", "version"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
-        ("物流信息", {"fields": ["status"]}),
+        ("物流信息", {"fields": ["status_badge"]}),
     ]
-    inlines = [StockMovementInline]
+    add_fieldsets = [
+        ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note"]}),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address"]}),
+    ]
+    inlines = [OrderLineInline, StockMovementInline]
 
     class Media:
         css = {"all": ["orders/css/admin.css"]}
         js = ["orders/js/copy.js"]
 
     def get_queryset(self, request):
-        # The item is prefetched, not joined: with that INNER JOIN MariaDB may start from the
-        # item table and sort a million joined rows. LEFT JOINs keep orders as the first table.
-        return super().get_queryset(request).select_related("carrier").prefetch_related("item")
+        # Lines with their items and live parcels with their carriers, prefetched: two queries
+        # per page whatever its rows, and orders stay the only table of the page's query.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("pk")),
+                Prefetch(
+                    "lines__parcel_lines",
+                    queryset=ParcelLine.objects.filter(parcel__status__in=Parcel.LIVE)
+                    .select_related("parcel__carrier")
+                    .order_by("parcel_id", "pk"),
+                ),
+            )
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        order = super().get_object(request, object_id, from_field)
+        if order is not None and request.method == "POST" and transaction.get_connection().in_atomic_block:
+            # A save (inside changeform_view's transaction) holds the row: two saves of one
+            # order serialise, and the second compares its version with the first's result.
+            order = Order.objects.select_for_update().get(pk=order.pk)
+        return order
+
+    def get_changelist(self, request, **kwargs):
+        return OrderChangeList
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        return super().get_fieldsets(request, obj)
 
     @staticmethod
     def _pending_queue(request):
@@ -174,6 +263,12 @@ class OrderAdmin(
             path("paste/", wrap(admin_views.paste_view), name="orders_order_paste"),
             path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
             path("<int:object_id>/receiver/", wrap(admin_views.receiver_reveal_view), name="orders_order_receiver"),
+            path("<int:object_id>/ship-part/", wrap(parcel_views.ship_part_view), name="orders_order_ship_part"),
+            path(
+                "<int:object_id>/parcels/<int:parcel_id>/void/",
+                wrap(parcel_views.void_parcel_view),
+                name="orders_order_void_parcel",
+            ),
             *super().get_urls(),
         ]
 
@@ -193,7 +288,7 @@ class OrderAdmin(
         return (queryset.filter(condition) if condition is not None else queryset), False
 
     def get_ordering(self, request):
-        # The clerk works the pending queue oldest first; everything else reads newest first.
+        # The clerk works the unshipped queue oldest first; everything else reads newest first.
         if self._pending_queue(request):
             return ["created_at", "id"]
         return ["-created_at", "-id"]
@@ -226,21 +321,29 @@ class OrderAdmin(
         return formset
 
     def save_model(self, request, obj, form, change):
-        services.save_order(obj, user=request.user)
+        if isinstance(form, OrderChangeListForm):
+            # A list row ships: the formset ships all the save's rows in one ship_orders call.
+            form.formset.ship(request.user)
+            return
+        obj.changed_by = request.user
+        obj.save()
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return readonly
-        if obj.status == Order.Status.SHIPPED:
-            readonly += ["item", "quantity"]  # undo the shipment first (Order.save enforces it too)
-        # Ops edit shipping and receiver fields only (accounts.roles).
-        form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in readonly]
+        # Ops fix receivers only (accounts.roles); the version stamp is the form's, never locked.
+        form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in [*readonly, "version"]]
         return readonly + order_fields_locked_for(request.user, form_fields)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "订单", "can_ship": self.has_change_permission(request), **(extra_context or {})}
-        response = self._with_domain_errors(super().changelist_view, request, extra_context)
+        if request.method == "POST" and "_save" in request.POST:
+            # One transaction from reading the rows (locked, see OrderChangeListFormSet) to the save.
+            view = transaction.atomic(super().changelist_view)
+        else:
+            view = super().changelist_view
+        response = self._with_domain_errors(view, request, extra_context)
         return self._report_rows_off_page(request, response)
 
     def _report_rows_off_page(self, request, response):
@@ -264,12 +367,29 @@ class OrderAdmin(
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._with_domain_errors(super().changeform_view, request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["parcels"] = parcel_views.parcels_of([obj])
+            for parcel in context["parcels"]:
+                parcel.safe_tracking_url = safe_url(parcel.tracking_url)
+            context["can_ship"] = self.has_change_permission(request, obj) and obj.is_open
+            context["can_void"] = self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        order = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
+        order = getattr(response, "context_data", {}).get("original")
         if order is not None and response.status_code == 200:
-            # The change page shows the full phone and address: record who looked (PIPL).
+            # The page shows the full phone and address, also when re-shown after a refused save (PIPL).
             privacy.record_reveal(order, request.user, ReceiverReveal.How.PAGE)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        order = getattr(response, "context_data", {}).get("object")
+        if order is not None and response.status_code == 200:
+            # The timeline shows receivers' phones and addresses as they were edited.
+            privacy.record_reveal(order, request.user, ReceiverReveal.How.PAGE, detail="操作记录")
         return response
 
     def action_checkbox(self, order):
@@ -281,13 +401,40 @@ class OrderAdmin(
             format_html(gettext("Select this object for an action - {}"), str(order)),
         )
 
-    @admin.display(description="图片")
-    def thumbnail(self, order):
-        return item_thumbnail(order.item)
+    @admin.display(description="商品")
+    def order_lines(self, order):
+        lines = list(order.lines.all())
+        every = "；".join(f"{line.item.sku} {line.item.name} × {line.quantity}" for line in lines)
+        if len(lines) <= THUMBNAILS_SHOWN:
+            cells = format_html_join(
+                "",
+                '<span class="order-line">{}<span class="line-sku">{} × {}</span></span>',
+                [(item_thumbnail(line.item), line.item.sku, line.quantity) for line in lines],
+            )
+        else:
+            cells = format_html(
+                '<span class="order-line">{}<span class="line-sku">{} 等，共 {} 种 {} 件</span></span>',
+                item_thumbnail(lines[0].item),
+                lines[0].item.sku,
+                len(lines),
+                sum(line.quantity for line in lines),
+            )
+        merge = format_html('<span class="badge badge-merge" title="{}">可合并</span>', MERGE_HINT)
+        return format_html(
+            '<span class="order-lines" title="{}">{}</span>{}', every, cells, merge if order.could_merge else ""
+        )
 
-    @admin.display(description="产品名", ordering="item__name")
-    def product_name(self, order):
-        return format_html('<span class="product-name" title="{}">{}</span>', order.item.name, order.item.name)
+    @admin.display(description="发货状态", ordering="status")
+    def status_badge(self, order):
+        return format_html('<span class="status-badge status-{}">{}</span>', order.status, order.get_status_display())
+
+    @admin.display(description="快递公司")
+    def carrier(self, order):
+        return carrier_names(live_parcels(order)) or "-"
+
+    @admin.display(description="快递单号")
+    def tracking_number(self, order):
+        return tracking_links(live_parcels(order)) or "-"
 
     @admin.display(description="电话")
     def masked_phone(self, order):
@@ -302,45 +449,17 @@ class OrderAdmin(
     def ordered(self, order):
         return short_time(order.created_at)
 
-    @admin.display(description="发货时间", ordering="shipped_at")
-    def shipped(self, order):
-        return short_time(order.shipped_at)
-
-    @admin.display(description="产品图片")
-    def image_preview(self, order):
-        return item_thumbnail(order.item, size="large") if order.item_id else "-"
-
     @admin.display(description="复制收货信息")
     def receiver_copy(self, order):
         return copy_button(order) if order.pk else "-"
 
-    @admin.display(description="物流查询")
-    def tracking_link(self, order):
-        url = order.tracking_url if order.status == Order.Status.SHIPPED else ""
-        if not url:
-            return "-"
-        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', url, order.tracking_number)
+    @admin.action(description="撤销发货（作废所选订单的包裹）", permissions=["change"])
+    def void_parcels(self, request, queryset):
+        return parcel_views.void_parcels_action(self, request, queryset)
 
-    @admin.action(description="批量标记为已发货（需已填快递公司和单号）", permissions=["change"])
-    def mark_shipped(self, request, queryset):
-        shipped, problems = 0, []
-        for order in queryset.select_related("item", "carrier"):
-            if order.status != Order.Status.PENDING:
-                continue
-            if not (order.carrier_id and order.tracking_number):
-                problems.append(f"订单 {order.order_no}：缺少快递公司或快递单号")
-                continue
-            try:
-                services.ship_order(order, order.carrier, order.tracking_number, user=request.user)
-                shipped += 1
-            except (services.InsufficientStock, ValidationError) as exc:
-                problems.append(f"订单 {order.order_no}：{domain_error_message(exc)}")
-        if shipped:
-            self.message_user(request, f"已发货 {shipped} 个订单。", messages.SUCCESS)
-        for problem in problems:
-            self.message_user(request, f"未发货：{problem}", messages.ERROR)
-        if not shipped and not problems:
-            self.message_user(request, "所选订单中没有待发货的订单。", messages.WARNING)
+    @admin.action(description="取消订单", permissions=["change"])
+    def cancel_orders(self, request, queryset):
+        return parcel_views.cancel_orders_action(self, request, queryset)
 
     @admin.action(description="打印所选订单的拣货单", permissions=["view"])
     def print_pick_list(self, request, queryset):

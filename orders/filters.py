@@ -8,13 +8,19 @@ from orders.models import Order
 
 
 class ShipStatusFilter(admin.SimpleListFilter):
-    """发货状态: lands on 未发货 by default, but a search looks through every order."""
+    """发货状态: lands on 未发货 (待发货 and 部分发货) by default, but a search looks through every order."""
 
     title = "发货状态"
     parameter_name = "ship_status"
     DEFAULT = "unshipped"
-    OLDEST_FIRST = ("unshipped", "overdue")  # the work queues
-    STATUSES = {"unshipped": Order.Status.PENDING, "shipped": Order.Status.SHIPPED, "cancelled": Order.Status.CANCELLED}
+    OLDEST_FIRST = ("unshipped", "pending", "partial", "overdue")  # the work queues
+    STATUSES = {
+        "unshipped": [Order.Status.PENDING, Order.Status.PARTIAL],
+        "pending": [Order.Status.PENDING],
+        "partial": [Order.Status.PARTIAL],
+        "shipped": [Order.Status.SHIPPED],
+        "cancelled": [Order.Status.CANCELLED],
+    }
 
     def __init__(self, request, params, model, model_admin):
         self.searching = bool(request.GET.get("q", "").strip())
@@ -23,6 +29,8 @@ class ShipStatusFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("unshipped", "未发货"),
+            ("pending", "待发货"),
+            ("partial", "部分发货"),
             ("overdue", "超过48小时未发货"),
             ("shipped", "已发货"),
             ("cancelled", "已取消"),
@@ -38,8 +46,8 @@ class ShipStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "overdue":
             return reports.overdue_orders(queryset, timezone.now())
-        status = self.STATUSES.get(self.value())
-        return queryset.filter(status=status) if status else queryset
+        statuses = self.STATUSES.get(self.value())
+        return queryset.filter(status__in=statuses) if statuses else queryset
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:
@@ -49,10 +57,3 @@ class ShipStatusFilter(admin.SimpleListFilter):
                 "display": title,
             }
 
-
-class CarrierFilter(admin.RelatedFieldListFilter):
-    """快递公司, with the orders that have none named as such instead of Django's bare "-"."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.empty_value_display = "未填快递公司"

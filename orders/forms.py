@@ -1,42 +1,84 @@
-"""Admin forms for orders: the list page's editable rows and the change page."""
+"""Admin forms for orders: the list page's editable rows, the change page, 发部分商品.
+
+The forms read what the clerk typed; every decision about shipping (carrier format, number in
+use, stock, what is left to ship) is orders.services.check_shipments', shown next to the row.
+"""
+
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseModelFormSet
 from django.forms.utils import ErrorList
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from orders import services
+from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Order
-from orders.services import stock_shortfalls  # noqa  TODO(real-orders): rewritten on check_shipments
 from orders.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 
-STATUS = Order.Status
+
+def names_sku(message, sku):
+    """Whether a service message is about `sku` (its wordings say "SKU <sku>")."""
+    return re.search(rf"SKU {re.escape(sku)}(?![\w-])", message) is not None
 
 
-class StatusSelect(DirectSelect):
-    """The status select, coloured like a badge by its current value."""
-
-    def render_html(self, name, value, attrs):
-        attrs = {**attrs, "class": f"status-select status-{value or 'pending'}"}
-        return super().render_html(name, value, attrs)
+def version_of(order):
+    """What an edit form remembers of the order it was opened on: services bump updated_at on every change."""
+    return order.updated_at.isoformat() if order.updated_at else ""
 
 
-class TextWidget(forms.Widget):
-    """Shows a disabled field's value as text (a link when one is given)."""
+def stale_message(order, unsaved="未保存"):
+    return (
+        f"订单 {order.order_no} 在你打开页面后已被修改（现在是“{order.get_status_display()}”），"
+        f"{unsaved}。请刷新页面后重试。"
+    )
 
-    def __init__(self, text="", url="", css_class=""):
+
+def live_parcels(order):
+    """The order's live parcels, from the prefetched lines__parcel_lines (see OrderAdmin.get_queryset)."""
+    parcels = {}
+    for line in order.lines.all():
+        for parcel_line in line.parcel_lines.all():
+            if parcel_line.parcel.is_live:
+                parcels.setdefault(parcel_line.parcel_id, parcel_line.parcel)
+    return list(parcels.values())
+
+
+def safe_url(url):
+    """Only http(s) links are rendered: a carrier's template must never become a javascript: link."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def tracking_links(parcels):
+    """Each parcel's number, as a link to its carrier's tracking page where there is one."""
+    return format_html_join(
+        " ",
+        '<a class="tracking-link" href="{}" target="_blank" rel="noopener noreferrer" title="查询物流">{}</a>',
+        [(url, parcel.tracking_number) for parcel in parcels if (url := safe_url(parcel.tracking_url))],
+    ) + format_html_join(
+        " ",
+        '<span class="tracking-link">{}</span>',
+        [(parcel.tracking_number,) for parcel in parcels if not safe_url(parcel.tracking_url)],
+    )
+
+
+def carrier_names(parcels):
+    return "、".join(dict.fromkeys(parcel.carrier.name for parcel in parcels))
+
+
+class ShippedCell(forms.Widget):
+    """A list cell that shows what already shipped: the live parcels' numbers or carriers."""
+
+    def __init__(self, html="", input_widget=None):
         super().__init__()
-        self.text, self.url, self.css_class = text, url, css_class
+        self.html, self.input_widget = html, input_widget
 
     def render(self, name, value, attrs=None, renderer=None):
-        if self.url:
-            return format_html(
-                '<a class="{}" href="{}" target="_blank" rel="noopener noreferrer" title="查询物流">{}</a>',
-                self.css_class,
-                self.url,
-                self.text,
-            )
-        return format_html('<span class="{}">{}</span>', self.css_class, self.text or "-")
+        shown = format_html('<span class="shipped-cell">{}</span>', self.html) if self.html else ""
+        if self.input_widget is None:
+            return shown or "-"
+        return format_html("{}{}", self.input_widget.render(name, value, attrs, renderer), shown)
 
 
 class PreloadedChoiceField(forms.ModelChoiceField):
@@ -60,69 +102,74 @@ class PreloadedChoiceField(forms.ModelChoiceField):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
 
 
-def tracking_number_clashes(orders):
-    """Yield (order, message) for each order in a batch whose number an earlier one in the
-    same batch already uses for a different receiver. Order.clean checks against the database;
-    this catches two rows of one save that are validated before either is written."""
-    first = {}
-    for order in orders:
-        earlier = first.setdefault(order.tracking_number, order)
-        if earlier is not order and not order.same_receiver(earlier):
-            yield (
-                order,
-                f"快递单号“{order.tracking_number}”已用于本批的订单 {earlier.order_no}（收货人不同），请核对单号。",
-            )
+class TrackingNumberField(forms.CharField):
+    """A tracking number as typed, normalised the one way every path does."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=40, required=False, **kwargs)
+
+    def to_python(self, value):
+        return normalize_tracking_number(super().to_python(value))
 
 
-def becomes_shipped(form):
-    return form.instance.status == STATUS.SHIPPED and form.initial.get("status") != STATUS.SHIPPED
+class CarrierFromNumber:
+    """Fills a blank 快递公司 from the number when exactly one active carrier's format fits it."""
+
+    carriers = ()
+
+    def fill_carrier(self, cleaned):
+        number, carrier = cleaned.get("tracking_number"), cleaned.get("carrier")
+        if number and carrier is None:
+            guesses = guess_carriers(number, self.carriers)
+            if len(guesses) == 1:
+                cleaned["carrier"] = guesses[0]
+            else:
+                self.add_error("carrier", describe_guess_problem(number, guesses))
+        return cleaned
 
 
-class OrderChangeListForm(forms.ModelForm):
-    """One editable row of the order list."""
+class OrderChangeListForm(CarrierFromNumber, forms.ModelForm):
+    """One row of the order list: 快递公司 + 快递单号 ship what is left of an open order in one parcel.
 
+    They are not model fields: OrderChangeList makes them the list's editable columns.
+    """
+
+    carrier = forms.Field(required=False, label="快递公司")
+    tracking_number = TrackingNumberField(label="快递单号", widget=DirectTextInput(attrs={"size": 16}))
     version = forms.CharField(widget=DirectHiddenInput, required=False)
 
     class Meta:
         model = Order
-        fields = []  # TODO(real-orders): carrier and number as form fields, shipping through services
+        fields = []
         # The formset's hidden primary key uses Meta.widgets["id"] too.
-        widgets = {
-            "id": DirectHiddenInput,
-            "status": StatusSelect,
-            "tracking_number": DirectTextInput(attrs={"size": 16}),
-        }
+        widgets = {"id": DirectHiddenInput}
 
-    def __init__(self, *args, carriers=(), **kwargs):
+    def __init__(self, *args, carriers=(), formset=None, **kwargs):
         super().__init__(*args, **kwargs)
         order = self.instance
-        self.fields["carrier"] = PreloadedChoiceField(
-            carriers, current=order.carrier_id, required=False, label="快递公司", widget=DirectSelect
-        )
-        self.fields["version"].initial = order.updated_at.isoformat() if order.updated_at else ""
-        if order.status != STATUS.PENDING:
-            # Shipped and cancelled rows are settled; undo (status → 待发货) to correct them.
-            self.fields["carrier"].disabled = True
-            self.fields["carrier"].widget = TextWidget(order.carrier.name if order.carrier_id else "")
-            self.fields["tracking_number"].disabled = True
-            self.fields["tracking_number"].widget = TextWidget(
-                order.tracking_number, order.tracking_url, css_class="tracking-link"
-            )
+        self.carriers, self.formset = carriers, formset
+        self.fields["carrier"] = PreloadedChoiceField(carriers, required=False, label="快递公司", widget=DirectSelect)
+        self.fields["version"].initial = version_of(order)
+        parcels = live_parcels(order) if order.pk else []
+        links = tracking_links(parcels)
+        if order.is_open or self.is_bound:
+            # A partly shipped row shows its parcels under the input that ships the rest. A posted
+            # row stays enabled whatever the order is now: the version check says what changed.
+            self.fields["tracking_number"].widget = ShippedCell(links, self.fields["tracking_number"].widget)
+        else:
+            # Shipped and cancelled rows are settled: 撤销发货 is an explicit action.
+            for name, html in (("carrier", carrier_names(parcels)), ("tracking_number", links)):
+                self.fields[name].disabled = True
+                self.fields[name].widget = ShippedCell(html)
 
     def has_changed(self):
         return any(name != "version" for name in self.changed_data)
 
     def clean(self):
         cleaned = super().clean()
-        seen = cleaned.get("version")
-        current = self.instance.updated_at.isoformat() if self.instance.updated_at else ""
-        if self.has_changed() and seen and seen != current:
-            order = self.instance
-            raise ValidationError(
-                f"订单 {order.order_no} 在你打开页面后已被修改（现在是“{order.get_status_display()}”），"
-                "本行未保存。请刷新页面后重试。"
-            )
-        return cleaned
+        if self.has_changed() and cleaned.get("version") != version_of(self.instance):
+            raise ValidationError(stale_message(self.instance, unsaved="本行未保存"))
+        return self.fill_carrier(cleaned)
 
 
 class LoadedRowField(forms.ModelChoiceField):
@@ -150,7 +197,7 @@ class LoadedRowField(forms.ModelChoiceField):
 class QuietErrorList(ErrorList):
     """An error list that renders an empty list as "" without a template.
 
-    The admin prints every editable cell's errors: 150 empty lists per page of the order list.
+    The admin prints every editable cell's errors: 100 empty lists per page of the order list.
     """
 
     def render(self, template_name=None, context=None, renderer=None):
@@ -161,16 +208,30 @@ class QuietErrorList(ErrorList):
 
 
 class OrderChangeListFormSet(BaseModelFormSet):
-    """Checks stock for all rows shipped in one save together, next to the row that runs out."""
+    """The list's rows of one save: checked together by check_shipments, shipped together by ship_orders.
+
+    Two rows of one receiver with one number become one parcel (合并发货); every problem is shown
+    next to its row, and then nothing is saved.
+    """
+
+    carriers = ()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("error_class", QuietErrorList)
         super().__init__(*args, **kwargs)
-
-    carriers = ()
+        self.parcels = None
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "carriers": self.carriers}
+        return {**super().get_form_kwargs(index), "carriers": self.carriers, "formset": self}
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            queryset = super().get_queryset()
+            if self.is_bound:
+                # A save holds its rows until the admin's transaction ends, so two clerks saving
+                # one row serialise and the second sees the first's version (issue 15.2).
+                self._queryset = queryset.select_for_update()
+        return self._queryset
 
     def loaded_rows(self):
         if not hasattr(self, "_loaded_rows"):
@@ -183,35 +244,99 @@ class OrderChangeListFormSet(BaseModelFormSet):
         field = form.fields[pk_name]
         form.fields[pk_name] = LoadedRowField(self.loaded_rows, initial=field.initial, required=False)
 
+    def shipping_forms(self):
+        return [form for form in self.forms if form.is_valid() and form.has_changed()]
+
     def clean(self):
         super().clean()
-        shipping = [f for f in self.forms if f.is_valid() and f.has_changed() and becomes_shipped(f)]
-        by_order = {f.instance.pk: f for f in shipping}
-        for order, message in stock_shortfalls([f.instance for f in shipping]):
-            by_order[order.pk].add_error(None, message)
-        for order, message in tracking_number_clashes([f.instance for f in shipping]):
-            by_order[order.pk].add_error("tracking_number", message)
+        forms_ = self.shipping_forms()
+        if not forms_:
+            return
+        remaining = services.remaining_lines(form.instance for form in forms_)
+        review = services.check_shipments(
+            services.Shipment(
+                form.cleaned_data["carrier"],
+                form.cleaned_data["tracking_number"],
+                remaining[form.instance.pk],
+                orders=[form.instance],
+            )
+            for form in forms_
+        )
+        for form, problems in zip(forms_, review.problems, strict=True):
+            for problem in problems:
+                form.add_error(None, problem)
+
+    def ship(self, user):
+        """Ship every changed row in one ship_orders call (once per save, whichever row asks first)."""
+        if self.parcels is None:
+            rows = [
+                (form.instance, form.cleaned_data["carrier"], form.cleaned_data["tracking_number"])
+                for form in self.shipping_forms()
+            ]
+            parcels = services.ship_orders(rows, user=user)
+            self.parcels = {order.pk: parcel for (order, *_), parcel in zip(rows, parcels, strict=True)}
+        return self.parcels
 
 
 class OrderForm(forms.ModelForm):
-    """The order change page."""
+    """The order change page; a save is refused when the order changed since the page was opened."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Order
-        fields = [
-            "order_no",
-            "customer_id",
-            "created_at",
-            "note",
-            "receiver_name",
-            "receiver_phone",
-            "address",
-        ]
-        widgets = {"status": StatusSelect}
+        fields = ["order_no", "customer_id", "created_at", "note", "receiver_name", "receiver_phone", "address"]
 
-    def _post_clean(self):
-        # The stock check needs the instance as edited, which ModelForm builds only here.
-        super()._post_clean()
-        if not self.errors and becomes_shipped(self):
-            for _order, message in stock_shortfalls([self.instance]):
-                self.add_error(None, message)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = version_of(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        # The instance was read under a row lock (OrderAdmin.get_object), so this is the version now.
+        if self.instance.pk and cleaned.get("version") != version_of(self.instance):
+            raise ValidationError(stale_message(self.instance))
+        return cleaned
+
+
+class ShipPartForm(CarrierFromNumber, forms.Form):
+    """发部分商品: how many of each line go in one parcel (default: what is left), its carrier and number."""
+
+    carrier = forms.Field(required=False, label="快递公司")
+    tracking_number = TrackingNumberField(label="快递单号")
+
+    def __init__(self, *args, remaining, carriers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carriers, self.remaining = carriers, remaining
+        self.fields["carrier"] = PreloadedChoiceField(carriers, required=False, label="快递公司")
+        for line, left in remaining:
+            self.fields[self.line_field(line)] = forms.IntegerField(
+                label=f"{line.item.sku} {line.item.name}", min_value=0, initial=left, required=False
+            )
+
+    @staticmethod
+    def line_field(line):
+        return f"line_{line.pk}"
+
+    def line_rows(self):
+        """[(line, units left, bound field)] for the template."""
+        return [(line, left, self[self.line_field(line)]) for line, left in self.remaining]
+
+    def clean(self):
+        return self.fill_carrier(super().clean())
+
+    def lines(self):
+        """[(order line, units)] the clerk asked for (0 or blank: not in this parcel)."""
+        chosen = [(line, self.cleaned_data.get(self.line_field(line)) or 0) for line, _left in self.remaining]
+        return [(line, units) for line, units in chosen if units]
+
+    def add_domain_errors(self, exc):
+        """Each message of a refusal next to the line whose SKU it names, or above the form."""
+        for message in services.error_messages(exc):
+            named = [line for line, _left in self.remaining if names_sku(message, line.item.sku)]
+            self.add_error(self.line_field(named[0]) if named else None, message)
+
+
+# TODO(real-orders): paste.py's old check; goes when paste-back uses check_shipments.
+def tracking_number_clashes(orders):
+    raise NotImplementedError

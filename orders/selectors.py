@@ -1,11 +1,13 @@
 """Reads for orders that more than one part of the app needs."""
 
 import re
+from collections import Counter
 
 from django.db.models import Q, Sum
 
 from inventory.models import StockMovement
-from orders.models import Carrier, OrderLine, Parcel, ParcelLine
+from orders.carriers import normalize_tracking_number
+from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
 
 # What people leave off or add to a carrier's name: 顺丰 for 顺丰速运, 中通 for 中通快递.
 CARRIER_NAME_SUFFIXES = ("速运", "速递", "快递", "快运", "物流", "快件", "公司")
@@ -53,27 +55,52 @@ ASCII_WORD = re.compile(r"[A-Za-z0-9_-]+")
 LETTERS = re.compile(r"[A-Za-z]+")
 
 
+def _tracking_number_starts(word):
+    """Orders with a parcel whose number starts with `word`: a subquery, so rows are never multiplied."""
+    order_pks = ParcelLine.objects.filter(parcel__tracking_number__startswith=normalize_tracking_number(word)).values(
+        "line__order_id"
+    )
+    return Q(pk__in=order_pks)
+
+
 def order_search_filter(text):
     """The order list's search: each typed word matches the start of the fields it can be.
 
     Every branch is a prefix match on an indexed column (never LIKE '%…%'), chosen by the shape
-    of the word: digits may be an order number, a tracking number or a phone; letters and digits
-    an order or tracking number; a word with Chinese characters a receiver's name. Words are
-    ANDed, like Django's own search. Returns None for an empty search.
+    of the word: digits may be an order number, a tracking number (of any of the order's
+    parcels, live or voided) or a phone; letters and digits an order or tracking number; a word
+    with Chinese characters a receiver's name. Words are ANDed, like Django's own search.
+    Returns None for an empty search.
     """
     query = None
     for word in text.split():
         if DIGITS.fullmatch(word):
-            word_q = Q(order_no__istartswith=word) | Q(tracking_number__istartswith=word)
-            word_q |= Q(receiver_phone__istartswith=word)
+            word_q = Q(order_no__istartswith=word) | _tracking_number_starts(word)
+            word_q |= Q(receiver_phone__startswith=word)
         elif ASCII_WORD.fullmatch(word):
-            word_q = Q(order_no__istartswith=word) | Q(tracking_number__istartswith=word.upper())
+            word_q = Q(order_no__istartswith=word) | _tracking_number_starts(word)
             if LETTERS.fullmatch(word):
                 word_q |= Q(receiver_name__istartswith=word)
         else:
             word_q = Q(receiver_name__istartswith=word)
         query = word_q if query is None else query & word_q
     return query
+
+
+def mergeable_order_pks(orders):
+    """The pks of the pending `orders` that another pending order of the same receiver could join (合并发货).
+
+    One query for the page: the pending orders sharing a phone with the page's pending orders,
+    grouped in Python by receiver_key (which folds blanks the way the services compare them).
+    """
+    pending = [order for order in orders if order.status == Order.Status.PENDING]
+    if not pending:
+        return set()
+    rows = Order.objects.filter(
+        status=Order.Status.PENDING, receiver_phone__in={order.receiver_phone for order in pending}
+    ).only("pk", "receiver_name", "receiver_phone", "address")
+    counts = Counter(receiver_key(order) for order in rows)
+    return {order.pk for order in pending if counts[receiver_key(order)] > 1}
 
 
 def lines_with_shipping_drift():

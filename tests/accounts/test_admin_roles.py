@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from inventory.models import StockMovement
 from orders import services
-from orders.models import Order
+from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+from tests.orders.test_admin_order_page import form_data
 
 pytestmark = pytest.mark.django_db
 ORDERS = reverse("admin:orders_order_changelist")
@@ -21,43 +22,20 @@ def item_url(item, view="change"):
     return reverse(f"admin:inventory_inventoryitem_{view}", args=[item.pk])
 
 
-def change_form_data(order, **overrides):
-    data = {
-        "order_no": order.order_no,
-        "customer_id": order.customer_id,
-        "item": order.item_id,
-        "quantity": order.quantity,
-        "created_at_0": "2026-01-05",
-        "created_at_1": "10:00:00",
-        "note": order.note,
-        "receiver_name": order.receiver_name,
-        "receiver_phone": order.receiver_phone,
-        "address": order.address,
-        "status": order.status,
-        "carrier": order.carrier_id or "",
-        "tracking_number": order.tracking_number,
-        "stock_movements-TOTAL_FORMS": "0",
-        "stock_movements-INITIAL_FORMS": "0",
-        "stock_movements-MIN_NUM_FORMS": "0",
-        "stock_movements-MAX_NUM_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
+def change_form_data(client, order, **overrides):
+    """The order page as `client` sees it now, posted back with `overrides`."""
+    return form_data(client.get(order_url(order)), **overrides)
 
 
 def list_save_data(client, order, **fields):
-    """The list page's editable row for `order` as the browser posts it, with `fields` changed."""
-    form = {f.instance.pk: f for f in client.get(ORDERS).context["cl"].formset.forms}[order.pk]
-    row = {
-        "id": order.pk,
-        "status": form.initial["status"],
-        "carrier": form.initial.get("carrier") or "",
-        "tracking_number": form.initial.get("tracking_number", ""),
-        "version": form["version"].value(),
-        **fields,
-    }
-    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000"}
-    data.update({f"form-0-{name}": value for name, value in row.items()})
+    """The list page's rows as the browser posts them, with `fields` typed on `order`'s row."""
+    formset = client.get(ORDERS).context["cl"].formset
+    data = {f"form-{key}": value for key, value in formset.management_form.initial.items()}
+    for index, form in enumerate(formset.forms):
+        row = {"id": form.instance.pk, "carrier": "", "tracking_number": "", "version": form["version"].value()}
+        if form.instance.pk == order.pk:
+            row.update(fields)
+        data.update({f"form-{index}-{name}": value for name, value in row.items()})
     return {**data, "_save": "保存"}
 
 
@@ -69,53 +47,65 @@ def test_ops_ships_from_the_list(ops_client, ops_user, ledger_is_consistent):
     data = list_save_data(ops_client, order, carrier=carrier("SF").pk, tracking_number=sf_number(1))
     assert ops_client.post(ORDERS, data).status_code == 302
     order.refresh_from_db()
-    assert (order.status, order.shipped_by) == (Order.Status.SHIPPED, ops_user)
+    assert (order.status, Parcel.objects.get().shipped_by) == (Order.Status.SHIPPED, ops_user)
     assert order.history.latest().history_user == ops_user
     ledger_is_consistent()
 
 
-def test_ops_list_offers_shipping_inputs_and_no_delete_or_add(ops_client):
+def test_ops_list_offers_shipping_inputs_void_and_cancel_and_no_delete_or_add(ops_client):
     OrderFactory()
     response = ops_client.get(ORDERS)
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'name="form-0-status"' in html and 'name="form-0-tracking_number"' in html
+    assert 'name="form-0-carrier"' in html and 'name="form-0-tracking_number"' in html
     actions = dict(response.context["action_form"].fields["action"].choices)
-    assert "mark_shipped" in actions
+    assert {"void_parcels", "cancel_orders"} <= set(actions)
     assert "delete_selected" not in actions
     assert reverse("admin:orders_order_add") not in html
 
 
-def test_ops_ships_from_the_order_page_and_with_the_bulk_action(ops_client, ops_user, ledger_is_consistent):
-    order, queued = OrderFactory(), OrderFactory(carrier=carrier("SF"), tracking_number=sf_number(2))
-    data = change_form_data(order, carrier=carrier("SF").pk, tracking_number=sf_number(1))
-    assert ops_client.post(order_url(order), data).status_code == 302
-    ops_client.post(ORDERS, {"action": "mark_shipped", "_selected_action": [queued.pk]})
-    for shipped in (order, queued):
-        shipped.refresh_from_db()
-        assert (shipped.status, shipped.shipped_by) == (Order.Status.SHIPPED, ops_user)
+def test_ops_ships_part_and_voids_from_the_order_page(ops_client, ops_user, ledger_is_consistent):
+    order = OrderFactory(quantity=2)
+    line = order.lines.get()
+    ship_part = reverse("admin:orders_order_ship_part", args=[order.pk])
+    assert ops_client.post(ship_part, {f"line_{line.pk}": 1, "tracking_number": sf_number(2)}).status_code == 302
+    parcel = Parcel.objects.get()
+    assert (parcel.shipped_by, Order.objects.get(pk=order.pk).status) == (ops_user, Order.Status.PARTIAL)
+    void = reverse("admin:orders_order_void_parcel", args=[order.pk, parcel.pk])
+    assert ops_client.post(void, {"post": "yes"}).status_code == 302
+    assert Parcel.objects.get().voided_by == ops_user
     ledger_is_consistent()
 
 
-def test_ops_change_page_locks_order_details_but_not_receiver_or_shipping(ops_client):
+def test_ops_change_page_locks_order_details_and_lines_but_not_the_receiver(ops_client):
     order = OrderFactory()
     html = ops_client.get(order_url(order)).content.decode()
-    for editable in ["receiver_name", "receiver_phone", "address", "status", "carrier", "tracking_number"]:
+    for editable in ["receiver_name", "receiver_phone", "address", "version"]:
         assert f'name="{editable}"' in html
-    for locked in ["order_no", "item", "quantity", "customer_id", "note"]:
+    for locked in ["order_no", "customer_id", "note", "lines-0-item", "lines-0-quantity"]:
         assert f'name="{locked}"' not in html
-    assert order.order_no in html  # shown, as text
+    assert order.order_no in html and order.lines.get().item.sku in html  # shown, as text
 
 
-def test_ops_post_cannot_change_locked_fields(ops_client, ops_user):
+def test_ops_post_cannot_change_locked_fields_or_lines(ops_client, ops_user):
     order = OrderFactory(quantity=1)
+    line = order.lines.get()
     other = ItemFactory(initial_stock=5)
-    data = change_form_data(order, order_no="HACKED", item=other.pk, quantity=9, receiver_name="李四")
+    data = change_form_data(
+        ops_client, order, order_no="HACKED", receiver_name="李四", **{"lines-0-item": other.pk, "lines-0-quantity": 9}
+    )
+    data.update({"lines-0-id": line.pk, "lines-0-order": order.pk})
     response = ops_client.post(order_url(order), data)
     assert response.status_code == 302
     order.refresh_from_db()
-    assert (order.order_no, order.item_id, order.quantity) != ("HACKED", other.pk, 9)
+    line.refresh_from_db()
+    assert (order.order_no, line.item_id, line.quantity) == (order.order_no, line.item_id, 1)
+    assert order.order_no != "HACKED" and line.item_id != other.pk
     assert order.receiver_name == "李四"
+
+
+def test_ops_cannot_open_the_shipping_report(ops_client):
+    assert ops_client.get(reverse("admin:shipping_report")).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -127,7 +117,7 @@ def test_ops_post_cannot_change_locked_fields(ops_client, ops_user):
         lambda o: reverse("admin:orders_carrier_change", args=[carrier("SF").pk]),
         lambda o: reverse("admin:auth_user_changelist"),
         lambda o: reverse("admin:auth_group_changelist"),
-        lambda o: item_url(o.item, "delete"),
+        lambda o: item_url(o.lines.get().item, "delete"),
         lambda o: reverse("admin:inventory_inventoryitem_add"),
     ],
 )
@@ -140,7 +130,7 @@ def test_ops_cannot_delete_or_correct_stock(ops_client):
     order = OrderFactory()
     assert ops_client.post(order_url(order, "delete"), {"post": "yes"}).status_code == 403
     assert Order.objects.filter(pk=order.pk).exists()
-    item = order.item
+    item = order.lines.get().item
     page = ops_client.get(item_url(item))
     assert page.status_code == 200
     assert 'name="stock_delta"' not in page.content.decode()
@@ -158,36 +148,37 @@ def test_manager_list_is_read_only(manager_client):
     response = manager_client.get(ORDERS)
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'name="form-0-status"' not in html
-    assert "待发货" in html  # the status still shows, as text
+    assert 'name="form-0-tracking_number"' not in html
+    assert "待发货" in html  # the status still shows, as a badge
     actions = dict(response.context["action_form"].fields["action"].choices) if response.context["action_form"] else {}
-    assert "mark_shipped" not in actions and "delete_selected" not in actions
+    assert not {"void_parcels", "cancel_orders", "delete_selected"} & set(actions)
     data = {
         "form-TOTAL_FORMS": "1",
         "form-INITIAL_FORMS": "1",
         "form-0-id": order.pk,
-        "form-0-status": "shipped",
         "form-0-carrier": carrier("SF").pk,
         "form-0-tracking_number": sf_number(1),
         "_save": "保存",
     }
     assert manager_client.post(ORDERS, data).status_code == 403
-    bulk = {"action": "mark_shipped", "_selected_action": [order.pk]}
-    manager_client.post(ORDERS, bulk)
+    manager_client.post(ORDERS, {"action": "cancel_orders", "_selected_action": [order.pk], "post": "yes"})
+    ship_part = reverse("admin:orders_order_ship_part", args=[order.pk])
+    assert manager_client.post(ship_part, {"tracking_number": sf_number(1)}).status_code == 403
     order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
+    assert order.status == Order.Status.PENDING and not Parcel.objects.exists()
 
 
-def test_manager_sees_order_page_but_cannot_edit(manager_client):
+def test_manager_sees_order_page_but_cannot_edit_and_may_read_the_report(manager_client, manager_user):
     order = OrderFactory()
     page = manager_client.get(order_url(order))
     assert page.status_code == 200
     assert 'name="receiver_name"' not in page.content.decode()
-    response = manager_client.post(order_url(order), change_form_data(order, receiver_name="王五"))
-    assert response.status_code == 403
+    data = {"receiver_name": "王五", "version": order.updated_at.isoformat()}
+    assert manager_client.post(order_url(order), data).status_code == 403
     order.refresh_from_db()
     assert order.receiver_name == "张三"
     assert manager_client.get(order_url(order, "delete")).status_code == 403
+    assert manager_user.has_perm("orders.view_shipping_report")  # the report page checks exactly this
 
 
 def test_manager_views_carriers_and_ledger_but_cannot_change_carriers_or_users(manager_client):
@@ -228,10 +219,10 @@ def test_manager_corrects_stock_through_the_ledger(manager_client, manager_user,
 # ---- superuser and CSRF ----
 
 
-def test_superuser_may_edit_every_order_field(clerk_client):
+def test_superuser_may_edit_every_order_field_and_the_lines(clerk_client):
     order = OrderFactory()
     html = clerk_client.get(order_url(order)).content.decode()
-    for name in ["order_no", "item", "quantity", "receiver_name", "status"]:
+    for name in ["order_no", "lines-0-item", "lines-0-quantity", "lines-0-sub_order_no", "receiver_name"]:
         assert f'name="{name}"' in html
 
 
@@ -239,13 +230,14 @@ def test_admin_posts_require_the_csrf_token(clerk):
     order = OrderFactory()
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
-    refused = client.post(order_url(order), change_form_data(order, receiver_name="李四"))
+    data = change_form_data(client, order, receiver_name="李四")
+    refused = client.post(order_url(order), data)
     assert refused.status_code == 403
     order.refresh_from_db()
     assert order.receiver_name == "张三"
 
     token = client.get(order_url(order)).context["csrf_token"]
-    accepted = client.post(order_url(order), change_form_data(order, receiver_name="李四", csrfmiddlewaretoken=token))
+    accepted = client.post(order_url(order), {**data, "csrfmiddlewaretoken": token})
     assert accepted.status_code == 302
     order.refresh_from_db()
     assert order.receiver_name == "李四"
@@ -255,8 +247,9 @@ def test_list_save_requires_the_csrf_token(clerk):
     order = OrderFactory()
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
-    data = {"action": "mark_shipped", "_selected_action": [order.pk]}
+    data = {"action": "cancel_orders", "_selected_action": [order.pk], "post": "yes"}
     assert client.post(ORDERS, data).status_code == 403
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
 
 
 def test_shipped_order_via_service_still_visible_to_both_roles(ops_client, manager_user):

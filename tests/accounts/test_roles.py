@@ -57,7 +57,7 @@ def test_command_reports_groups_and_skipped(capsys):
     assert "运营" in out and "经理" in out and "角色已就绪" in out
 
 
-def test_ops_may_edit_only_shipping_and_receiver_fields(ops_user, clerk):
-    fields = ["order_no", "item", "quantity", "note", "receiver_name", "address", "status", "carrier"]
-    assert order_fields_locked_for(ops_user, fields) == ["order_no", "item", "quantity", "note"]
+def test_ops_may_edit_only_receiver_fields(ops_user, clerk):
+    fields = ["order_no", "customer_id", "created_at", "note", "receiver_name", "receiver_phone", "address"]
+    assert order_fields_locked_for(ops_user, fields) == ["order_no", "customer_id", "created_at", "note"]
     assert order_fields_locked_for(clerk, fields) == []

@@ -3,11 +3,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.migration_ops import INITIAL_REASON
 from audit.timeline import carrier_timeline, item_timeline, order_timeline
 from inventory.models import StockMovement
 from inventory.services import adjust_stock
 from orders import services
-from orders.models import Order
+from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db
@@ -17,42 +18,83 @@ def titles(entries):
     return [entry.title for entry in entries]
 
 
+def save_order(order, user):
+    """An edit as the order page makes it."""
+    order.changed_by = user
+    order.save()
+
+
 def test_history_records_the_acting_user_of_a_service_call(ops_user):
     order = OrderFactory()
     services.ship_order(order, carrier("SF"), sf_number(1), user=ops_user)
     record = order.history.latest()
-    assert (record.status, record.history_user, record.tracking_number) == ("shipped", ops_user, sf_number(1))
+    assert (record.status, record.history_user) == ("shipped", ops_user)
 
 
-def test_order_timeline_tells_the_shipping_story_newest_first(ops_user, manager_user):
-    order = OrderFactory()
-    services.ship_order(order, carrier("SF"), sf_number(1), user=ops_user)
-    services.undo_shipment(order, user=manager_user)
-    order.tracking_number = sf_number(2)
-    services.ship_order(order, carrier("SF"), sf_number(2), user=ops_user)
+def test_order_timeline_tells_the_split_void_and_cancel_story_newest_first(ops_user, manager_user):
+    mug, cup = ItemFactory(sku="MUG-1", initial_stock=5), ItemFactory(sku="CUP-1", initial_stock=5)
+    order = OrderFactory(lines=[(mug, 2), (cup, 1)])
+    mug_line, cup_line = order.lines.all()
+    first = services.ship_parcel([(mug_line, 2)], carrier("SF"), sf_number(1), user=ops_user)
+    services.ship_parcel([(cup_line, 1)], carrier("SF"), sf_number(2), user=ops_user)
+    services.void_parcel(first, user=manager_user)
+    services.void_parcel(Parcel.objects.get(tracking_number=sf_number(2)), user=manager_user)
     services.cancel_order(order, user=manager_user)
 
     entries = order_timeline(order)
 
-    assert titles(entries) == ["取消订单", "已发货", "撤销发货，改回待发货", "已发货", "创建订单"]
-    cancelled, reshipped, undone, shipped, created = entries
-    assert shipped.who == "ops" and undone.who == "manager" and created.who == "系统"
-    assert shipped.details == [f"快递公司：顺丰速运，快递单号：{sf_number(1)}"]
-    assert reshipped.details == [f"快递公司：顺丰速运，快递单号：{sf_number(2)}"]
-    assert cancelled.details == ["已发货的库存已退回"]
+    assert titles(entries) == [
+        "取消订单",
+        "改回待发货",
+        f"撤销包裹 顺丰速运 {sf_number(2)}",
+        "部分发货",
+        f"撤销包裹 顺丰速运 {sf_number(1)}",
+        "已全部发货",
+        f"已发货 包裹 顺丰速运 {sf_number(2)}",
+        "部分发货",
+        f"已发货 包裹 顺丰速运 {sf_number(1)}",
+        "创建订单",
+    ]
+    by_title = {entry.title: entry for entry in entries}
+    shipped = by_title[f"已发货 包裹 顺丰速运 {sf_number(1)}"]
+    voided = by_title[f"撤销包裹 顺丰速运 {sf_number(1)}"]
+    assert (shipped.who, shipped.details) == ("ops", ["MUG-1 × 2"])
+    assert (voided.who, voided.details) == ("manager", ["MUG-1 × 2", "库存已退回"])
+    assert entries[-1].who == "系统"
+
+
+def test_a_merged_parcel_names_the_other_order(ops_user):
+    first, second = OrderFactory(order_no="MA"), OrderFactory(order_no="MB")
+    services.ship_orders([(first, carrier("SF"), sf_number(3)), (second, carrier("SF"), sf_number(3))])
+
+    shipped = next(e for e in order_timeline(first) if e.title.startswith("已发货 包裹"))
+
+    assert "（订单 MB）" in shipped.details[0]
 
 
 def test_edits_list_each_changed_field_and_empty_saves_are_left_out(ops_user):
     order = OrderFactory()
     order.receiver_name, order.address = "李四", "北京市朝阳区建国路 1 号"
-    services.save_order(order, user=ops_user)
-    services.save_order(order, user=ops_user)  # nothing changed
+    save_order(order, ops_user)
+    save_order(order, ops_user)  # nothing changed
 
     edit = order_timeline(order)[0]
 
     assert edit.title == "修改订单"
     assert edit.details == ["收货人：张三 → 李四", "地址：上海市浦东新区张杨路 100 号 → 北京市朝阳区建国路 1 号"]
     assert len(order_timeline(order)) == 2
+
+
+def test_old_history_rows_show_what_the_migration_kept_and_initial_rows_keep_their_title():
+    order = OrderFactory()
+    record = order.history.get()
+    record.history_change_reason = f"{INITIAL_REASON} [旧] SKU-OLD × 2；顺丰速运 {sf_number(4)}"
+    record.save()
+
+    (created,) = order_timeline(order)
+
+    assert created.title == "启用操作记录时的状态"
+    assert created.details[-1] == f"[旧] SKU-OLD × 2；顺丰速运 {sf_number(4)}"
 
 
 def test_item_timeline_merges_edits_with_the_ledger(manager_user):
@@ -75,7 +117,7 @@ def test_item_timeline_merges_edits_with_the_ledger(manager_user):
 def test_item_timeline_leaves_order_movements_to_the_orders(clerk):
     order = OrderFactory()
     services.ship_order(order, carrier("SF"), sf_number(1), user=clerk)
-    assert titles(item_timeline(order.item)) == ["采购入库 +100 件", "新增商品"]
+    assert titles(item_timeline(order.lines.get().item)) == ["采购入库 +100 件", "新增商品"]
 
 
 def test_carrier_timeline_shows_field_diffs(clerk_client):
@@ -102,7 +144,7 @@ def test_order_page_shows_the_timeline_with_who_shipped(ops_client, ops_user):
         html = response.content.decode()
         assert response.status_code == 200
         assert "操作记录" in html
-        assert '<span class="timeline-title">已发货</span>' in html
+        assert f'<span class="timeline-title">已发货 包裹 顺丰速运 {sf_number(3)}</span>' in html
         assert '<strong class="timeline-user">ops</strong>' in html
         assert sf_number(3) in html
 
@@ -121,7 +163,7 @@ def test_history_page_needs_view_permission(ops_client):
 def test_user_text_is_escaped_in_the_timeline(clerk_client, clerk):
     order = OrderFactory()
     order.receiver_name = "<script>alert(1)</script>"
-    services.save_order(order, user=clerk)
+    save_order(order, clerk)
     html = clerk_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
@@ -137,8 +179,7 @@ def test_timeline_queries_do_not_grow_with_history(clerk):
     short, long = OrderFactory(), OrderFactory()
     services.ship_order(short, carrier("SF"), sf_number(1), user=clerk)
     for n in range(6):
-        services.ship_order(long, carrier("SF"), sf_number(10 + n), user=clerk)
-        services.undo_shipment(long, user=clerk)
+        services.void_parcel(services.ship_order(long, carrier("SF"), sf_number(10 + n), user=clerk), user=clerk)
     assert queries(lambda: order_timeline(long)) == queries(lambda: order_timeline(short))
 
 
@@ -148,7 +189,7 @@ def test_order_list_queries_do_not_grow_with_rows_or_history(clerk_client, clerk
     few = queries(lambda: clerk_client.get(url))
     for order in OrderFactory.create_batch(20):
         order.receiver_name = "李四"
-        services.save_order(order, user=clerk)
+        save_order(order, clerk)
     assert Order.history.count() == 43
     assert queries(lambda: clerk_client.get(url)) == few
 

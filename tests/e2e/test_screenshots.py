@@ -5,14 +5,16 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from inventory.models import InventoryItem
-from orders import demo
+from orders import demo, services
 from orders.models import Carrier, Order
 from tests.e2e.support import E2E, log_in, save_screenshot
+from tests.factories import ItemFactory, OrderFactory, sf_number
 from tests.importing import csv_bytes
 
 pytestmark = E2E
@@ -48,22 +50,79 @@ def no_sideways_scroll(page):
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
-def test_screenshots_of_the_main_pages(page, demo_shop):
-    log_in(page, "wangfang", PASSWORD, path="/admin/orders/order/")
-    expect(page.locator("#result_list tbody tr").first).to_be_visible()
-    assert_pictures_load(page)
-    assert no_sideways_scroll(page)
-    save_screenshot(page, "order_list")
+@pytest.fixture
+def order_shop(django_user_model):
+    """A shop's order desk: items with pictures; single-line, multi-line, partly shipped, shipped,
+    mergeable and cancelled orders (built through the services, like seed_demo)."""
+    manager = django_user_model.objects.create_superuser("wangfang", "wangfang@example.com", PASSWORD)
+    manager.first_name = "王芳"
+    manager.save(update_fields=["first_name"])
+    rng = random.Random(14)
+    names = ["保温杯 500ml", "陶瓷马克杯", "帆布托特包", "无线鼠标", "护手霜套装", "竹制砧板", "棉麻抱枕", "蓝牙耳机"]
+    items = []
+    for n, name in enumerate(names):
+        item = ItemFactory(sku=f"SKU-{n + 1:03d}", name=name, initial_stock=200)
+        item.image.save(f"demo-{n}.png", ContentFile(demo.product_picture(name, n, len(names))), save=True)
+        items.append(item)
+    now = timezone.now()
+    sf, zto = Carrier.objects.get(code="SF"), Carrier.objects.get(code="ZTO")
+    orders = []
+    for n in range(40):
+        count = 1 if n % 3 else rng.choice([2, 3, 4])
+        lines = [(item, rng.randint(1, 3)) for item in rng.sample(items, count)]
+        receiver = {"receiver_name": demo.person_name(rng), "receiver_phone": demo.phone(rng)}
+        if n in (5, 6):
+            receiver = {
+                "receiver_name": "陈思远",
+                "receiver_phone": "13700001111",
+                "address": "上海市浦东新区世纪大道 88 号",
+            }
+        order = OrderFactory(
+            order_no=f"TB{20261120000 + n}",
+            lines=lines,
+            created_at=now - timedelta(hours=60 - n),
+            **{"address": demo.address(rng), **receiver},
+        )
+        orders.append(order)
+    for n, order in enumerate(orders[20:], start=20):
+        if n % 4 == 0:
+            services.ship_order(order, sf, sf_number(900 + n), user=manager)
+        elif n % 4 == 1:
+            line = order.lines.first()
+            services.ship_parcel([(line, line.quantity)], zto, f"7{n:013d}", user=manager)
+        elif n % 4 == 2:
+            services.cancel_order(order, user=manager)
+    return orders
 
-    shipped = Order.objects.filter(status=Order.Status.SHIPPED).order_by("-shipped_at").first()
-    page.goto(f"/admin/orders/order/{shipped.pk}/change/")
-    expect(page.locator(".field-tracking_link a")).to_have_text(shipped.tracking_number)
-    # The lower half is the interesting one: receiver with 复制, shipping with the tracking link, the ledger.
-    page.locator("fieldset", has_text="收货信息").evaluate("fieldset => fieldset.scrollIntoView()")
+
+def test_screenshots_of_the_order_pages(page, order_shop):
+    log_in(page, "wangfang", PASSWORD, path="/admin/orders/order/")
+    for width, height in ((1366, 768), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto("/admin/orders/order/")
+        expect(page.locator("#result_list tbody tr").first).to_be_visible()
+        expect(page.locator(".badge-merge").first).to_be_visible()
+        assert_pictures_load(page)
+        assert no_sideways_scroll(page), width
+        if width == 1366:
+            save_screenshot(page, "order_list")
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    split = Order.objects.filter(status=Order.Status.PARTIAL).order_by("created_at").first()
+    page.goto(f"/admin/orders/order/{split.pk}/change/")
+    expect(page.locator("#parcels .tracking-link").first).to_be_visible()
+    # The interesting half: the lines, the parcel with 撤销此包裹 and 发部分商品.
+    page.locator("#parcels").evaluate("fieldset => fieldset.scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -220)")
     assert_pictures_load(page)
     assert no_sideways_scroll(page)
     save_screenshot(page, "order_change")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    assert no_sideways_scroll(page)
 
+
+def test_screenshots_of_the_other_pages(page, demo_shop):
+    log_in(page, "wangfang", PASSWORD, path="/admin/")
     page.goto("/admin/inventory/inventoryitem/")
     expect(page.locator("#result_list tbody tr")).to_have_count(InventoryItem.objects.count())
     assert_pictures_load(page)
@@ -84,7 +143,11 @@ def test_screenshots_of_the_main_pages(page, demo_shop):
 
     # A courier's file for the oldest pending orders whose items have stock: codes and names mixed.
     rng = random.Random(6)
-    pending = Order.objects.filter(status=Order.Status.PENDING, item__stock__gte=10).order_by("created_at")[:8]
+    pending = (
+        Order.objects.filter(status=Order.Status.PENDING, lines__item__stock__gte=10)
+        .distinct()
+        .order_by("created_at")[:8]
+    )
     carriers = list(Carrier.objects.filter(is_active=True))
     rows = [["订单号", "快递公司", "快递单号"]]
     for order in pending:

@@ -88,15 +88,6 @@ def test_specificity_uses_the_alternative_that_matched():
     assert match_specificity("(unclosed", "x") is None
 
 
-def test_ship_order_without_a_carrier_uses_the_one_guess():
-    """How imports call it: ship_order(order, None, number) fills the carrier when exactly one fits."""
-    from django.core.exceptions import ValidationError
-
-    from orders import services
-    from tests.factories import OrderFactory
-
-    order = services.ship_order(OrderFactory(), None, "771234567890123")
-    assert (order.status, order.carrier.code) == ("shipped", "STO")
-    with pytest.raises(ValidationError) as caught:
-        services.ship_order(OrderFactory(), None, "4312345678")
-    assert "请选择快递公司" in caught.value.message_dict["carrier"][0]
+@pytest.mark.django_db
+def test_full_width_digits_are_normalised_before_guessing():
+    assert guess_carriers("ＳＦ０００００００００００４２")[0].code == "SF"

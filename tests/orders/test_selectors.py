@@ -2,7 +2,7 @@ import pytest
 
 from orders import services
 from orders.models import Carrier, Order
-from orders.selectors import CarrierDirectory, order_search_filter
+from orders.selectors import CarrierDirectory, mergeable_order_pks, order_search_filter
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,29 @@ def test_words_narrow_the_search_together(orders):
 
 def test_empty_search_is_no_filter():
     assert order_search_filter("   ") is None
+
+
+def test_an_order_in_several_parcels_is_found_once_by_a_shared_prefix():
+    order = OrderFactory(lines=[(ItemFactory(initial_stock=5), 1), (ItemFactory(initial_stock=5), 1)])
+    first, second = order.lines.all()
+    services.ship_parcel([(first, 1)], carrier("SF"), sf_number(7001))
+    services.ship_parcel([(second, 1)], carrier("SF"), sf_number(7002))
+
+    found = list(Order.objects.filter(order_search_filter(sf_number(7001)[:12])))
+
+    assert found == [order]
+    sql = str(Order.objects.filter(order_search_filter("SF00")).query).upper()
+    assert " IN (SELECT" in sql and "JOIN" not in sql.split("IN (SELECT")[0]  # a subquery, not a join
+
+
+def test_mergeable_orders_are_pending_orders_sharing_a_receiver(django_assert_num_queries):
+    a, b = OrderFactory(), OrderFactory(address="上海市浦东新区张杨路  100 号")
+    other = OrderFactory(receiver_name="王五")
+    shipped = OrderFactory()
+    services.ship_order(shipped, carrier("SF"), sf_number(7003))
+    page = list(Order.objects.all())
+
+    with django_assert_num_queries(1):
+        found = mergeable_order_pks(page)
+
+    assert found == {a.pk, b.pk} and other.pk not in found

@@ -2,7 +2,8 @@ import re
 
 from django import forms
 
-from orders.forms import QuietErrorList, StatusSelect
+from orders.forms import QuietErrorList, ShippedCell, safe_url, tracking_links
+from orders.models import Carrier, Parcel
 from orders.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 
 
@@ -28,10 +29,22 @@ def test_select_html_parses_the_same_as_djangos():
     assert normalized(ours) == normalized(django)
 
 
-def test_status_select_is_coloured_by_its_value():
-    html = StatusSelect(choices=[("pending", "待发货"), ("shipped", "已发货")]).render("s", "shipped")
+def test_tracking_links_only_link_http_urls_and_escape_the_number():
+    good = Carrier(pk=1, name="顺丰", code="SF", tracking_url_template="https://t.example/?n={number}")
+    evil = Carrier(pk=2, name="坏", code="EV", tracking_url_template="javascript:alert('{number}')")
+    parcels = [Parcel(carrier=good, tracking_number="SF1"), Parcel(carrier=evil, tracking_number="<b>2</b>")]
 
-    assert 'class="status-select status-shipped"' in html
+    html = tracking_links(parcels)
+
+    assert 'href="https://t.example/?n=SF1"' in html
+    assert "javascript:" not in html and "&lt;b&gt;2&lt;/b&gt;" in html
+    assert safe_url("JAVASCRIPT:x") == "" and safe_url("http://a") == "http://a"
+
+
+def test_shipped_cell_shows_the_parcels_under_the_input_or_alone():
+    cell = ShippedCell("SF1", DirectTextInput())
+    assert cell.render("n", "") == '<input type="text" name="n"><span class="shipped-cell">SF1</span>'
+    assert ShippedCell("").render("n", "") == "-"
 
 
 def test_inputs_escape_their_value():

@@ -79,11 +79,4 @@
       function () { flash(button, "复制失败", "copy-failed"); }
     );
   });
-
-  // Keep the status select's badge colour in step with its value.
-  document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (!select.classList || !select.classList.contains("status-select")) { return; }
-    select.className = select.className.replace(/\bstatus-(pending|shipped|cancelled)\b/, "status-" + select.value);
-  });
 })();

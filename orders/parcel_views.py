@@ -1,0 +1,212 @@
+"""What the order admin does to parcels: 发部分商品, 撤销此包裹, and the confirmed 撤销发货 / 取消订单 actions.
+
+Every write is a service call (ship_parcel, void_parcel, cancel_order); these views ask, confirm,
+and say in Chinese what happened to stock.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from orders import services
+from orders.forms import ShipPartForm
+from orders.models import Carrier, Parcel, ParcelLine
+
+CONFIRM_TEMPLATE = "admin/orders/order/confirm_action.html"
+
+
+def parcels_of(orders, *, live_only=False):
+    """The parcels holding lines of `orders`, with carrier and lines (item, order): three queries."""
+    parcels = Parcel.objects.filter(lines__line__order__in=list(orders)).distinct().order_by("created_at", "pk")
+    if live_only:
+        parcels = parcels.filter(status__in=Parcel.LIVE)
+    lines = ParcelLine.objects.select_related("line__item", "line__order").order_by("pk")
+    return list(parcels.select_related("carrier", "shipped_by", "voided_by").prefetch_related(Prefetch("lines", lines)))
+
+
+def units_text(parcel_lines, *, order=None):
+    """'SKU-001 × 2、SKU-002 × 1'; lines of orders other than `order` say which order they belong to."""
+    parts = []
+    for parcel_line in parcel_lines:
+        text = f"{parcel_line.line.item.sku} × {parcel_line.quantity}"
+        if order is not None and parcel_line.line.order_id != order.pk:
+            text += f"（订单 {parcel_line.line.order.order_no}）"
+        parts.append(text)
+    return "、".join(parts)
+
+
+def parcel_name(parcel):
+    return f"{parcel.carrier.name} {parcel.tracking_number}"
+
+
+def _order_url(order):
+    return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def _context(request, model_admin, title, **extra):
+    request.current_app = model_admin.admin_site.name
+    return {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "title": title, **extra}
+
+
+def _order_for_change(request, model_admin, object_id):
+    order = model_admin.get_object(request, object_id)
+    if order is None:
+        raise Http404("订单不存在。")
+    if not model_admin.has_change_permission(request, order):
+        raise PermissionDenied
+    return order
+
+
+def ship_part_view(request, model_admin, object_id):
+    """发部分商品: chosen lines and quantities of one order as one parcel (services.ship_parcel)."""
+    order = _order_for_change(request, model_admin, object_id)
+    remaining = services.remaining_lines([order])[order.pk]
+    form = ShipPartForm(
+        request.POST if request.method == "POST" else None, remaining=remaining, carriers=list(Carrier.objects.all())
+    )
+    if request.method == "POST" and form.is_valid():
+        lines = form.lines()
+        try:
+            parcel = services.ship_parcel(
+                lines, form.cleaned_data["carrier"], form.cleaned_data["tracking_number"], user=request.user
+            )
+        except (ValidationError, services.InsufficientStock) as exc:
+            form.add_domain_errors(exc)
+        else:
+            taken = "、".join(f"{line.item.sku} × {units}" for line, units in lines)
+            model_admin.message_user(
+                request, f"已发出包裹 {parcel_name(parcel)}：库存已扣减 {taken}。", messages.SUCCESS
+            )
+            return HttpResponseRedirect(_order_url(order))
+    context = _context(
+        request, model_admin, f"发部分商品：订单 {order.order_no}", order=order, form=form, order_url=_order_url(order)
+    )
+    return TemplateResponse(request, "admin/orders/order/ship_part.html", context)
+
+
+def void_parcel_view(request, model_admin, object_id, parcel_id):
+    """撤销此包裹: a confirmation naming what goes back to stock, then services.void_parcel."""
+    order = _order_for_change(request, model_admin, object_id)
+    parcel = next((p for p in parcels_of([order]) if p.pk == int(parcel_id)), None)
+    if parcel is None:
+        raise Http404("包裹不存在。")
+    if request.method == "POST":
+        try:
+            services.void_parcel(parcel, user=request.user)
+        except ValidationError as exc:
+            for message in services.error_messages(exc):
+                model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
+        else:
+            model_admin.message_user(
+                request,
+                f"已撤销包裹 {parcel_name(parcel)}，库存已退回：{units_text(parcel.lines.all())}。",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(_order_url(order))
+    groups = [(f"包裹 {parcel_name(parcel)}", [f"退回库存：{units_text(parcel.lines.all(), order=order)}"])]
+    others = sorted({pl.line.order.order_no for pl in parcel.lines.all()} - {order.order_no})
+    notes = [f"这个包裹还装着订单 {'、'.join(others)} 的商品，它们也会一起撤销。"] if others else []
+    context = _context(
+        request,
+        model_admin,
+        "撤销此包裹",
+        intro=f"确定要撤销订单 {order.order_no} 的这个包裹吗？包裹里的商品会退回库存，订单改回未发货。",
+        groups=groups,
+        notes=notes,
+        submit_label="确定撤销",
+        cancel_url=_order_url(order),
+        form_url=request.get_full_path(),
+    )
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+
+def _action_confirmation(request, model_admin, orders, action, **extra):
+    context = _context(
+        request,
+        model_admin,
+        extra.pop("title"),
+        action=action,
+        selected=[order.pk for order in orders],
+        cancel_url=request.get_full_path(),
+        form_url="",
+        **extra,
+    )
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+
+def void_parcels_action(model_admin, request, queryset):
+    """撤销发货: void every live parcel of the chosen orders, after a page that says what goes back to stock."""
+    orders = list(queryset.order_by("created_at", "pk"))
+    parcels = parcels_of(orders, live_only=True)
+    if request.POST.get("post") == "yes":
+        for parcel in parcels:
+            try:
+                services.void_parcel(parcel, user=request.user)
+            except ValidationError as exc:
+                for message in services.error_messages(exc):
+                    model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
+            else:
+                model_admin.message_user(
+                    request, f"已撤销包裹 {parcel_name(parcel)}，库存已退回：{units_text(parcel.lines.all())}。"
+                )
+        if not parcels:
+            model_admin.message_user(request, "所选订单没有未撤销的包裹。", messages.WARNING)
+        return None
+    groups = []
+    for order in orders:
+        mine = [p for p in parcels if any(pl.line.order_id == order.pk for pl in p.lines.all())]
+        lines = [f"包裹 {parcel_name(p)}：退回库存 {units_text(p.lines.all(), order=order)}" for p in mine]
+        lines = lines or ["没有未撤销的包裹，不会改动。"]
+        groups.append((f"订单 {order.order_no}（{order.get_status_display()}）", lines))
+    return _action_confirmation(
+        request,
+        model_admin,
+        orders,
+        "void_parcels",
+        title="撤销发货",
+        intro=f"将撤销 {len(parcels)} 个包裹，包裹里的商品退回库存，订单改回未发货。确定吗？",
+        groups=groups,
+        notes=[],
+        submit_label="确定撤销发货",
+    )
+
+
+def cancel_orders_action(model_admin, request, queryset):
+    """取消订单: after a confirmation page; each order through services.cancel_order (moves no stock)."""
+    orders = list(queryset.order_by("created_at", "pk"))
+    if request.POST.get("post") == "yes":
+        cancelled = []
+        for order in orders:
+            try:
+                services.cancel_order(order, user=request.user)
+            except ValidationError as exc:
+                for message in services.error_messages(exc):
+                    model_admin.message_user(request, f"未取消：{message}", messages.ERROR)
+            else:
+                cancelled.append(order.order_no)
+        if cancelled:
+            model_admin.message_user(request, f"已取消订单 {'、'.join(cancelled)}，库存不变。", messages.SUCCESS)
+        return None
+    parcels = parcels_of(orders, live_only=True)
+    groups = []
+    for order in orders:
+        mine = [parcel_name(p) for p in parcels if any(pl.line.order_id == order.pk for pl in p.lines.all())]
+        if mine:
+            lines = [f"还有未撤销的包裹：{'、'.join(mine)}。请先撤销发货，否则不会取消。"]
+        else:
+            lines = ["库存不变（没有已发出的商品）。"]
+        groups.append((f"订单 {order.order_no}（{order.get_status_display()}）", lines))
+    return _action_confirmation(
+        request,
+        model_admin,
+        orders,
+        "cancel_orders",
+        title="取消订单",
+        intro=f"确定要取消所选的 {len(orders)} 个订单吗？",
+        groups=groups,
+        notes=[],
+        submit_label="确定取消订单",
+    )
