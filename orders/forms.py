@@ -335,8 +335,3 @@ class ShipPartForm(CarrierFromNumber, forms.Form):
         for message in services.error_messages(exc):
             named = [line for line, _left in self.remaining if names_sku(message, line.item.sku)]
             self.add_error(self.line_field(named[0]) if named else None, message)
-
-
-# TODO(real-orders): paste.py's old check; goes when paste-back uses check_shipments.
-def tracking_number_clashes(orders):
-    raise NotImplementedError

@@ -543,10 +543,6 @@ def _status_from_lines(current, lines):
     return STATUS.PARTIAL if shipped else STATUS.PENDING
 
 
-def stock_shortfalls(orders):  # TODO(real-orders): removed once forms and paste-back use check_shipments
-    raise NotImplementedError
-
-
 def _unique(parcels):
     return list({id(parcel): parcel for parcel in parcels}.values())
 
