@@ -8,6 +8,7 @@ Project plumbing like wsgi.py: it knows no app and no model. Every write runs in
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.deprecation import MiddlewareMixin
 
 # MySQL/MariaDB client and server codes that mean the connection is gone, not that the query was wrong.
 CONNECTION_LOST_CODES = frozenset(
@@ -27,22 +28,11 @@ def is_connection_lost(exc):
     """True if `exc` (as Django raises it) says the database connection is gone."""
     if not isinstance(exc, OperationalError | InterfaceError):
         return False
-    cause = exc.__cause__ or exc
-    code = cause.args[0] if cause.args and isinstance(cause.args[0], int) else None
-    if code in CONNECTION_LOST_CODES:
-        return True
-    # MySQLdb raises InterfaceError(0, "") for any use of a connection that is already closed.
-    return isinstance(exc, InterfaceError) and code == 0
+    return bool(exc.args) and exc.args[0] in CONNECTION_LOST_CODES  # Django keeps the driver's (code, text)
 
 
-class DatabaseConnectionLostMiddleware:
+class DatabaseConnectionLostMiddleware(MiddlewareMixin):
     """Answer a lost database connection with 503 and 数据库连接中断…请重试, and drop the dead connection."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_exception(self, request, exception):
         if not is_connection_lost(exception):
