@@ -23,7 +23,7 @@ from oms.db_errors import MESSAGE, is_connection_lost
 from oms.urls import urlpatterns as project_urlpatterns
 from orders import services
 from orders.models import Carrier, Order, Parcel
-from orders.signals import parcels_shipped
+from orders.signals import parcels_shipped, parcels_voided
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 from tests.importing import db_snapshot
 
@@ -75,9 +75,12 @@ def kill(thread_id):
         other.close()
 
 
-@pytest.fixture
-def kill_once_after_the_parcel_is_written():
-    """The first parcels_shipped kills the shipping connection: parcel, lines and stock written, no COMMIT yet."""
+def kill_once_on(signal):
+    """Connect a receiver that kills its own connection the first time `signal` is sent; returns the killed ids.
+
+    Receivers run in the order they connected, so ours comes after the one that moves stock: the
+    parcel, its lines, the stock and the ledger are written, the COMMIT is not.
+    """
     killed = []
 
     def receiver(sender, parcels, **kwargs):
@@ -86,8 +89,13 @@ def kill_once_after_the_parcel_is_written():
             killed.append(connection_id())
             kill(killed[0])
 
-    parcels_shipped.connect(receiver, dispatch_uid="test-kill-connection")
-    yield killed
+    signal.connect(receiver, weak=False, dispatch_uid="test-kill-connection")
+    return killed
+
+
+@pytest.fixture
+def kill_once_after_the_parcel_is_written():
+    yield kill_once_on(parcels_shipped)
     parcels_shipped.disconnect(dispatch_uid="test-kill-connection")
 
 
@@ -124,6 +132,28 @@ def test_a_connection_killed_in_the_middle_of_ship_orders_writes_nothing(kill_on
         5,
         8,
     ]
+    assert_verify_stock_clean()
+
+
+@mariadb_only
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_connection_killed_in_the_middle_of_a_void_leaves_the_parcel_live():
+    order = OrderFactory(lines=[(ItemFactory(initial_stock=5), 2), (ItemFactory(initial_stock=5), 1)])
+    parcel = services.ship_order(order, carrier("SF"), sf_number(5))
+    before = db_snapshot()
+    killed = kill_once_on(parcels_voided)
+    try:
+        with pytest.raises(OperationalError):
+            services.void_parcel(parcel)
+    finally:
+        parcels_voided.disconnect(dispatch_uid="test-kill-connection")
+
+    assert killed
+    assert db_snapshot() == before
+    assert_verify_stock_clean()
+    assert services.void_parcel(parcel).status == Parcel.Status.VOIDED  # and the retry voids it, once
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING
     assert_verify_stock_clean()
 
 
