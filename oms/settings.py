@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A lost database connection: a Chinese 503 "请重试" page, and the next request reconnects.
+    "oms.db_errors.DatabaseConnectionLostMiddleware",
     # Lets history records name the user of an admin request (see audit/history.py).
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
