@@ -1,14 +1,6 @@
 """The order pages as a clerk uses them, through HTTP: 物流状态 on the list, 物流轨迹 on the order page,
-电子面单下单 posted from the list.
+电子面单下单 posted from the list."""
 
-TODO(real-orders): OrderAdmin itself (orders/admin.py) is being rewritten on the new model; until it
-lands, its changelist and change page raise FieldError / FieldDoesNotExist (they still name
-Order.carrier). These tests are strict xfails on exactly those errors: any other failure is
-reported, and once the pages work they XPASS and fail the run, so the marker must then be deleted.
-"""
-
-import pytest
-from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,11 +8,6 @@ from logistics.models import TraceEvent, Tracking, TrackingState, Waybill
 from orders.models import Order
 from orders.services import ship_order
 from tests.factories import OrderFactory, carrier, sf_number
-
-BASE_ADMIN_ON_OLD_MODEL = (FieldError, FieldDoesNotExist)  # what OrderAdmin raises while it names Order.carrier
-pytestmark = pytest.mark.xfail(
-    strict=True, raises=BASE_ADMIN_ON_OLD_MODEL, reason="OrderAdmin on the new model (ro-admin)"
-)
 
 CHANGELIST = "admin:orders_order_changelist"
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from logistics import services
+from logistics.services.tracking import ensure_tracking
 from logistics.models import TraceEvent
 from logistics.providers.base import MalformedPush
 from logistics.providers.kuaidi100 import Kuaidi100, push_sign
@@ -47,8 +47,7 @@ def test_a_real_event_time_is_read_in_shanghai():
 
 def test_the_webhook_answers_400_and_stores_nothing(client, courier):
     order = OrderFactory(item=ItemFactory(initial_stock=5))
-    ship_order(order, carrier("SF"), NUMBER)
-    services.ensure_tracking(order)
+    ensure_tracking(ship_order(order, carrier("SF"), NUMBER))
 
     response = client.post(PUSH_PATH, signed_push("0001-01-01 00:00:00"))
 

@@ -141,7 +141,7 @@ def test_too_many_rows_for_one_request(clerk_client):
     rows = [[f"T{n}", "SF", sf_number(n)] for n in range(MAX_IMPORT_ROWS + 1)]
     before = db_snapshot()
     response = upload(clerk_client, csv_bytes([HEADERS, *rows]))
-    assert f"文件有 {MAX_IMPORT_ROWS + 1} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。" in (
+    assert f"文件超过 {MAX_IMPORT_ROWS} 行数据，一次最多导入 {MAX_IMPORT_ROWS} 行。请拆分后分批导入。" in (
         response.content.decode()
     )
     assert "确认导入" not in response.content.decode()

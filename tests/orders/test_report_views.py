@@ -238,7 +238,9 @@ def test_dashboard_on_the_index(clerk_client):
     assert reverse("admin:shipping_report") in content
 
 
-def test_dashboard_for_staff_without_the_report_permission(staff_client):
+def test_dashboard_for_staff_without_the_report_permission(staff_client, django_user_model):
+    user = django_user_model.objects.get(username="ops")
+    user.user_permissions.add(Permission.objects.get(codename="view_order"))
     response = staff_client.get("/admin/")
     assert response.status_code == 200
     content = response.content.decode()

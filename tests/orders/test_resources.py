@@ -185,8 +185,8 @@ class TestTrackingImport:
         before = db_snapshot()
         result = run_tracking([[o.order_no, "SF", sf_number(i)] for i, o in enumerate([a, b, c], 1)])
         assert problems(result) == [
-            "第 4 行：SKU SKU-CUP（杯子）库存不足：需要 6 件，现有 5 件。请先补货或调整数量。"
-            "（本批前面的包裹已占用 5 件）"
+            "第 4 行：SKU SKU-CUP（杯子）库存不足：需要 6 件，现有 5 件（本批前面的包裹已占用 5 件）。"
+            "请先补货或调整数量。"
         ]
         assert db_snapshot() == before
 
