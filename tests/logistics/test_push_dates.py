@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from logistics.services.tracking import ensure_tracking
 from logistics.models import TraceEvent
 from logistics.providers.base import MalformedPush
 from logistics.providers.kuaidi100 import Kuaidi100, push_sign
+from logistics.services.tracking import ensure_tracking
 from orders.services import ship_order
 from tests.factories import ItemFactory, OrderFactory, carrier
 from tests.logistics.conftest import PUSH_PATH, TEST_SALT
