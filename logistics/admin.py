@@ -9,9 +9,11 @@ from django.utils.html import format_html, format_html_join
 
 from logistics import order_admin, selectors
 from logistics.conf import is_enabled
+from logistics.forms import SenderForm
 from logistics.models import Sender, Tracking, Waybill, WaybillBatch
 from oms.admin_mixins import ReadOnlyAdminMixin
 from orders.admin import OrderAdmin
+from orders.links import web_address
 from orders.models import Order
 
 admin.site.unregister(Order)
@@ -55,11 +57,29 @@ class CourierOrderAdmin(OrderAdmin):
 
 @admin.register(Sender)
 class SenderAdmin(admin.ModelAdmin):
+    form = SenderForm
     list_display = ["name", "phone", "address", "default_carrier"]
+    readonly_fields = ["partner_key_status"]
     fieldsets = [
         ("寄件人", {"fields": ["name", "phone", "address", "default_carrier"]}),
-        ("电子面单账号（按快递公司网点提供的填写）", {"fields": ["partner_id", "partner_key", "template_id"]}),
+        (
+            "电子面单账号（按快递公司网点提供的填写）",
+            {"fields": ["partner_id", "partner_key_status", "partner_key", "clear_partner_key", "template_id"]},
+        ),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return super().get_fieldsets(request, obj)
+        # A reader (经理) sees whether a password is set, never the password.
+        hidden = {"partner_key", "clear_partner_key"}
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in self.fieldsets
+        ]
+
+    @admin.display(description="电子面单密码状态")
+    def partner_key_status(self, sender):
+        return "已设置" if sender.partner_key else "未设置"
 
     def has_add_permission(self, request):
         # One sender for the shop: edit it rather than adding another.
@@ -91,9 +111,10 @@ class WaybillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="面单")
     def label(self, waybill):
-        if not waybill.label_url:
+        url = web_address(waybill.label_url)
+        if not url:
             return "-"
-        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">打开面单</a>', waybill.label_url)
+        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">打开面单</a>', url)
 
 
 @admin.register(Tracking)

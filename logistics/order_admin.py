@@ -15,6 +15,7 @@ from logistics import selectors
 from logistics.conf import is_enabled
 from logistics.models import TrackingState, WaybillBatch
 from logistics.services import batches, waybills
+from orders.links import web_address
 from orders.models import Order
 
 EXCEPTIONS = "exceptions"
@@ -56,10 +57,9 @@ def _parcel_timeline(parcel):
     events = list(parcel.trace_events.all())
     label = ""
     waybill = getattr(parcel, "waybill", None)
-    if waybill is not None and waybill.label_url:
-        label = format_html(
-            ' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', waybill.label_url
-        )
+    url = web_address(waybill.label_url) if waybill is not None else ""
+    if url:
+        label = format_html(' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', url)
     state = state_badge(tracking) if tracking and tracking.state else ""
     voided = "（已撤销）" if not parcel.is_live else ""
     header = format_html(

@@ -19,6 +19,7 @@ from logistics.models import Sender, Waybill
 from logistics.providers.base import Party, ProviderError, WaybillRequest
 from logistics.services.tracking import subscribe_tracking
 from orders import services as order_services
+from orders.links import web_address
 from orders.models import Order
 
 CARGO_MAX = 50  # Kuaidi100's cargo field
@@ -102,11 +103,14 @@ def _request_waybill(waybill, order, lines, sender, provider):
     except ProviderError as exc:
         Waybill.objects.filter(pk=waybill.pk).update(last_error=str(exc)[:300])
         raise WaybillError(str(exc)) from exc
+    # The courier's label link is kept only if it is an http(s) address that fits the column.
+    label_url = web_address(result.label_url)
+    label_url = label_url if len(label_url) <= Waybill._meta.get_field("label_url").max_length else ""
     # Conditional: a concurrent attempt for the same order may already have stored (and used) it.
     Waybill.objects.filter(pk=waybill.pk, state=Waybill.State.REQUESTED).update(
         task_id=result.task_id,
         tracking_number=result.tracking_number,
-        label_url=result.label_url[:500],
+        label_url=label_url,
         state=Waybill.State.ISSUED,
         last_error="",
         updated_at=timezone.now(),
