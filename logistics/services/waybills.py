@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.services import stock_shortages
 from logistics.conf import get_provider
 from logistics.models import Sender, Waybill
 from logistics.providers.base import Party, ProviderError, WaybillRequest
@@ -67,15 +66,13 @@ def _reserve_waybill(order, sender):
             if not carrier.kuaidi100_code:
                 raise WaybillError(f"{carrier.name}没有设置快递100编码，不能下电子面单。")
         if waybill is None or waybill.state == Waybill.State.REQUESTED:
-            # Don't buy a waybill for an order that cannot ship anyway; ship_order stays the real guard.
-            # TODO(real-orders): ask check_shipments instead, once it can review a shipment whose
-            # number is still to come (today a blank number stops its review before the stock check).
-            needed = {}
-            for line, units in lines:
-                needed[line.item] = needed.get(line.item, 0) + units
-            shortages = stock_shortages(needed)
-            if shortages:
-                raise WaybillError("".join(shortages))
+            # Don't buy a waybill for an order that cannot ship anyway: every rule but the number
+            # (still to come); ship_order stays the real guard.
+            review = order_services.check_shipments(
+                [order_services.Shipment(waybill.carrier if waybill else carrier, None, lines, orders=[locked])]
+            )
+            if not review.ok:
+                raise WaybillError("".join(review.messages()))
         if waybill is None:
             waybill = Waybill.objects.create(
                 order=locked, carrier=carrier, idempotency_key=f"OMS{locked.pk}-{uuid.uuid4().hex[:16]}"
