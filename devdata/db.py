@@ -79,7 +79,7 @@ def main(argv=None):
     parser.add_argument("command", choices=["create"])
     parser.add_argument("url", nargs="?", help="default: $DATABASE_URL")
     parser.add_argument("--fresh", action="store_true", help="drop it first (bench databases only)")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     try:
         print(create_database(args.url, fresh=args.fresh))
     except Exception as exc:  # a script's check: say why, exit non-zero
