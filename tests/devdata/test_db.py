@@ -24,8 +24,11 @@ def test_fresh_refuses_to_drop_a_database_that_is_not_a_benchmarks(name):
         db.create_database(f"mysql://root@127.0.0.1:1/{name}", fresh=True)
 
 
-def test_sqlite_needs_no_database_created():
-    assert db.create_database("sqlite:////tmp/oms-devdata-test.sqlite3") == "/tmp/oms-devdata-test.sqlite3"
+def test_sqlite_needs_no_database_created(tmp_path):
+    path = tmp_path / "oms.sqlite3"
+
+    assert db.create_database(f"sqlite:///{path}") == str(path)
+    assert not path.exists()  # Django creates the file; the helper connects to nothing
 
 
 def test_main_reports_a_refusal_and_exits_non_zero(capsys):
