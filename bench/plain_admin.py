@@ -1,48 +1,45 @@
-"""The baseline: the same order list through a plain, untuned ModelAdmin on its own AdminSite.
+"""The baseline: the order list through a plain, untuned ModelAdmin on its own AdminSite.
 
-Same list_display, list_filter and list_editable as orders.admin.OrderAdmin, but Django's
-defaults everywhere else: the default paginator (COUNT(*) on every page plus a full-table
-count), `icontains` search, no list_select_related, a plain select for the item. Used only by
-bench/scale.py through bench.plain_urls; never part of the product's URLs.
+What a Django developer writes first for the same list: the order's fields, a column listing its
+lines ("SKU × 数量") and one with its parcels' numbers read per row, the product's 发货状态 filter, `icontains`
+search over the order's fields and its parcels' tracking numbers, Django's default paginator
+(COUNT(*) on every page plus a full-table count) and change page. Used only by bench/scale.py
+through bench.plain_urls; never part of the product's URLs.
 """
 
 from django.contrib import admin
-from django.urls import path
 
-from orders.admin import OrderAdmin
 from orders.filters import ShipStatusFilter
-from orders.models import Order
+from orders.models import Order, OrderLine
 
 site = admin.AdminSite(name="plain")
 
 
+class PlainOrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+
+
 class PlainOrderAdmin(admin.ModelAdmin):
-    list_display = OrderAdmin.list_display
-    list_display_links = OrderAdmin.list_display_links
-    list_editable = OrderAdmin.list_editable
-    list_filter = [
-        ShipStatusFilter,
-        "carrier",
-        ("created_at", admin.DateFieldListFilter),
-        ("shipped_at", admin.DateFieldListFilter),
-    ]
-    search_fields = ["order_no", "tracking_number", "receiver_name", "receiver_phone"]
-    list_per_page = OrderAdmin.list_per_page
-    # Django's own list template: ours links to the product's report, which this site lacks.
+    list_display = ["order_no", "lines_text", "receiver_name", "receiver_phone", "address", "status", "parcels_text"]
+    list_display_links = ["order_no"]
+    # The product's 发货状态 filter (default 未发货), so both lists show the same rows for the same URL.
+    list_filter = [ShipStatusFilter, ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["order_no", "receiver_name", "receiver_phone", "lines__parcel_lines__parcel__tracking_number"]
+    list_per_page = 50
+    inlines = [PlainOrderLineInline]
+    # Django's own templates: the product's link to its own views, which this site lacks.
     change_list_template = "admin/change_list.html"
+    change_form_template = "admin/change_form.html"
 
-    def get_urls(self):
-        # The copied address column's button names the product's receiver URL; the bench never opens it.
-        reveal = path(
-            "<int:object_id>/receiver/", self.admin_site.admin_view(self.change_view), name="orders_order_receiver"
-        )
-        return [reveal, *super().get_urls()]
+    @admin.display(description="商品")
+    def lines_text(self, order):
+        return "，".join(str(line) for line in order.lines.select_related("item"))
 
-
-# The same column renderers (thumbnail, masked phone, …), so both lists show the same HTML.
-for _name in PlainOrderAdmin.list_display:
-    if hasattr(OrderAdmin, _name):
-        setattr(PlainOrderAdmin, _name, getattr(OrderAdmin, _name))
+    @admin.display(description="快递单号")
+    def parcels_text(self, order):
+        parcels = {pl.parcel.tracking_number for line in order.lines.all() for pl in line.parcel_lines.all()}
+        return "，".join(sorted(parcels))
 
 
 site.register(Order, PlainOrderAdmin)

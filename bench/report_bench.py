@@ -2,9 +2,10 @@
 
     /work/main/.venv/bin/python bench/report_bench.py [--orders 100000] [--database oms_bench_report]
 
-Loads the orders once into its own MariaDB database (bulk INSERTs through bulk_create; the
-orders bypass ship_order, so stock and ledger are NOT consistent in this database: the bench
-measures reads only), then, in a fresh process so the load does not count toward peak memory,
+Loads the orders once into its own MariaDB database (bulk INSERTs through bulk_create: orders of
+1-4 lines, a third multi-line, each shipped in one parcel, so the CSV has a row per parcel line;
+the parcels bypass the services, so stock and ledger are NOT consistent in this database: the
+bench measures reads only), then, in a fresh process so the load does not count toward peak memory,
 downloads the whole CSV through the Django test client, consuming the streaming response,
 and renders the admin index with its dashboard. Prints one JSON line of figures.
 """
@@ -39,13 +40,9 @@ def setup_django(database):
 
 
 def create_database(database):
-    import MySQLdb
+    from devdata.db import create_database
 
-    connection = MySQLdb.connect(host="127.0.0.1", user="root")
-    connection.cursor().execute(
-        f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-    )
-    connection.close()
+    create_database(f"mysql://root@127.0.0.1:3306/{database}")
 
 
 def load(database, total):
@@ -58,7 +55,7 @@ def load(database, total):
 
     from inventory.models import InventoryItem
     from orders import demo
-    from orders.models import Carrier, Order
+    from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine
 
     call_command("migrate", verbosity=0)
     user, _ = get_user_model().objects.get_or_create(
@@ -67,7 +64,6 @@ def load(database, total):
     have = Order.objects.count()
     if have >= total:
         return {"loaded": 0, "orders": have}
-    # (The statistics are refreshed below, after the load.)
     items = [
         InventoryItem.objects.get_or_create(sku=f"SKU-B{n:03d}", defaults={"name": name, "low_stock_threshold": 10})[0]
         for n, name in enumerate(demo.PRODUCTS)
@@ -76,39 +72,74 @@ def load(database, total):
     rng = random.Random(3)
     now = timezone.now()
     started = time.perf_counter()
-    batch = []
+    # Explicit ids: MySQL's bulk insert returns none, and the lines and parcels refer to them.
+    ids = {
+        model: (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
+        for model in (Order, OrderLine, Parcel)
+    }
+    orders, lines, parcels, parcel_lines = [], [], [], []
+
+    def flush():
+        for model, rows in ((Order, orders), (OrderLine, lines), (Parcel, parcels), (ParcelLine, parcel_lines)):
+            model.objects.bulk_create(rows, batch_size=5000)
+            rows.clear()
+
     for n in range(have, total):
         carrier = rng.choice(carriers)
+        number = demo.tracking_number(carrier.code, rng)
         # Spread over the last 14 days, so the CSV of 14 days holds every order and the chart is full.
         shipped_at = now - timedelta(seconds=rng.randint(0, 14 * 86400 - 3600))
-        batch.append(
-            Order(
-                order_no=f"B{n + 1:09d}",
-                customer_id=f"U{rng.randint(10000, 99999)}",
-                item=rng.choice(items),
-                quantity=rng.choice([1, 1, 1, 2, 2, 3]),
-                receiver_name=demo.person_name(rng),
-                receiver_phone=demo.phone(rng),
-                address=demo.address(rng),
-                status=Order.Status.SHIPPED,
-                carrier=carrier,
-                tracking_number=demo.tracking_number(carrier.code, rng),
-                shipped_at=shipped_at,
-                shipped_by=user,
-                created_at=shipped_at - timedelta(hours=rng.randint(1, 30)),
-            )
+        ids[Order] += 1
+        ids[Parcel] += 1
+        order = Order(
+            pk=ids[Order],
+            order_no=f"B{n + 1:09d}",
+            customer_id=f"U{rng.randint(10000, 99999)}",
+            receiver_name=demo.person_name(rng),
+            receiver_phone=demo.phone(rng),
+            address=demo.address(rng),
+            status=Order.Status.SHIPPED,
+            created_at=shipped_at - timedelta(hours=rng.randint(1, 30)),
         )
-        if len(batch) == 5000:
-            Order.objects.bulk_create(batch)
-            batch = []
-    Order.objects.bulk_create(batch)
+        parcel = Parcel(
+            pk=ids[Parcel],
+            carrier=carrier,
+            tracking_number=number,
+            live_number=number,
+            shipped_at=shipped_at,
+            shipped_by=user,
+            created_at=shipped_at,
+        )
+        orders.append(order)
+        parcels.append(parcel)
+        count = rng.choice([2, 2, 2, 3, 4]) if rng.random() < 1 / 3 else 1
+        for item in rng.sample(items, count):
+            ids[OrderLine] += 1
+            line = OrderLine(pk=ids[OrderLine], order=order, item=item, quantity=rng.choice([1, 1, 1, 2, 2, 3]))
+            lines.append(line)
+            parcel_lines.append(ParcelLine(parcel=parcel, line=line, quantity=line.quantity))
+        if len(orders) == 5000:
+            flush()
+    flush()
     # Fresh statistics, as InnoDB's auto-recalculation would give a table that grew over time.
     with connection.cursor() as cursor:
-        for table in ("orders_order", "inventory_inventoryitem", "orders_carrier"):
+        for table in (
+            "orders_order",
+            "orders_orderline",
+            "orders_parcel",
+            "orders_parcelline",
+            "inventory_inventoryitem",
+            "orders_carrier",
+        ):
             cursor.execute(f"ANALYZE TABLE {table}")
             cursor.fetchall()
     seconds = round(time.perf_counter() - started, 1)
-    return {"loaded": total - have, "orders": Order.objects.count(), "load_seconds": seconds}
+    return {
+        "loaded": total - have,
+        "orders": Order.objects.count(),
+        "parcel_lines": ParcelLine.objects.count(),
+        "load_seconds": seconds,
+    }
 
 
 def rss_mb():

@@ -1,9 +1,16 @@
-"""Realistic sample data for the demo, the tests and the benchmarks."""
+"""Realistic sample data for the demo, the tests and the benchmarks.
+
+The generators (names, phones, addresses, tracking numbers, product pictures) are plain
+functions; `seed_shop` builds the demo shop of `manage.py seed_demo` through the services only.
+"""
 
 import colorsys
 import io
 import random
 import string
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -129,3 +136,224 @@ def product_picture(name, index, total, size=240):
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+# --- The demo shop ---------------------------------------------------------------------------
+
+
+class Plan:
+    """What seed_shop does with an order: the shapes a clerk meets every day."""
+
+    PENDING = "pending"  # 待发货, recent
+    SHIP = "ship"  # one parcel
+    MERGE = "merge"  # 合并发货: this order and the next (same receiver) in one parcel
+    MERGE_PARTNER = "merge_partner"  # the second order of a merge, shipped with the one before
+    PARTIAL = "partial"  # 部分发货: one parcel with some lines, the rest pending
+    SPLIT = "split"  # 拆单: shipped whole in two parcels
+    VOID = "void"  # shipped, the parcel voided (撤销发货), shipped again with a new number
+    VOID_PENDING = "void_pending"  # shipped, the parcel voided, back to pending
+    CANCEL = "cancel"  # 已取消
+
+
+# The share of each plan (a MERGE takes two orders); SHIP takes the rest.
+PLAN_SHARES = {
+    Plan.PENDING: 0.15,
+    Plan.MERGE: 0.04,
+    Plan.PARTIAL: 0.05,
+    Plan.SPLIT: 0.05,
+    Plan.VOID: 0.03,
+    Plan.VOID_PENDING: 0.02,
+    Plan.CANCEL: 0.06,
+}
+MULTI_LINE_SHARE = 1 / 3  # of orders with 2-4 lines (a split needs at least two)
+
+
+@dataclass
+class SeededShop:
+    items: list
+    orders: list
+    parcels: Counter  # what was shipped: "parcels", "merged", "split", "partial", "voided", "refused"
+
+
+def create_demo_items(rng, *, user=None):
+    """The 20 demo products with pictures, their opening stock received through adjust_stock."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from inventory.models import InventoryItem, StockMovement
+    from inventory.services import adjust_stock
+
+    items = []
+    # Seeding again (--force), a batch prefix keeps SKUs unique.
+    batch = "" if not InventoryItem.objects.exists() else timezone.localtime().strftime("%H%M%S-")
+    for index, name in enumerate(PRODUCTS):
+        sku = f"SKU-{batch}{index + 1:03d}"
+        item = InventoryItem(sku=sku, name=name, low_stock_threshold=10)
+        item.image.save(f"{sku}.png", ContentFile(product_picture(name, index, len(PRODUCTS))), save=False)
+        item.save()
+        # A few items start short so that 低库存 shows up in the demo.
+        initial = rng.randint(3, 8) if index % 7 == 3 else rng.randint(80, 240)
+        adjust_stock(item, initial, StockMovement.Reason.RECEIVE, user=user, note="期初库存")
+        items.append(item)
+    return items
+
+
+def seed_shop(total, *, rng, carriers, user=None, now=None):
+    """Add `total` demo orders over the last 14 days, shipped, merged, split, voided and cancelled.
+
+    Every write goes through orders.services and inventory.services, so stock and ledger agree
+    (verify_stock passes). Pending orders are the newest, as in a shop that ships daily; a few
+    pending pairs share a receiver, so the list has orders that could be merged.
+    """
+    from django.utils import timezone
+
+    from orders import services
+    from orders.models import Order, OrderLine
+
+    now = now or timezone.now()
+    items = create_demo_items(rng, user=user)
+    # The short items (低库存) only in orders that stay pending: the shipping plans must not fail.
+    plenty = [item for item in items if item.stock >= 50]
+    plans = _plans(total, rng)
+    prefix = timezone.localtime(now).strftime("%y%m%d") + ("9" if Order.objects.exists() else "")
+    drafts, receiver = [], None
+    for n, plan in enumerate(plans):
+        created = now - timedelta(days=14) * (1 - n / total) - timedelta(minutes=rng.randint(0, 90))
+        # The second order of a merge, and some pending ones (合并 candidates), go to the receiver before.
+        if not (plan == Plan.MERGE_PARTNER or (plan == Plan.PENDING and n % 6 == 1 and receiver)):
+            receiver = (person_name(rng), phone(rng), address(rng))
+        lines = rng.choice([2, 2, 3, 4]) if plan in (Plan.PARTIAL, Plan.SPLIT) else _line_count(rng)
+        pool = items if plan in (Plan.PENDING, Plan.CANCEL) else plenty
+        order = Order(
+            order_no=f"DD{prefix}{n + 1:04d}",
+            customer_id=f"U{rng.randint(10000, 99999)}",
+            receiver_name=receiver[0],
+            receiver_phone=receiver[1],
+            address=receiver[2],
+            created_at=created,
+        )
+        order_lines = [
+            OrderLine(item=item, quantity=rng.choice([1, 1, 1, 2, 2, 3]), sub_order_no=f"{order.order_no}-{k + 1}")
+            for k, item in enumerate(rng.sample(pool, lines))
+        ]
+        drafts.append((order, order_lines))
+    orders = services.create_orders(drafts, user=user)
+    shipper = _Shipper(rng, carriers, user, now)
+    remaining = services.remaining_lines(orders)
+    for index, (order, plan) in enumerate(zip(orders, plans, strict=True)):
+        lines = remaining[order.pk]
+        if plan == Plan.CANCEL:
+            services.cancel_order(order, user=user)
+        elif plan == Plan.MERGE:
+            shipper.ship_orders([order, orders[index + 1]], "merged")
+        elif plan == Plan.SHIP:
+            shipper.ship_orders([order])
+        elif plan == Plan.PARTIAL:
+            shipper.ship_lines(lines[:1], "partial")
+        elif plan == Plan.SPLIT:
+            shipper.ship_lines(lines[:1], "split")
+            shipper.ship_lines(lines[1:])
+        elif plan in (Plan.VOID, Plan.VOID_PENDING):
+            parcel = shipper.ship_orders([order])
+            if parcel is not None:
+                shipper.void(parcel)
+                if plan == Plan.VOID:
+                    shipper.ship_orders([order])
+    shipper.backdate()
+    return SeededShop(items, orders, shipper.counts)
+
+
+def _plans(total, rng):
+    """A plan per order, oldest first: every shape at least once (if `total` allows), pending ones newest."""
+    counts = {plan: max(1, round(total * share)) for plan, share in PLAN_SHARES.items()}
+    pending = counts.pop(Plan.PENDING)
+    units = [[Plan.MERGE, Plan.MERGE_PARTNER]] * counts.pop(Plan.MERGE)
+    units += [[plan] for plan, count in counts.items() for _ in range(count)]
+    units += [[Plan.SHIP]] * max(0, total - pending - sum(map(len, units)))
+    rng.shuffle(units)
+    shipped = [plan for unit in units for plan in unit][: max(0, total - pending)]
+    if shipped and shipped[-1] == Plan.MERGE:  # cut off from its partner
+        shipped[-1] = Plan.SHIP
+    return shipped + [Plan.PENDING] * (total - len(shipped))
+
+
+def _line_count(rng):
+    return rng.choice([2, 2, 3, 4]) if rng.random() < MULTI_LINE_SHARE else 1
+
+
+class _Shipper:
+    """Ships through orders.services with fresh numbers and remembers each parcel's demo ship time."""
+
+    def __init__(self, rng, carriers, user, now):
+        self.rng, self.user, self.now = rng, user, now
+        self.carriers = [c for c in carriers if c.code in TRACKING_FORMATS] or list(carriers)
+        self.counts = Counter()
+        self.ship_times = {}  # parcel pk -> demo shipped_at
+        self.void_times = {}
+        self.used = set()
+
+    def _number(self, carrier):
+        while (number := tracking_number(carrier.code, self.rng)) in self.used:
+            pass
+        self.used.add(number)
+        return number
+
+    def _shipped(self, parcel, orders, kind):
+        latest = max(order.created_at for order in orders)
+        # After the previous parcel of the same order (a split's second parcel comes later).
+        after = max([latest, *(self.ship_times.get(pk, latest) for pk in self._parcels_of(orders))])
+        self.ship_times[parcel.pk] = min(after + timedelta(hours=self.rng.randint(2, 30)), self.now)
+        self.counts["parcels"] += 1
+        if kind:
+            self.counts[kind] += 1
+        return parcel
+
+    def _parcels_of(self, orders):
+        from orders.models import ParcelLine
+
+        return ParcelLine.objects.filter(line__order__in=orders).values_list("parcel_id", flat=True)
+
+    def ship_orders(self, orders, kind=""):
+        """One parcel for `orders` (whole); None when the services refuse (e.g. stock ran out)."""
+        from orders import services
+
+        carrier = self.rng.choice(self.carriers)
+        number = self._number(carrier)
+        try:
+            parcels = services.ship_orders([(order, carrier, number) for order in orders], user=self.user)
+        except (services.ShipmentRefused, services.InsufficientStock):
+            self.counts["refused"] += 1
+            return None
+        return self._shipped(parcels[0], orders, kind)
+
+    def ship_lines(self, lines, kind=""):
+        """One parcel for `lines` ([(order line, units)]) of one order."""
+        from orders import services
+
+        carrier = self.rng.choice(self.carriers)
+        try:
+            parcel = services.ship_parcel(lines, carrier, self._number(carrier), user=self.user)
+        except (services.ShipmentRefused, services.InsufficientStock):
+            self.counts["refused"] += 1
+            return None
+        return self._shipped(parcel, [lines[0][0].order], kind)
+
+    def void(self, parcel):
+        from orders import services
+
+        services.void_parcel(parcel, user=self.user)
+        self.void_times[parcel.pk] = min(self.ship_times[parcel.pk] + timedelta(hours=1), self.now)
+        self.counts["voided"] += 1
+
+    def backdate(self):
+        """Demo history: parcels shipped hours after their orders were placed, not all "now".
+
+        A QuerySet.update on Parcel's times only, acceptable for demo data: the services wrote
+        the parcels, their lines, the ledger and the orders' status; only the clock is moved back.
+        """
+        from orders.models import Parcel
+
+        for pk, shipped_at in self.ship_times.items():
+            Parcel.objects.filter(pk=pk).update(
+                shipped_at=shipped_at, created_at=shipped_at, voided_at=self.void_times.get(pk)
+            )

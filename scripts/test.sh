@@ -18,12 +18,7 @@ fi
 echo "==> 测试 (SQLite)"
 env -u DATABASE_URL $PY -m pytest -q -m "not mariadb" "$@"
 
-if DATABASE_URL="$MYSQL_URL" $PY -c "
-import os, dj_database_url, MySQLdb
-cfg = dj_database_url.parse(os.environ['DATABASE_URL'])
-conn = MySQLdb.connect(host=cfg['HOST'], port=int(cfg['PORT'] or 3306), user=cfg['USER'], passwd=cfg['PASSWORD'] or '')
-conn.cursor().execute('CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8mb4' % cfg['NAME'])
-" >/dev/null 2>&1; then
+if $PY -m devdata.db create "$MYSQL_URL" >/dev/null 2>&1; then
   echo "==> 测试 (MariaDB: ${MYSQL_URL})"
   DATABASE_URL="$MYSQL_URL" $PY -m pytest -q "$@"
 elif [ "${OMS_REQUIRE_MARIADB:-0}" = 1 ]; then

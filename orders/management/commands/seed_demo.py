@@ -1,20 +1,18 @@
 import random
-from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
-from inventory.models import InventoryItem, StockMovement
-from inventory.services import adjust_stock
-from orders import demo, services
+from orders import demo
 from orders.models import Carrier, Order
 
 
 class Command(BaseCommand):
-    help = "Fill an empty database with demo items (with pictures) and about 200 orders in every status."
+    help = (
+        "Fill an empty database with demo items (with pictures) and about 200 orders: single- and multi-line, "
+        "merged and split parcels, a voided parcel, cancelled orders — all through the services."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=200)
@@ -28,71 +26,22 @@ class Command(BaseCommand):
                 self.stdout.write("数据库里已有订单，跳过演示数据。")
                 return
             raise CommandError("数据库里已有订单，未做任何改动。确实要再写入演示数据请加 --force。")
-        rng = random.Random(options["seed"])
         carriers = list(Carrier.objects.filter(is_active=True))
         if not carriers:
             raise CommandError("没有启用的快递公司，请先运行 migrate。")
+        # The first superuser ships the demo parcels (scripts/demo.sh creates the users first).
         clerk = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
         with transaction.atomic():
-            items = self.create_items(rng, clerk)
-            counts = self.create_orders(rng, items, carriers, clerk, options["orders"])
+            shop = demo.seed_shop(options["orders"], rng=random.Random(options["seed"]), carriers=carriers, user=clerk)
+        statuses = dict.fromkeys(Order.Status.values, 0)
+        for status in Order.objects.filter(pk__in=[o.pk for o in shop.orders]).values_list("status", flat=True):
+            statuses[status] += 1
+        parcels = shop.parcels
         self.stdout.write(
             self.style.SUCCESS(
-                f"演示数据已写入：{len(items)} 个商品，订单 待发货 {counts['pending']} / "
-                f"已发货 {counts['shipped']} / 已取消 {counts['cancelled']}。"
+                f"演示数据已写入：{len(shop.items)} 个商品，{len(shop.orders)} 个订单"
+                f"（待发货 {statuses['pending']} / 部分发货 {statuses['partial']} / 已发货 {statuses['shipped']} / "
+                f"已取消 {statuses['cancelled']}），{parcels['parcels']} 个包裹（合并发货 {parcels['merged']}、"
+                f"拆单 {parcels['split'] + parcels['partial']}、已撤销 {parcels['voided']}）。"
             )
         )
-
-    def create_items(self, rng, clerk):
-        items = []
-        # With --force on a seeded database, a batch prefix keeps SKUs unique.
-        batch = "" if not InventoryItem.objects.exists() else timezone.localtime().strftime("%H%M%S-")
-        for index, name in enumerate(demo.PRODUCTS):
-            sku = f"SKU-{batch}{index + 1:03d}"
-            item = InventoryItem(sku=sku, name=name, low_stock_threshold=10)
-            item.image.save(
-                f"{sku}.png", ContentFile(demo.product_picture(name, index, len(demo.PRODUCTS))), save=False
-            )
-            item.save()
-            # A few items start short so that 低库存 shows up in the demo.
-            initial = rng.randint(3, 8) if index % 7 == 3 else rng.randint(40, 200)
-            adjust_stock(item, initial, StockMovement.Reason.RECEIVE, user=clerk, note="期初库存")
-            items.append(item)
-        return items
-
-    def create_orders(self, rng, items, carriers, clerk, total):
-        now = timezone.now()
-        counts = {"pending": 0, "shipped": 0, "cancelled": 0}
-        prefix = timezone.localtime(now).strftime("%y%m%d") + ("" if not Order.objects.exists() else "9")
-        for n in range(total):
-            created = now - timedelta(days=14) * (1 - n / total) - timedelta(minutes=rng.randint(0, 90))
-            order = Order.objects.create(
-                order_no=f"DD{prefix}{n + 1:04d}",
-                customer_id=f"U{rng.randint(10000, 99999)}",
-                item=rng.choice(items),
-                quantity=rng.choice([1, 1, 1, 2, 2, 3]),
-                receiver_name=demo.person_name(rng),
-                receiver_phone=demo.phone(rng),
-                address=demo.address(rng),
-                created_at=created,
-            )
-            age_days = (now - created).days
-            roll = rng.random()
-            if roll < 0.08:
-                services.cancel_order(order, user=clerk)
-                counts["cancelled"] += 1
-            elif (age_days >= 1 and roll < 0.85) or age_days >= 3:
-                carrier = rng.choice(carriers)
-                try:
-                    services.ship_order(order, carrier, demo.tracking_number(carrier.code, rng), user=clerk)
-                except services.InsufficientStock:
-                    counts["pending"] += 1
-                    continue
-                # Demo history: ship a few hours after the order was placed, not "now".
-                Order.objects.filter(pk=order.pk).update(
-                    shipped_at=min(created + timedelta(hours=rng.randint(2, 30)), now)
-                )
-                counts["shipped"] += 1
-            else:
-                counts["pending"] += 1
-        return counts
