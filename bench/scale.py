@@ -14,11 +14,8 @@ import logging
 import math
 import multiprocessing
 import os
-<<<<<<< HEAD
-import secrets
-=======
 import random
->>>>>>> ro-bench
+import secrets
 import statistics
 import sys
 import tempfile
