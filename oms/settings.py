@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "logistics",
 ]
 
+# Cards other apps add to the admin index's dashboard: callables user -> (label, value, url, warn) or None.
+OMS_DASHBOARD_CARDS = ["logistics.dashboard.exception_card"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files itself, so gunicorn needs no separate static server.
@@ -138,7 +141,9 @@ def database_from_env():
     url = os.environ.get("DATABASE_URL")
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": SQLITE_OPTIONS}
-    config = dj_database_url.parse(url, conn_max_age=60)
+    # Health checks: after a database restart each worker replaces its dropped connection before
+    # the first query instead of answering one clerk with the 503 of oms.db_errors.
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"] == "django.db.backends.mysql":
