@@ -14,8 +14,9 @@ from django.db.models.functions import Upper
 from import_export import fields, resources
 
 from inventory.models import InventoryItem
+from inventory.validators import MAX_QUANTITY
 from oms.importing.formats import cell_text
-from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column
+from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
 from oms.spreadsheet import escape_formula
 from orders import services
 from orders.carriers import normalize_tracking_number
@@ -333,9 +334,10 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             problems.append("SKU 为空。")
         elif item is None:
             problems.append(f"SKU {values['sku']} 不存在，请先在库存商品中添加。")
-        quantity = values["quantity"]
-        if not (quantity.isascii() and quantity.isdigit()) or int(quantity) <= 0:
-            problems.append(f"数量“{quantity}”无效，应为正整数。")
+        try:
+            quantity = whole_number(values["quantity"], "数量", minimum=1, maximum=MAX_QUANTITY)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
         for name in self.RECEIVER_FIELDS:
             if not values[name]:
                 problems.append(f"{self.fields[name].column_name}为空。")
@@ -353,7 +355,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         if problems:
             return order, "", problems, False
 
-        order_line = OrderLine(item=item, quantity=int(quantity), sub_order_no=values["sub_order_no"])
+        order_line = OrderLine(item=item, quantity=quantity, sub_order_no=values["sub_order_no"])
         lines.append(order_line)
         problems.extend(model_problems(order, exclude=["status"]) if line == first_line else [])
         problems.extend(model_problems(order_line, exclude=["order", "item"]))
