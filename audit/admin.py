@@ -4,18 +4,21 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from audit.timeline import timeline_for
-
 
 class TimelineAdminMixin:
-    """Adds the Chinese timeline below the change form and replaces the LogEntry history page with it."""
+    """Adds the Chinese timeline below the change form and replaces the LogEntry history page with it.
+
+    The admin names its model's builder: `timeline_builder = staticmethod(order_timeline)`.
+    """
+
+    timeline_builder = None
 
     change_form_template = "admin/audit/change_form.html"
     object_history_template = "admin/audit/object_history.html"
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
-            context["timeline"] = timeline_for(obj)
+            context["timeline"] = self.timeline_builder(obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -30,7 +33,7 @@ class TimelineAdminMixin:
             "subtitle": None,
             "object": obj,
             "opts": self.opts,
-            "timeline": timeline_for(obj),
+            "timeline": self.timeline_builder(obj),
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
         }

@@ -1,7 +1,8 @@
-"""Readable, Chinese timelines of who changed what, built from history records and the stock ledger.
+"""What every app's timeline is built from: entries, history records read in one query, value names.
 
-Each builder runs a fixed number of queries whatever the length of the history: records with
-their users in one query, then one query per lookup table (carriers, items) the values refer to.
+Each app owns its builder (orders.timeline, inventory.timeline) and its admin names it; each runs a
+fixed number of queries whatever the length of the history: records with their users in one query,
+then one query per lookup table the values refer to.
 """
 
 from dataclasses import dataclass, field
@@ -11,8 +12,6 @@ from django.db import models
 from django.utils import timezone
 
 from audit.migration_ops import INITIAL_REASON
-from inventory.models import InventoryItem, StockMovement
-from orders.models import Carrier, Order, Parcel, ParcelLine
 
 # Newest entries shown on an object's page; enough for any order, and an item links its full ledger.
 TIMELINE_LIMIT = 100
@@ -21,7 +20,7 @@ EMPTY = "（空）"
 INITIAL_TITLE = "启用操作记录时的状态"  # rows that existed before history was switched on
 
 
-def _created_title(record, title):
+def created_title(record, title):
     # orders 0009 may have appended "[旧] …" to the initial reason: compare its start.
     return INITIAL_TITLE if (record.history_change_reason or "").startswith(INITIAL_REASON) else title
 
@@ -74,12 +73,12 @@ class ValueNames:
         return str(value) if value not in (None, "") else EMPTY
 
 
-def _tracked_fields(model, history_model):
+def tracked_fields(model, history_model):
     names = {f.name for f in history_model._meta.fields}
     return [f.name for f in model._meta.concrete_fields if f.name in names and f.name not in HISTORY_FIELDS_SKIPPED]
 
 
-def _records(obj):
+def records_of(obj):
     """(baseline, records): the newest TIMELINE_LIMIT records, oldest first, and the one before them.
 
     The baseline is only compared against, so the oldest shown change still has its diff.
@@ -90,7 +89,7 @@ def _records(obj):
     return baseline, records
 
 
-def _changes(names, tracked, previous, record, skip=()):
+def changes(names, tracked, previous, record, skip=()):
     """'label：old → new' for each tracked field that differs between two records."""
     lines = []
     for name in tracked:
@@ -102,153 +101,23 @@ def _changes(names, tracked, previous, record, skip=()):
     return lines
 
 
-def _generic_entries(obj, created_title, created_details):
+def generic_entries(obj, title_when_created, created_details):
     """Entries for plain models: created, each change with its field diffs, deleted."""
     model = type(obj)
-    previous, records = _records(obj)
+    previous, records = records_of(obj)
     names = ValueNames(model, [*records, previous] if previous else records)
-    tracked = _tracked_fields(model, obj.history.model)
+    tracked = tracked_fields(model, obj.history.model)
     entries = []
     for record in records:
         user = record.history_user
         if record.history_type == "+":
-            title = _created_title(record, created_title)
+            title = created_title(record, title_when_created)
             entries.append(Entry(record.history_date, title, user, "created", created_details(names, record)))
         elif record.history_type == "-":
             entries.append(Entry(record.history_date, "已删除", user, "deleted"))
         elif previous is not None:
-            lines = _changes(names, tracked, previous, record)
+            lines = changes(names, tracked, previous, record)
             if lines:
                 entries.append(Entry(record.history_date, "修改", user, "changed", lines))
         previous = record
     return entries
-
-
-STATUS = Order.Status
-OLD_MARK = "[旧] "  # orders 0009 keeps the old item/quantity/carrier/number of a history row in its reason
-STATUS_TITLES = {
-    STATUS.PENDING: "改回待发货",
-    STATUS.PARTIAL: "部分发货",
-    STATUS.SHIPPED: "已全部发货",
-    STATUS.CANCELLED: "取消订单",
-}
-
-
-def order_timeline(order):
-    """The order's story, newest first: its history (created, status changes, edits) and its parcels.
-
-    Four queries whatever the length of the history: the records with their users, the parcels
-    with carrier and users, their lines with items and orders (ValueNames finds no foreign key
-    on Order to look up).
-    """
-    previous, records = _records(order)
-    names = ValueNames(Order, [*records, previous] if previous else records)
-    tracked = _tracked_fields(Order, Order.history.model)
-    entries = []
-    for record in records:
-        user, when = record.history_user, record.history_date
-        if record.history_type == "+":
-            details = [f"收货人：{record.receiver_name}", *_old_details(record)]
-            entries.append(Entry(when, _created_title(record, "创建订单"), user, "created", details))
-        elif record.history_type == "-":
-            entries.append(Entry(when, "删除订单", user, "deleted"))
-        elif previous is not None:
-            entries.extend(_order_change_entries(names, tracked, previous, record))
-        previous = record
-    entries.extend(_parcel_entries(order))
-    return sorted(entries, key=lambda e: e.when, reverse=True)
-
-
-def _old_details(record):
-    """What a row from before real orders said about item and shipment ("[旧] SKU × 2；顺丰速运 SF…")."""
-    reason = record.history_change_reason or ""
-    return [reason[reason.index(OLD_MARK) :]] if OLD_MARK in reason else []
-
-
-def _order_change_entries(names, tracked, previous, record):
-    user, when = record.history_user, record.history_date
-    entries = []
-    if previous.status != record.status:
-        kind = {STATUS.CANCELLED: "cancelled", STATUS.PENDING: "undone"}.get(record.status, "shipped")
-        title = STATUS_TITLES.get(record.status, f"状态改为{record.get_status_display()}")
-        entries.append(Entry(when, title, user, kind, _old_details(record)))
-    lines = _changes(names, tracked, previous, record, skip=("status",))
-    if lines:
-        entries.append(Entry(when, "修改订单", user, "changed", lines + _old_details(record)))
-    elif previous.status == record.status and _old_details(record):
-        entries.append(Entry(when, "修改订单", user, "changed", _old_details(record)))
-    return entries
-
-
-def _parcel_entries(order):
-    """已发货 and 撤销包裹 entries of every parcel holding the order's lines (two queries)."""
-    parcels = list(
-        Parcel.objects.filter(lines__line__order=order)
-        .distinct()
-        .select_related("carrier", "shipped_by", "voided_by")
-        .prefetch_related(
-            models.Prefetch("lines", ParcelLine.objects.select_related("line__item", "line__order").order_by("pk"))
-        )
-        .order_by("-created_at", "-pk")[:TIMELINE_LIMIT]
-    )
-    entries = []
-    for parcel in parcels:
-        name = f"{parcel.carrier.name} {parcel.tracking_number}"
-        units = "、".join(
-            f"{pl.line.item.sku} × {pl.quantity}"
-            + (f"（订单 {pl.line.order.order_no}）" if pl.line.order_id != order.pk else "")
-            for pl in parcel.lines.all()
-        )
-        if parcel.shipped_at:
-            entries.append(Entry(parcel.shipped_at, f"已发货 包裹 {name}", parcel.shipped_by, "shipped", [units]))
-        if parcel.voided_at:
-            entries.append(
-                Entry(parcel.voided_at, f"撤销包裹 {name}", parcel.voided_by, "undone", [units, "库存已退回"])
-            )
-    return entries
-
-
-def carrier_timeline(carrier):
-    """The carrier's history, newest first."""
-
-    def created(names, record):
-        return [f"代码：{record.code}", f"单号格式：{record.tracking_number_pattern or '不校验'}"]
-
-    entries = _generic_entries(carrier, "新增快递公司", created)
-    return sorted(entries, key=lambda e: e.when, reverse=True)
-
-
-def item_timeline(item):
-    """The item's edits from its history plus its stock corrections from the ledger, newest first.
-
-    Movements made by orders (shipping, undo, cancel) belong to the orders' timelines and the
-    ledger list; here only what people did to the item itself: receipts, adjustments, counts.
-    """
-
-    def created(names, record):
-        return [f"SKU：{record.sku}", f"产品名：{record.name}"]
-
-    entries = _generic_entries(item, "新增商品", created)
-    movements = (
-        StockMovement.objects.filter(item=item, order__isnull=True)
-        .select_related("created_by")
-        .order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    )
-    entries.extend(_movement_entry(m) for m in movements)
-    return sorted(entries, key=lambda e: e.when, reverse=True)[:TIMELINE_LIMIT]
-
-
-def _movement_entry(movement):
-    details = [f"变动后库存：{movement.balance_after}"]
-    if movement.note:
-        details.append(f"备注：{movement.note}")
-    title = f"{movement.get_reason_display()} {movement.delta:+d} 件"
-    return Entry(movement.created_at, title, movement.created_by, "stock", details)
-
-
-TIMELINES = {Order: order_timeline, Carrier: carrier_timeline, InventoryItem: item_timeline}
-
-
-def timeline_for(obj):
-    """The timeline of any audited object."""
-    return TIMELINES[type(obj)](obj)

@@ -12,6 +12,7 @@ from inventory.forms import InventoryItemForm
 from inventory.models import InventoryItem, StockMovement
 from inventory.resources import InventoryItemExportResource, StockCountImportResource
 from inventory.services import InsufficientStock, adjust_stock
+from inventory.timeline import item_timeline
 from oms.admin_mixins import ReadOnlyAdminMixin
 from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
@@ -77,6 +78,7 @@ class LedgerInline(admin.TabularInline):
 @admin.register(InventoryItem)
 class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, SelectedRowsExportMixin, admin.ModelAdmin):
     form = InventoryItemForm
+    timeline_builder = staticmethod(item_timeline)
     # Export (issue 3): CSV with BOM and XLSX, Chinese headers, formula-escaped.
     export_formats = [CSV, XLSX]
     export_form_class = ExportForm

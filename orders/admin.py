@@ -37,6 +37,7 @@ from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, Receive
 from orders.pagination import CappedCountPaginator
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import mergeable_order_pks, order_search_filter
+from orders.timeline import carrier_timeline, order_timeline
 
 admin.site.site_header = "订单管理系统"
 admin.site.site_title = "订单管理系统"
@@ -161,6 +162,7 @@ class OrderAdmin(
     SpreadsheetImportMixin, DomainErrorsAsMessages, TimelineAdminMixin, SelectedRowsExportMixin, admin.ModelAdmin
 ):
     form = OrderForm
+    timeline_builder = staticmethod(order_timeline)
     # Export (issue 3): CSV with BOM and XLSX, the report's Chinese headers, formula-escaped.
     export_formats = [CSV, XLSX]
     export_form_class = ExportForm
@@ -483,6 +485,7 @@ class ReceiverRevealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Carrier)
 class CarrierAdmin(TimelineAdminMixin, admin.ModelAdmin):
+    timeline_builder = staticmethod(carrier_timeline)
     list_display = [
         "name",
         "code",

@@ -4,11 +4,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.migration_ops import INITIAL_REASON
-from audit.timeline import carrier_timeline, item_timeline, order_timeline
 from inventory.models import StockMovement
 from inventory.services import adjust_stock
+from inventory.timeline import item_timeline
 from orders import services
 from orders.models import Order, Parcel
+from orders.timeline import carrier_timeline, order_timeline
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db

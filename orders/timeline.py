@@ -1,0 +1,108 @@
+"""The order's and the carrier's timelines: history records plus the order's parcels, in Chinese."""
+
+from django.db import models
+
+from audit.timeline import (
+    TIMELINE_LIMIT,
+    Entry,
+    ValueNames,
+    changes,
+    created_title,
+    generic_entries,
+    records_of,
+    tracked_fields,
+)
+from orders.models import Order, Parcel, ParcelLine
+
+STATUS = Order.Status
+OLD_MARK = "[旧] "  # orders 0009 keeps the old item/quantity/carrier/number of a history row in its reason
+STATUS_TITLES = {
+    STATUS.PENDING: "改回待发货",
+    STATUS.PARTIAL: "部分发货",
+    STATUS.SHIPPED: "已全部发货",
+    STATUS.CANCELLED: "取消订单",
+}
+
+
+def order_timeline(order):
+    """The order's story, newest first: its history (created, status changes, edits) and its parcels.
+
+    Four queries whatever the length of the history: the records with their users, the parcels
+    with carrier and users, their lines with items and orders (ValueNames finds no foreign key
+    on Order to look up).
+    """
+    previous, records = records_of(order)
+    names = ValueNames(Order, [*records, previous] if previous else records)
+    tracked = tracked_fields(Order, Order.history.model)
+    entries = []
+    for record in records:
+        user, when = record.history_user, record.history_date
+        if record.history_type == "+":
+            details = [f"收货人：{record.receiver_name}", *_old_details(record)]
+            entries.append(Entry(when, created_title(record, "创建订单"), user, "created", details))
+        elif record.history_type == "-":
+            entries.append(Entry(when, "删除订单", user, "deleted"))
+        elif previous is not None:
+            entries.extend(_order_change_entries(names, tracked, previous, record))
+        previous = record
+    entries.extend(_parcel_entries(order))
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def _old_details(record):
+    """What a row from before real orders said about item and shipment ("[旧] SKU × 2；顺丰速运 SF…")."""
+    reason = record.history_change_reason or ""
+    return [reason[reason.index(OLD_MARK) :]] if OLD_MARK in reason else []
+
+
+def _order_change_entries(names, tracked, previous, record):
+    user, when = record.history_user, record.history_date
+    entries = []
+    if previous.status != record.status:
+        kind = {STATUS.CANCELLED: "cancelled", STATUS.PENDING: "undone"}.get(record.status, "shipped")
+        title = STATUS_TITLES.get(record.status, f"状态改为{record.get_status_display()}")
+        entries.append(Entry(when, title, user, kind, _old_details(record)))
+    lines = changes(names, tracked, previous, record, skip=("status",))
+    if lines:
+        entries.append(Entry(when, "修改订单", user, "changed", lines + _old_details(record)))
+    elif previous.status == record.status and _old_details(record):
+        entries.append(Entry(when, "修改订单", user, "changed", _old_details(record)))
+    return entries
+
+
+def _parcel_entries(order):
+    """已发货 and 撤销包裹 entries of every parcel holding the order's lines (two queries)."""
+    parcels = list(
+        Parcel.objects.filter(lines__line__order=order)
+        .distinct()
+        .select_related("carrier", "shipped_by", "voided_by")
+        .prefetch_related(
+            models.Prefetch("lines", ParcelLine.objects.select_related("line__item", "line__order").order_by("pk"))
+        )
+        .order_by("-created_at", "-pk")[:TIMELINE_LIMIT]
+    )
+    entries = []
+    for parcel in parcels:
+        name = f"{parcel.carrier.name} {parcel.tracking_number}"
+        units = "、".join(
+            f"{pl.line.item.sku} × {pl.quantity}"
+            + (f"（订单 {pl.line.order.order_no}）" if pl.line.order_id != order.pk else "")
+            for pl in parcel.lines.all()
+        )
+        if parcel.shipped_at:
+            entries.append(Entry(parcel.shipped_at, f"已发货 包裹 {name}", parcel.shipped_by, "shipped", [units]))
+        if parcel.voided_at:
+            entries.append(
+                Entry(parcel.voided_at, f"撤销包裹 {name}", parcel.voided_by, "undone", [units, "库存已退回"])
+            )
+    return entries
+
+
+def carrier_timeline(carrier):
+    """The carrier's history, newest first."""
+
+    def created(names, record):
+        return [f"代码：{record.code}", f"单号格式：{record.tracking_number_pattern or '不校验'}"]
+
+    entries = generic_entries(carrier, "新增快递公司", created)
+    return sorted(entries, key=lambda e: e.when, reverse=True)
