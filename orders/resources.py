@@ -19,10 +19,9 @@ from oms.importing.formats import cell_text
 from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
 from oms.spreadsheet import escape_formula
 from orders import services
-from orders.carriers import normalize_tracking_number
+from orders.carriers import CarrierDirectory, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
-from orders.selectors import CarrierDirectory
 
 
 class OrderExportResource(resources.ModelResource):

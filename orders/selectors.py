@@ -7,48 +7,7 @@ from django.db.models import Q, Sum
 
 from inventory.models import StockMovement
 from orders.carriers import normalize_tracking_number
-from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
-
-# What people leave off or add to a carrier's name: 顺丰 for 顺丰速运, 中通 for 中通快递.
-CARRIER_NAME_SUFFIXES = ("速运", "速递", "快递", "快运", "物流", "快件", "公司")
-
-
-def _carrier_key(text):
-    return re.sub(r"[\s()（）]", "", str(text or "")).upper()
-
-
-def _short_name(name):
-    key = _carrier_key(name)
-    for suffix in CARRIER_NAME_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix) + 1:
-            return key[: -len(suffix)]
-    return key
-
-
-class CarrierDirectory:
-    """All carriers, read once, found by code or name as clerks and couriers' files write them.
-
-    顺丰速运, 顺丰 and SF (any case, with or without spaces) all find the same carrier. A name
-    that could mean two carriers finds none, so a file never ships with a guessed carrier.
-    """
-
-    def __init__(self, carriers=None):
-        self.carriers = list(Carrier.objects.all() if carriers is None else carriers)
-        found = {}
-        for carrier in self.carriers:
-            for key in {_carrier_key(carrier.code), _carrier_key(carrier.name), _short_name(carrier.name)}:
-                found.setdefault(key, set()).add(carrier)
-        self._by_key = {key: matches.pop() for key, matches in found.items() if len(matches) == 1}
-
-    def find(self, text):
-        """The carrier `text` names, or None."""
-        key = _carrier_key(text)
-        return self._by_key.get(key) or self._by_key.get(_short_name(key))
-
-    def names(self):
-        """The active carriers as a clerk would recognise them, for help texts."""
-        return "、".join(f"{c.name}（{c.code}）" for c in self.carriers if c.is_active)
-
+from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 
 DIGITS = re.compile(r"\d+")
 ASCII_WORD = re.compile(r"[A-Za-z0-9_-]+")

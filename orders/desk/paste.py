@@ -7,9 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from orders import services
-from orders.carriers import guess_carriers, normalize_tracking_number
+from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, Parcel, ParcelLine
-from orders.selectors import CarrierDirectory
 
 MAX_LINES = 2000
 # Cells are split on tabs, commas, semicolons, vertical bars and blanks (after NFKC, which turns

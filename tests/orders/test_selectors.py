@@ -1,8 +1,9 @@
 import pytest
 
 from orders import services
+from orders.carriers import CarrierDirectory
 from orders.models import Carrier, Order
-from orders.selectors import CarrierDirectory, mergeable_order_pks, order_search_filter
+from orders.selectors import mergeable_order_pks, order_search_filter
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db
