@@ -1,4 +1,4 @@
-"""Carriers and their numbers, one home: normalising a tracking number, guessing its carrier, naming a carrier from text.
+"""Carriers and their numbers in one home: normalising a number, guessing its carrier, naming one in text."""
 
 import re
 import unicodedata
