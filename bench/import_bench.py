@@ -48,10 +48,10 @@ from django.db import connection  # noqa: E402
 from inventory.models import InventoryItem, StockMovement  # noqa: E402
 from inventory.selectors import items_with_ledger_drift  # noqa: E402
 from inventory.services import adjust_stock  # noqa: E402
-from oms.importing.formats import read_spreadsheet  # noqa: E402
 from orders import demo, services  # noqa: E402
 from orders.models import Carrier, Order, OrderLine  # noqa: E402
 from orders.resources import OrderImportResource, TrackingImportResource  # noqa: E402
+from spreadsheets.formats import read_spreadsheet  # noqa: E402
 
 ITEMS = 50
 

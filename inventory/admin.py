@@ -14,7 +14,7 @@ from inventory.resources import InventoryItemExportResource, StockCountImportRes
 from inventory.services import InsufficientStock, adjust_stock
 from inventory.timeline import item_timeline
 from oms.admin_mixins import ReadOnlyAdminMixin
-from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
+from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
 PLACEHOLDER = "inventory/no-image.svg"
 CORRECTION_FIELDS = ("stock_delta", "stock_reason", "stock_note")

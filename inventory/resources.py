@@ -7,8 +7,8 @@ from import_export.instance_loaders import CachedInstanceLoader
 from inventory.models import InventoryItem
 from inventory.services import set_counted_stocks
 from inventory.validators import MAX_QUANTITY
-from oms.importing.resources import AllOrNothingImport, text_column, whole_number
-from oms.spreadsheet import FormulaEscapedExportMixin
+from spreadsheets.cells import FormulaEscapedExportMixin
+from spreadsheets.resources import AllOrNothingImport, text_column, whole_number
 
 
 class InventoryItemExportResource(FormulaEscapedExportMixin, resources.ModelResource):

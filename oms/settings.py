@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "spreadsheets",
     "inventory",
     "orders",
     "accounts",
@@ -241,7 +242,7 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Exports carry receivers' phones and addresses: only users with export_<model> (经理) get them.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-# Imports run in one transaction; oms.importing also rolls back on any row's validation error.
+# Imports run in one transaction; spreadsheets also rolls back on any row's validation error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 LOGGING = {

@@ -20,7 +20,6 @@ from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from oms.admin_mixins import ReadOnlyAdminMixin
-from oms.importing.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 from orders import admin_views, parcel_views, privacy, services, views
 from orders.desk.merge import merge_ship
 from orders.filters import ShipStatusFilter
@@ -38,6 +37,7 @@ from orders.pagination import CappedCountPaginator
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import mergeable_order_pks, order_search_filter
 from orders.timeline import carrier_timeline, order_timeline
+from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
 admin.site.site_header = "订单管理系统"
 admin.site.site_title = "订单管理系统"

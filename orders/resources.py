@@ -1,7 +1,7 @@
 """django-import-export resources for orders: the order export, and the imports of tracking numbers
 from the couriers and of new orders from the shop platform.
 
-Both imports are all or nothing (see oms.importing.resources.AllOrNothingImport): the preview lists
+Both imports are all or nothing (see spreadsheets.resources.AllOrNothingImport): the preview lists
 what each row will do and every problem, and a file with any problem changes nothing.
 """
 
@@ -15,13 +15,13 @@ from import_export import fields, resources
 
 from inventory.models import InventoryItem
 from inventory.validators import MAX_QUANTITY
-from oms.importing.formats import cell_text
-from oms.importing.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
-from oms.spreadsheet import escape_formula
 from orders import services
 from orders.carriers import CarrierDirectory, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
+from spreadsheets.cells import escape_formula
+from spreadsheets.formats import cell_text
+from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
 
 
 class OrderExportResource(resources.ModelResource):

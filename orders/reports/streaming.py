@@ -2,7 +2,7 @@
 
 import csv
 
-from oms.spreadsheet import BOM, escape_formula
+from spreadsheets.cells import BOM, escape_formula
 
 
 class _LineBuffer:

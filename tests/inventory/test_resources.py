@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import InventoryItem, StockMovement
 from inventory.resources import StockCountImportResource
 from inventory.services import adjust_stock
-from oms.importing.formats import read_spreadsheet
+from spreadsheets.formats import read_spreadsheet
 from tests.factories import ItemFactory
 from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
 

@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from inventory.models import StockMovement
-from oms.importing.formats import MAX_IMPORT_BYTES
-from oms.importing.resources import MAX_IMPORT_ROWS
 from orders import services
 from orders.models import Order, Parcel
+from spreadsheets.formats import MAX_IMPORT_BYTES
+from spreadsheets.resources import MAX_IMPORT_ROWS
 from tests.factories import ItemFactory, OrderFactory, sf_number
 from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
 

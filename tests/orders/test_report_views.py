@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import MANAGERS, OPS
-from oms.spreadsheet import BOM
 from orders import services
 from orders.reports.shipping import REPORT_HEADERS
+from spreadsheets.cells import BOM
 from tests.factories import ItemFactory, OrderFactory, carrier
 from tests.orders.report_data import new_number, shanghai, shipped_lines, shipped_order
 from tests.role_fixtures import staff_in

@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from oms.spreadsheet import BOM, escape_formula
 from orders import services
 from orders.models import Order
 from orders.reports import dashboard, shipping
 from orders.reports.charts import nice_ceiling, stacked_bar_chart
 from orders.reports.exports import EXPORT_HEADERS, order_export_rows
 from orders.reports.shipping import ShippingReportFilter
+from spreadsheets.cells import BOM, escape_formula
 from tests.factories import ItemFactory, OrderFactory, carrier
 from tests.orders.report_data import dated, new_number, shanghai, shipped_lines, shipped_order
 

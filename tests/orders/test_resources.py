@@ -3,10 +3,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from inventory.models import StockMovement
-from oms.importing.formats import read_spreadsheet
 from orders import services
 from orders.models import Order, OrderLine, Parcel
 from orders.resources import OrderImportResource, TrackingImportResource
+from spreadsheets.formats import read_spreadsheet
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
 

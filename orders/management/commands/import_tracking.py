@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oms.importing.formats import ImportFileError, read_spreadsheet_file
 from orders.resources import TrackingImportResource
+from spreadsheets.formats import ImportFileError, read_spreadsheet_file
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from oms.importing.resources import whole_number
+from spreadsheets.resources import whole_number
 
 
 @pytest.mark.parametrize(("typed", "value"), [("0", 0), ("12", 12), ("１２", 12), ("007", 7), ("100", 100)])

@@ -15,7 +15,7 @@ from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
 
-from oms.importing.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
+from spreadsheets.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
 
 EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
 NO_FILE_CHOSEN = "未选择文件"
@@ -84,8 +84,8 @@ class SpreadsheetImportMixin(ImportMixin):
     import_resource_classes = ()
     import_form_class = SpreadsheetImportForm
     confirm_form_class = SpreadsheetConfirmForm
-    import_template_name = "admin/oms/import.html"
-    import_export_change_list_template = "admin/oms/change_list_import.html"
+    import_template_name = "admin/spreadsheets/import.html"
+    import_export_change_list_template = "admin/spreadsheets/change_list_import.html"
 
     def get_import_resource_classes(self, request):
         """The imports this user may run: each resource names the model permission it needs.

@@ -10,7 +10,7 @@ from import_export.fields import Field
 from import_export.results import RowResult
 from openpyxl.utils import get_column_letter
 
-from oms.importing.formats import MAX_IMPORT_ROWS, ImportFileError, cell_text, too_many_rows
+from spreadsheets.formats import MAX_IMPORT_ROWS, ImportFileError, cell_text, too_many_rows
 
 NEW, UPDATE, SKIP = RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP
 INVALID, ERROR = RowResult.IMPORT_TYPE_INVALID, RowResult.IMPORT_TYPE_ERROR
@@ -143,7 +143,7 @@ class AllOrNothingImport:
             expected = "、".join(self.required_columns())
             dataset.wipe()  # no row is read when the columns are wrong
             raise ImportFileError(f"文件缺少列：{'、'.join(missing)}。第一行应为表头，包含：{expected}。")
-        if len(dataset) > MAX_IMPORT_ROWS:  # a Dataset built elsewhere than oms.importing.formats
+        if len(dataset) > MAX_IMPORT_ROWS:  # a Dataset built elsewhere than spreadsheets.formats
             dataset.wipe()
             raise too_many_rows()
         self.key_lines = {}

@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from oms.importing.formats import (
+from spreadsheets.formats import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     ImportFileError,
