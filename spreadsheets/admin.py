@@ -25,11 +25,11 @@ class FilePickerInput(forms.FileInput):
     """A file input whose button and "no file" text are Chinese whatever the browser's own language.
 
     The native input stays in the page (keyboard, screen readers, tests) but out of sight; its
-    label is the button, and orders/js/file_picker.js shows the chosen file's name.
+    label is the button, and spreadsheets/js/file_picker.js shows the chosen file's name.
     """
 
     class Media:
-        js = ["orders/js/file_picker.js"]
+        js = ["spreadsheets/js/file_picker.js"]
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {**(attrs or {}), "class": "file-picker-input"}

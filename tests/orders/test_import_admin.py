@@ -46,7 +46,7 @@ def test_import_page_is_in_chinese(clerk_client):
     # The file button and its "no file" text are ours, not the browser's (English in some browsers).
     assert '<label for="id_import_file" class="button file-picker-button">浏览…</label>' in html
     assert '<span class="file-picker-name" data-empty="未选择文件">未选择文件</span>' in html
-    assert "orders/js/file_picker.js" in html
+    assert "spreadsheets/js/file_picker.js" in html
     assert "订单号, 用户ID, SKU, 数量, 收货人, 电话, 地址, 子订单号（可选）" in html
 
 
