@@ -94,17 +94,7 @@ def void_parcel_view(request, model_admin, object_id, parcel_id):
     if parcel is None:
         raise Http404("包裹不存在。")
     if request.method == "POST":
-        try:
-            services.void_parcel(parcel, user=request.user)
-        except ValidationError as exc:
-            for message in services.error_messages(exc):
-                model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
-        else:
-            model_admin.message_user(
-                request,
-                f"已撤销包裹 {parcel_name(parcel)}，库存已退回：{units_text(parcel.lines.all())}。",
-                messages.SUCCESS,
-            )
+        _void_and_say(request, model_admin, parcel)
         return HttpResponseRedirect(_order_url(order))
     groups = [(f"包裹 {parcel_name(parcel)}", [f"退回库存：{units_text(parcel.lines.all(), order=order)}"])]
     others = sorted({pl.line.order.order_no for pl in parcel.lines.all()} - {order.order_no})
@@ -121,6 +111,21 @@ def void_parcel_view(request, model_admin, object_id, parcel_id):
         form_url=request.get_full_path(),
     )
     return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+
+def _void_and_say(request, model_admin, parcel):
+    """Void one parcel and tell the clerk what came back to stock, or why not."""
+    try:
+        services.void_parcel(parcel, user=request.user)
+    except ValidationError as exc:
+        for message in services.error_messages(exc):
+            model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
+    else:
+        model_admin.message_user(
+            request,
+            f"已撤销包裹 {parcel_name(parcel)}，库存已退回：{units_text(parcel.lines.all())}。",
+            messages.SUCCESS,
+        )
 
 
 def _action_confirmation(request, model_admin, orders, action, **extra):
@@ -143,15 +148,7 @@ def void_parcels_action(model_admin, request, queryset):
     parcels = parcels_of(orders, live_only=True)
     if request.POST.get("post") == "yes":
         for parcel in parcels:
-            try:
-                services.void_parcel(parcel, user=request.user)
-            except ValidationError as exc:
-                for message in services.error_messages(exc):
-                    model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
-            else:
-                model_admin.message_user(
-                    request, f"已撤销包裹 {parcel_name(parcel)}，库存已退回：{units_text(parcel.lines.all())}。"
-                )
+            _void_and_say(request, model_admin, parcel)
         if not parcels:
             model_admin.message_user(request, "所选订单没有未撤销的包裹。", messages.WARNING)
         return None
