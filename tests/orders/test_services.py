@@ -421,3 +421,25 @@ def test_a_crash_in_the_middle_of_a_void_leaves_the_parcel_live(clerk):
         parcels_voided.disconnect(dispatch_uid="test-crash-void")
 
     assert snapshot() == before
+
+
+def test_only_the_services_write_an_orders_status():
+    """DESIGN.md rule 3: no status written with QuerySet.update() (or a save of status) outside orders.services."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = []
+    apps = ["orders", "inventory", "logistics", "spreadsheets", "accounts", "audit", "oms", "devdata"]
+    for path in (path for app in apps for path in (root / app).rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if "/migrations/" in relative:
+            continue
+        if relative == "orders/services.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in {"update", "bulk_update"}:
+                text = ast.unparse(node)
+                if "Order.objects" in text and "status" in text:
+                    writers.append(f"{relative}:{node.lineno}")
+    assert writers == []
