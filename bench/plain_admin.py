@@ -9,7 +9,7 @@ through bench.plain_urls; never part of the product's URLs.
 
 from django.contrib import admin
 
-from orders.filters import ShipStatusFilter
+from orders.admin.filters import ShipStatusFilter
 from orders.models import Order, OrderLine
 
 site = admin.AdminSite(name="plain")

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from logistics.conf import is_enabled
 from logistics.selectors import exception_parcels_count
-from orders.filters import ShipStatusFilter
+from orders.admin.filters import ShipStatusFilter
 
 
 def exception_card(user):

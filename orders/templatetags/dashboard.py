@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.roles import DASHBOARD_PERMISSION, LOW_STOCK_CARD_PERMISSION
-from orders.filters import ShipStatusFilter
+from orders.admin.filters import ShipStatusFilter
 from orders.reports.charts import stacked_bar_chart
 from orders.reports.dashboard import dashboard_figures
 from orders.reports.shipping import REPORT_PERMISSION

@@ -1,7 +1,7 @@
 import pytest
 
+from orders.admin.pagination import AtLeast, CappedCountPaginator
 from orders.models import Order
-from orders.pagination import AtLeast, CappedCountPaginator
 from tests.factories import ItemFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,9 @@ import re
 
 from django import forms
 
-from orders.forms import QuietErrorList, ShippedCell, safe_url, tracking_links
+from orders.admin.forms import QuietErrorList, ShippedCell, safe_url, tracking_links
+from orders.admin.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 from orders.models import Carrier, Parcel
-from orders.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 
 
 def test_select_renders_like_django_with_the_value_selected_and_text_escaped():

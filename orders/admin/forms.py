@@ -13,9 +13,9 @@ from django.forms.utils import ErrorList
 from django.utils.html import format_html, format_html_join
 
 from orders import services
+from orders.admin.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Order
-from orders.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 
 
 def names_sku(message, sku):

@@ -1,3 +1,5 @@
+"""The order admin: the list (inline shipping, lines, parcels), the order page and its actions."""
+
 from functools import update_wrapper
 
 from django.contrib import admin, messages
@@ -19,11 +21,10 @@ from accounts.roles import CHANGE_ORDER_DETAILS, order_fields_locked_for
 from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
-from oms.admin_mixins import ReadOnlyAdminMixin
-from orders import admin_views, parcel_views, privacy, services, views
-from orders.desk.merge import merge_ship
-from orders.filters import ShipStatusFilter
-from orders.forms import (
+from orders import admin_views, privacy, services, views
+from orders.admin import parcel_views
+from orders.admin.filters import ShipStatusFilter
+from orders.admin.forms import (
     OrderChangeListForm,
     OrderChangeListFormSet,
     OrderForm,
@@ -32,18 +33,13 @@ from orders.forms import (
     safe_url,
     tracking_links,
 )
+from orders.admin.pagination import CappedCountPaginator
+from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
-from orders.pagination import CappedCountPaginator
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import mergeable_order_pks, order_search_filter
-from orders.timeline import carrier_timeline, order_timeline
+from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
-
-admin.site.site_header = "订单管理系统"
-admin.site.site_title = "订单管理系统"
-admin.site.index_title = "首页"
-# The order list needs the full width of a 1366px screen.
-admin.site.enable_nav_sidebar = False
 
 
 def short_time(value):
@@ -466,45 +462,3 @@ class OrderAdmin(
     @admin.action(description="打印所选订单的拣货单", permissions=["view"])
     def print_pick_list(self, request, queryset):
         return admin_views.pick_list_response(request, self, queryset, "所选订单")
-
-
-@admin.register(ReceiverReveal)
-class ReceiverRevealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Who saw which receiver's full details, when and how. Read-only, for managers."""
-
-    list_display = ["revealed_at", "user", "order_no", "how", "detail"]
-    list_filter = ["how", ("revealed_at", admin.DateFieldListFilter)]
-    list_select_related = ["user"]
-    search_fields = ["^order_no", "^user__username"]
-    date_hierarchy = "revealed_at"
-    show_full_result_count = False
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "个人信息查看记录", **(extra_context or {})})
-
-
-@admin.register(Carrier)
-class CarrierAdmin(TimelineAdminMixin, admin.ModelAdmin):
-    timeline_builder = staticmethod(carrier_timeline)
-    list_display = [
-        "name",
-        "code",
-        "kuaidi100_code",
-        "tracking_number_pattern",
-        "tracking_url_template",
-        "is_active",
-        "sort_order",
-    ]
-    list_editable = [
-        "code",
-        "kuaidi100_code",
-        "tracking_number_pattern",
-        "tracking_url_template",
-        "is_active",
-        "sort_order",
-    ]
-    list_display_links = ["name"]
-    search_fields = ["name", "code"]
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "快递公司", **(extra_context or {})})

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from orders import services
-from orders.forms import ShipPartForm
+from orders.admin.forms import ShipPartForm
 from orders.models import Carrier, Parcel, ParcelLine
 
 CONFIRM_TEMPLATE = "admin/orders/order/confirm_action.html"

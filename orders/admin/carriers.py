@@ -1,0 +1,34 @@
+"""快递公司: names, codes, number formats and tracking links, with their timeline."""
+
+from django.contrib import admin
+
+from audit.admin import TimelineAdminMixin
+from orders.models import Carrier
+from orders.timeline import carrier_timeline
+
+
+@admin.register(Carrier)
+class CarrierAdmin(TimelineAdminMixin, admin.ModelAdmin):
+    timeline_builder = staticmethod(carrier_timeline)
+    list_display = [
+        "name",
+        "code",
+        "kuaidi100_code",
+        "tracking_number_pattern",
+        "tracking_url_template",
+        "is_active",
+        "sort_order",
+    ]
+    list_editable = [
+        "code",
+        "kuaidi100_code",
+        "tracking_number_pattern",
+        "tracking_url_template",
+        "is_active",
+        "sort_order",
+    ]
+    list_display_links = ["name"]
+    search_fields = ["name", "code"]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "快递公司", **(extra_context or {})})
