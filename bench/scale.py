@@ -401,7 +401,7 @@ def print_table(results):
             return f"{r.median:.0f} / {r.p95:.0f}", str(r.queries), f"{r.cpu_median:.0f}"
 
         ratio = "–"
-        if ours and plain and ours.times and plain.times:
+        if ours and plain and ours.times and plain.times and not (ours.error or plain.error):
             ratio = f"{ours.median / plain.median:.2f} ({plain.median / ours.median:.0f}× faster)"
         print(f"| {name} | {' | '.join(cell(ours))} | {' | '.join(cell(plain))} | {ratio} |")
 
