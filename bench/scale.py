@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the project (devdata, oms, orders) on the path
@@ -61,8 +62,10 @@ class Sample:
     """Values the pages need, read once from the loaded data."""
 
     shipped_order_id: int
+    order_no: str
     tracking_number: str
     receiver_phone: str
+    receiver_name: str
     user_id: int
     month_ago: str = ""
 
@@ -74,6 +77,12 @@ class Page:
     method: str = "get"
     post_data: object = None  # callable(client, site) -> dict, rebuilt before every request
     sites: tuple = ("ours", "plain")
+    headers: dict = field(default_factory=dict)
+    expect: int = 0  # the status a timed request must answer (default: 200, or 302 for a POST)
+
+    @property
+    def expected_status(self):
+        return self.expect or (302 if self.method == "post" else 200)
 
     def url(self, sample):
         return self.path(sample) if callable(self.path) else self.path
@@ -146,6 +155,25 @@ def editable_row_post(client, site):
     return data
 
 
+def scan_url(sample):
+    from django.urls import reverse
+
+    return reverse("admin:orders_order_scan")
+
+
+def scan_post(client, site):
+    """One scan of a new SF number at the desk, as scan.js posts it: it ships the order on the desk.
+
+    The desk shows the oldest open order; the answer (200, not a redirect, with X-Scan-Fetch) is
+    the desk page of the next one, so one request is one order shipped. A refusal answers 422.
+    """
+    from orders import demo
+    from orders.desk import scan
+
+    current = scan.next_open_order()
+    return {"code": demo.tracking_number("SF", random.Random(time.time_ns())), "current": current.pk}
+
+
 def report_url(sample):
     from django.urls import reverse
 
@@ -156,13 +184,29 @@ def report_url(sample):
 PAGES = [
     Page("order list, default 未发货", LIST),
     Page("order list, all orders", LIST + "?ship_status=all"),
+    Page("order list, 待发货", LIST + "?ship_status=pending"),
+    Page("order list, 部分发货", LIST + "?ship_status=partial"),
+    Page("order list, 超过48小时未发货", LIST + "?ship_status=overdue"),
+    Page("order list, 已发货", LIST + "?ship_status=shipped"),
+    Page("order list, 已取消", LIST + "?ship_status=cancelled"),
+    Page("search, exact order number", lambda s: f"{LIST}?q={s.order_no}"),
     Page("search, exact tracking number", lambda s: f"{LIST}?q={s.tracking_number}"),
     Page("search, receiver phone", lambda s: f"{LIST}?q={s.receiver_phone}"),
+    Page("search, receiver name", lambda s: f"{LIST}?q={quote(s.receiver_name)}"),
     Page("order list, page 500", LIST + "?ship_status=all&p=500"),
     Page("change page", lambda s: f"{LIST}{s.shipped_order_id}/change/"),
     # The plain admin has no list_editable: Order has no field a row could ship with.
     Page(
         "list_editable save (POST), one row shipped", LIST, method="post", post_data=editable_row_post, sites=("ours",)
+    ),
+    Page(
+        "scan desk, one scan ships one order (POST)",
+        scan_url,
+        method="post",
+        post_data=scan_post,
+        sites=("ours",),
+        headers={"X-Scan-Fetch": "1"},
+        expect=200,
     ),
     # The dashboard is ours alone: the plain site's index would be Django's app list.
     Page("admin index / dashboard", "/admin/", sites=("ours",)),
@@ -210,13 +254,21 @@ def pick_sample():
     shipped = (
         ParcelLine.objects.filter(line__order_id__gte=last // 2, parcel__live_number__isnull=False)
         .order_by("line__order_id")
-        .values("line__order_id", "line__order__receiver_phone", "parcel__tracking_number")
+        .values(
+            "line__order_id",
+            "line__order__order_no",
+            "line__order__receiver_phone",
+            "line__order__receiver_name",
+            "parcel__tracking_number",
+        )
         .first()
     )
     return Sample(
         shipped_order_id=shipped["line__order_id"],
+        order_no=shipped["line__order__order_no"],
         tracking_number=shipped["parcel__tracking_number"],
         receiver_phone=shipped["line__order__receiver_phone"],
+        receiver_name=shipped["line__order__receiver_name"],
         user_id=get_user_model().objects.get(username="bench").pk,
         month_ago=(timezone.localdate() - timedelta(days=30)).isoformat(),
     )
@@ -258,9 +310,9 @@ def measure(page, site, sample, client, repeat, budget, timeout):
                 try:
                     # secure: production is HTTPS-only (plain HTTP is redirected).
                     if page.method == "post":
-                        response = client.post(url, data, secure=True)
+                        response = client.post(url, data, secure=True, headers=page.headers)
                     else:
-                        response = client.get(url, secure=True)
+                        response = client.get(url, secure=True, headers=page.headers)
                 except OperationalError as exc:
                     if "max_statement_time" not in str(exc):
                         raise
@@ -272,7 +324,7 @@ def measure(page, site, sample, client, repeat, budget, timeout):
                 elapsed = (time.perf_counter() - began) * 1000
                 cpu = (time.process_time() - cpu_began) * 1000
             result.status = response.status_code
-            if response.status_code != (302 if page.method == "post" else 200):
+            if response.status_code != page.expected_status:
                 result.error = f"HTTP {response.status_code}"
                 return result
             # A request slower than `budget` is not warming anything up: it is the one sample.
@@ -294,6 +346,14 @@ def run_pages(args):
     from django.test import Client
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    if args.per_page:  # queries per page must not grow with the rows shown: time 50 and 100 rows
+        from django.contrib import admin
+
+        from bench import plain_admin
+        from orders.models import Order
+
+        for site in (admin.site, plain_admin.site):
+            site._registry[Order].list_per_page = args.per_page
     # A stopped query is reported in the table; Django's request log would repeat it.
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
     sample = pick_sample()
@@ -341,7 +401,7 @@ def print_table(results):
             return f"{r.median:.0f} / {r.p95:.0f}", str(r.queries), f"{r.cpu_median:.0f}"
 
         ratio = "–"
-        if ours and plain and ours.times and plain.times:
+        if ours and plain and ours.times and plain.times and not (ours.error or plain.error):
             ratio = f"{ours.median / plain.median:.2f} ({plain.median / ours.median:.0f}× faster)"
         print(f"| {name} | {' | '.join(cell(ours))} | {' | '.join(cell(plain))} | {ratio} |")
 
@@ -478,6 +538,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a query is stopped")
     parser.add_argument("--sites", default="ours,plain", help="ours, plain or both")
     parser.add_argument("--pages", default="", help="only pages whose name contains one of these words")
+    parser.add_argument("--per-page", type=int, default=0, help="rows per list page (default: the admin's 50)")
     parser.add_argument("--ship", action="store_true", help="also time shipping under load")
     parser.add_argument("--no-pages", action="store_true", help="skip the page timings")
     args = parser.parse_args()

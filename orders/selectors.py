@@ -14,12 +14,30 @@ ASCII_WORD = re.compile(r"[A-Za-z0-9_-]+")
 LETTERS = re.compile(r"[A-Za-z]+")
 
 
+# Orders found by a tracking-number prefix that are listed by id in the order query (see below).
+TRACKING_MATCHES_LISTED = 1000
+
+
 def _tracking_number_starts(word):
-    """Orders with a parcel whose number starts with `word`: a subquery, so rows are never multiplied."""
-    order_pks = ParcelLine.objects.filter(parcel__tracking_number__startswith=normalize_tracking_number(word)).values(
-        "line__order_id"
+    """Orders with a parcel whose number starts with `word`, as a condition on the order's pk.
+
+    The matching order ids are read first (one indexed range on the parcel's number) and the
+    order query gets them as a list: MariaDB cannot merge an index range with an `IN (SELECT …)`
+    under OR, so with a subquery it walked the whole order table in list order looking for the
+    one match (≈1.7 s at a million orders; with the list, a union of index ranges, a few ms). A
+    short prefix matching more orders than TRACKING_MATCHES_LISTED stays a subquery: with that
+    many matches the page's LIMIT is reached early. Never a join, so rows are never multiplied.
+    istartswith, not startswith: numbers are stored normalised (upper case), and MariaDB's
+    `LIKE BINARY` for startswith cannot use the column's index at all.
+    """
+    order_pks = (
+        ParcelLine.objects.filter(parcel__tracking_number__istartswith=normalize_tracking_number(word))
+        .order_by()
+        .values_list("line__order_id", flat=True)
+        .distinct()
     )
-    return Q(pk__in=order_pks)
+    listed = list(order_pks[: TRACKING_MATCHES_LISTED + 1])
+    return Q(pk__in=listed if len(listed) <= TRACKING_MATCHES_LISTED else order_pks)
 
 
 def order_search_filter(text):
@@ -35,7 +53,8 @@ def order_search_filter(text):
     for word in text.split():
         if DIGITS.fullmatch(word):
             word_q = Q(order_no__istartswith=word) | _tracking_number_starts(word)
-            word_q |= Q(receiver_phone__startswith=word)
+            # istartswith: digits have no case, and startswith's LIKE BINARY cannot use the index.
+            word_q |= Q(receiver_phone__istartswith=word)
         elif ASCII_WORD.fullmatch(word):
             word_q = Q(order_no__istartswith=word) | _tracking_number_starts(word)
             if LETTERS.fullmatch(word):

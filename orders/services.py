@@ -205,7 +205,7 @@ def _review(shipments, stored_orders, *, lock):
             stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
     shipped = shipped_quantities(line_pks)
     items = InventoryItem.objects.in_bulk({line.item_id for shipment in shipments for line, _units in shipment.lines})
-    live = _live_parcels({s.tracking_number for s in shipments if s.tracking_number}, lock=lock)
+    live = _live_parcels({s.key for s in shipments if s.tracking_number}, lock=lock)
 
     claimed = defaultdict(int)  # units of each line taken by earlier shipments of the batch
     needed = defaultdict(int)  # units of each item taken by the batch so far
@@ -289,13 +289,20 @@ def _carrier_problems(shipment):
     return problems
 
 
-def _live_parcels(numbers, *, lock):
-    """{(carrier pk, number): live Parcel} with `receiver` and `order_nos` set, for `numbers`."""
-    if not numbers:
+def _live_parcels(keys, *, lock):
+    """{(carrier pk, number): live Parcel} with `receiver` and `order_nos` set, for `keys` (carrier pk, number).
+
+    Found through the live-number constraint's (carrier, live_number) index: by the number alone
+    MariaDB reads, and with `lock` locks, every parcel (0.5 s per ship at 800,000 parcels).
+    """
+    keys = {(carrier_pk, number) for carrier_pk, number in keys if carrier_pk is not None}
+    if not keys:
         return {}
     found = {}
-    for chunk in _chunked(numbers):
-        parcels = Parcel.objects.filter(live_number__in=chunk).order_by("pk")
+    for chunk in _chunked(keys):
+        parcels = Parcel.objects.filter(
+            carrier_id__in={carrier_pk for carrier_pk, _number in chunk}, live_number__in={n for _c, n in chunk}
+        ).order_by("pk")
         found.update((parcel.pk, parcel) for parcel in (parcels.select_for_update() if lock else parcels))
     parcels = found
     for parcel in parcels.values():
@@ -414,7 +421,7 @@ def _new_parcels_one_by_one(pairs, created, *, user, now):
                         parcel.save(force_insert=True)
                 except IntegrityError:
                     parcel.pk = None
-                    winner = _live_parcels({shipment.tracking_number}, lock=True).get(shipment.key)
+                    winner = _live_parcels({shipment.key}, lock=True).get(shipment.key)
                     if winner is None:
                         raise
                     if winner.receiver != receiver_key(shipment.orders[0]):
@@ -432,9 +439,9 @@ def _fill_missing_pks(parcels):
     missing = [parcel for parcel in parcels if parcel.pk is None]
     if not missing:
         return
-    rows = Parcel.objects.filter(live_number__in=[p.live_number for p in missing]).values_list(
-        "pk", "carrier_id", "live_number"
-    )
+    rows = Parcel.objects.filter(
+        carrier_id__in={p.carrier_id for p in missing}, live_number__in=[p.live_number for p in missing]
+    ).values_list("pk", "carrier_id", "live_number")
     ids = {(carrier_id, number): pk for pk, carrier_id, number in rows}
     for parcel in missing:
         parcel.pk = ids[(parcel.carrier_id, parcel.live_number)]
