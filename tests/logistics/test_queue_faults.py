@@ -148,7 +148,8 @@ def start_worker(own_redis, shared_database, courier, celery_test_app, tmp_path)
     workers = []
 
     def start(pool="solo"):
-        log = (tmp_path / f"worker-{len(workers)}.log").open("w")
+        log_path = tmp_path / f"worker-{len(workers)}.log"
+        log = log_path.open("w")
         worker = subprocess.Popen(  # noqa: S603 (our own interpreter and the project's Celery app)
             [
                 sys.executable,
@@ -172,6 +173,7 @@ def start_worker(own_redis, shared_database, courier, celery_test_app, tmp_path)
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        worker.log_path = log_path
         workers.append(worker)
         return worker
 
@@ -331,6 +333,32 @@ def test_worker_killed_and_redis_restarted_the_batch_is_resumed_with_the_button(
     assert (batch.done, batch.failed) == (8, 0)
     assert courier.create_calls[key_of(cut)] == 2  # asked again with the same key: bought once
     assert all(courier.create_calls[key_of(order)] == 1 for order in orders if order != cut)
+    assert_each_order_shipped_once(orders, courier)
+
+
+def test_a_run_taken_over_by_continue_stops_before_its_next_order(
+    own_redis, start_worker, clerk, clerk_client, courier
+):
+    orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(8)]
+    batch = batch_of(orders, clerk)
+    slow = courier.hold_next("/label/order", skip=2)  # the first run is slow on the third order...
+    first = start_worker()
+    assert slow.arrived.wait(WAIT)
+    WaybillBatch.objects.filter(pk=batch.pk).update(heartbeat_at=batch.created_at - batches.STALL_AFTER)
+    clerk_client.post(reverse("admin:logistics_waybillbatch_resume", args=[batch.pk]))  # ...so a clerk resumes
+    second_held = courier.hold_next("/label/order")
+    start_worker()
+    assert second_held.arrived.wait(WAIT)  # the new run is on the third order too: same key, same waybill
+
+    slow.release()
+    wait_until(lambda: "succeeded" in first.log_path.read_text(), "the first run to stop")
+    # The first run shipped the third order and stopped: it asked for no fourth waybill.
+    assert sum(courier.create_calls.values()) == 4
+    second_held.release()
+    wait_until(finished(batch), "the new run to finish the batch")
+    assert (batch.done, batch.failed) == (8, 0)
+    assert courier.create_calls[key_of(orders[2])] == 2
+    assert all(courier.create_calls[key_of(order)] == 1 for order in orders if order != orders[2])
     assert_each_order_shipped_once(orders, courier)
 
 
