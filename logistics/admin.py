@@ -4,13 +4,19 @@ The order admin is extended here, as django.contrib.auth's UserAdmin is extended
 subclass, so orders imports nothing from logistics (INSTALLED_APPS lists logistics after orders).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from logistics import order_admin, selectors
 from logistics.conf import is_enabled
 from logistics.forms import SenderForm
 from logistics.models import Sender, Tracking, Waybill, WaybillBatch
+from logistics.services import batches
 from oms.admin_mixins import ReadOnlyAdminMixin
 from orders.admin import OrderAdmin
 from orders.links import web_address
@@ -160,9 +166,41 @@ class WaybillBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             '<ol class="batch-messages">{}</ol>', format_html_join("", "<li>{}</li>", ((m,) for m in batch.messages))
         )
 
+    def get_urls(self):
+        resume = self.admin_site.admin_view(require_POST(self.resume_view))
+        return [path("<int:object_id>/resume/", resume, name="logistics_waybillbatch_resume"), *super().get_urls()]
+
+    def has_resume_permission(self, request):
+        # Resuming ships orders, as starting the batch (电子面单下单 on the order list) does.
+        return request.user.has_perm("orders.change_order")
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = self.get_object(request, object_id)
         extra_context = {**(extra_context or {}), "refresh_seconds": 3}
+        if batch is not None:
+            stalled = batches.is_stalled(batch)
+            extra_context.update(
+                # Asked only while the batch waits on the queue: a finished batch needs no Redis.
+                queue_down=batch.is_active and not batches.queue_is_reachable(),
+                stalled=stalled and batch.is_active,
+                stall_minutes=int(batches.STALL_AFTER.total_seconds() // 60),
+                can_resume=stalled and self.has_resume_permission(request),
+            )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def resume_view(self, request, object_id):
+        """继续处理: queue a new run of a stalled batch (only its unprocessed orders are shipped)."""
+        if not self.has_resume_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(WaybillBatch, pk=object_id)
+        try:
+            batches.resume_waybill_batch(batch)
+        except batches.BatchNotResumable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            left = batch.total - batch.processed
+            self.message_user(request, f"已重新排队，继续处理剩余的 {left} 个订单。", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:logistics_waybillbatch_change", args=[batch.pk]))
 
     class Media:
         css = {"all": ["orders/css/admin.css"]}

@@ -168,6 +168,10 @@ class WaybillBatch(models.Model):
     done = models.PositiveIntegerField("已发货", default=0)
     failed = models.PositiveIntegerField("失败", default=0)
     messages = models.JSONField("结果说明", default=list)
+    # The run that owns the batch (one per task execution; the newest claim wins, so a redelivered
+    # or resumed run takes over and the old one stops at its next order) and when it last moved on.
+    runner = models.CharField(max_length=32, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
 
     class Meta:
         verbose_name = "电子面单批次"
@@ -184,3 +188,7 @@ class WaybillBatch(models.Model):
     @property
     def is_active(self):
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def last_progress_at(self):
+        return self.heartbeat_at or self.created_at

@@ -271,7 +271,16 @@ KUAIDI100 = {
 # `celery -A oms worker -l info`.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_IGNORE_RESULT = True
+# A batch's message is acknowledged only after its run returns, so a run that dies is run again
+# (runs are resumable and buy nothing twice, logistics.services.batches).
 CELERY_TASK_ACKS_LATE = True
+# ...also when the pool's child is killed (SIGKILL, the OOM killer): without this Celery acks
+# the message of a lost child as failed and the batch waits forever; with it, it is requeued.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged message to another worker after this long. Longer than any batch
+# runs (a newer run takes a batch over anyway, see WaybillBatch.runner); a whole worker killed
+# mid-batch is redelivered after it, or resumed at once with 继续处理 on the batch's page.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600, "socket_connect_timeout": 5}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -1,12 +1,19 @@
-"""Background runs of 电子面单下单 over many orders on the task queue, with their progress."""
+"""Background runs of 电子面单下单 over many orders on the task queue, with their progress.
+
+A batch survives its queue and its worker: progress is committed order by order, a run skips
+what is processed, and a waybill is stored before the courier is asked (waybills.py), so running
+a batch again (Celery's redelivery, or 继续处理) finishes it without buying anything twice.
+"""
 
 import logging
+import uuid
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from logistics.conf import get_provider
-from logistics.models import WaybillBatch
+from logistics.models import Waybill, WaybillBatch
 from logistics.services.waybills import WaybillError, current_sender, ship_with_waybill
 from orders.models import Order
 
@@ -15,15 +22,37 @@ logger = logging.getLogger(__name__)
 # A selection larger than this runs on the task queue instead of in the request.
 INLINE_LIMIT = 5
 
+# An active batch with no progress for this long has lost its run (the queue dropped it, or the
+# worker died): it may be resumed. Well above one order's worst case (the courier's timeouts).
+STALL_AFTER = timedelta(minutes=3)
+
+QUEUE_DOWN = "后台任务队列不可用（Redis 或 worker 未启动），没有订单被处理。请联系管理员后重试。"
+
+
+class BatchNotResumable(Exception):
+    """继续处理 was refused; the message (Chinese) says why."""
+
 
 def start_waybill_batch(order_ids, *, user=None):
     """Create a batch for `order_ids` and hand it to the task queue once the row is committed."""
     batch = WaybillBatch.objects.create(created_by=user, order_ids=list(order_ids), total=len(order_ids))
-    transaction.on_commit(lambda: enqueue_waybill_batch(batch.pk))
+    transaction.on_commit(lambda: _enqueue_or_fail(batch.pk))
     return batch
 
 
+def _enqueue_or_fail(batch_id):
+    if not enqueue_waybill_batch(batch_id):
+        _enqueue_failed(batch_id)
+
+
+def _enqueue_failed(batch_id):
+    WaybillBatch.objects.filter(pk=batch_id).update(
+        status=WaybillBatch.Status.FAILED, finished_at=timezone.now(), messages=[QUEUE_DOWN]
+    )
+
+
 def enqueue_waybill_batch(batch_id):
+    """Put a run of the batch on the task queue; False (logged) when the queue cannot be reached."""
     from logistics.tasks import run_waybill_batch_task
 
     try:
@@ -32,11 +61,67 @@ def enqueue_waybill_batch(batch_id):
         )
     except Exception as exc:  # kombu raises several kinds when the broker is down
         logger.error("could not queue waybill batch %s: %s", batch_id, exc)
-        WaybillBatch.objects.filter(pk=batch_id).update(
-            status=WaybillBatch.Status.FAILED,
-            finished_at=timezone.now(),
-            messages=["后台任务队列不可用（Redis 或 worker 未启动），没有订单被处理。请联系管理员后重试。"],
-        )
+        return False
+    return True
+
+
+def queue_is_reachable():
+    """True if the task queue's broker (Redis) answers now; asks once, without waiting to retry."""
+    from oms.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+    except Exception as exc:  # kombu's OperationalError, a socket error, a timeout
+        logger.warning("task queue unreachable: %s", exc)
+        return False
+    return True
+
+
+def is_stalled(batch, *, now=None):
+    """True if the batch is waiting for a run that is not coming: it never started, or lost its run."""
+    if batch.status == WaybillBatch.Status.FAILED:
+        return True
+    return batch.is_active and (now or timezone.now()) - batch.last_progress_at >= STALL_AFTER
+
+
+def resume_waybill_batch(batch):
+    """继续处理: queue a new run of a stalled batch; it ships only the orders not processed yet.
+
+    Raises BatchNotResumable (Chinese) when the batch is finished, still moving, or the queue is down.
+    """
+    batch.refresh_from_db()
+    if batch.status == WaybillBatch.Status.FINISHED:
+        raise BatchNotResumable("批次已完成，无需继续处理。")
+    if not is_stalled(batch):
+        raise BatchNotResumable("批次仍在处理中，请稍候；长时间没有进展时再点“继续处理”。")
+    never_started = batch.status == WaybillBatch.Status.FAILED
+    # Claimable, and the stall clock restarted, before the new run can reach a worker.
+    waiting = WaybillBatch.objects.filter(pk=batch.pk)
+    if never_started:  # its only message was the queue's
+        waiting.update(status=WaybillBatch.Status.QUEUED, finished_at=None, messages=[], heartbeat_at=timezone.now())
+    else:
+        waiting.update(heartbeat_at=timezone.now())
+    if not enqueue_waybill_batch(batch.pk):
+        if never_started:
+            _enqueue_failed(batch.pk)
+        else:
+            waiting.update(heartbeat_at=batch.heartbeat_at)
+        raise BatchNotResumable("后台任务队列仍不可用（Redis 或 worker 未启动），请联系管理员恢复后再试。")
+
+
+def _claim(batch_id):
+    """Make this run the batch's owner (the newest claim wins); None if the batch is not active."""
+    runner = uuid.uuid4().hex
+    claimed = WaybillBatch.objects.filter(
+        pk=batch_id, status__in=[WaybillBatch.Status.QUEUED, WaybillBatch.Status.RUNNING]
+    ).update(status=WaybillBatch.Status.RUNNING, runner=runner, heartbeat_at=timezone.now())
+    return runner if claimed else None
+
+
+def _still_owner(batch_id, runner):
+    """Record that the run is alive; False once a newer run has taken the batch over."""
+    return bool(WaybillBatch.objects.filter(pk=batch_id, runner=runner).update(heartbeat_at=timezone.now()))
 
 
 def _record_progress(batch_id, order_id, ok, message):
@@ -50,15 +135,37 @@ def _record_progress(batch_id, order_id, ok, message):
             batch.done += 1
         else:
             batch.failed += 1
-        batch.save(update_fields=["processed_ids", "messages", "done", "failed"])
+        batch.heartbeat_at = timezone.now()
+        batch.save(update_fields=["processed_ids", "messages", "done", "failed", "heartbeat_at"])
+
+
+def _shipped_since(order, moment):
+    """The live parcel an e-waybill bought since `moment` shipped the (now closed) order, or None.
+
+    A run that died after shipping an order but before recording it finds the order shipped: that
+    is its own success, not a refusal.
+    """
+    if order.is_open:
+        return None
+    waybill = (
+        Waybill.objects.select_related("parcel")
+        .filter(order=order, state=Waybill.State.USED, created_at__gte=moment, parcel__live_number__isnull=False)
+        .order_by("-pk")
+        .first()
+    )
+    return waybill.parcel if waybill else None
 
 
 def run_waybill_batch(batch_id, *, provider=None):
-    """Work through a batch (the task queue calls this). Resumable: processed orders are skipped."""
+    """Work through a batch (the task queue calls this). Resumable: processed orders are skipped.
+
+    Each run claims the batch; a run that is superseded (a redelivery or 继续处理 took over) stops
+    before its next order. Two runs on one order at once buy one waybill (the same idempotency key).
+    """
+    runner = _claim(batch_id)
+    if runner is None:  # finished, or never started (FAILED until 继续处理)
+        return WaybillBatch.objects.get(pk=batch_id)
     batch = WaybillBatch.objects.get(pk=batch_id)
-    if batch.status in {WaybillBatch.Status.FINISHED, WaybillBatch.Status.FAILED}:
-        return batch
-    WaybillBatch.objects.filter(pk=batch_id).update(status=WaybillBatch.Status.RUNNING)
     provider = provider or get_provider()
     sender = current_sender()
     user = batch.created_by
@@ -67,6 +174,8 @@ def run_waybill_batch(batch_id, *, provider=None):
     for order_id in batch.order_ids:
         if order_id in processed:
             continue
+        if not _still_owner(batch_id, runner):
+            return WaybillBatch.objects.get(pk=batch_id)
         order = orders.get(order_id)
         if order is None:
             _record_progress(batch_id, order_id, False, f"订单 #{order_id}：已不存在。")
@@ -74,8 +183,13 @@ def run_waybill_batch(batch_id, *, provider=None):
         try:
             parcel = ship_with_waybill(order, user=user, provider=provider, sender=sender)
         except WaybillError as exc:
-            _record_progress(batch_id, order_id, False, f"订单 {order.order_no}：{exc}")
-        else:
-            _record_progress(batch_id, order_id, True, f"订单 {order.order_no}：已发货，单号 {parcel.tracking_number}")
-    WaybillBatch.objects.filter(pk=batch_id).update(status=WaybillBatch.Status.FINISHED, finished_at=timezone.now())
+            order.refresh_from_db(fields=["status"])
+            parcel = _shipped_since(order, batch.created_at)
+            if parcel is None:
+                _record_progress(batch_id, order_id, False, f"订单 {order.order_no}：{exc}")
+                continue
+        _record_progress(batch_id, order_id, True, f"订单 {order.order_no}：已发货，单号 {parcel.tracking_number}")
+    WaybillBatch.objects.filter(pk=batch_id, runner=runner).update(
+        status=WaybillBatch.Status.FINISHED, finished_at=timezone.now()
+    )
     return WaybillBatch.objects.get(pk=batch_id)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 import uuid
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -34,6 +35,18 @@ def md5_upper(text):
     return hashlib.md5(text.encode("utf-8")).hexdigest().upper()  # noqa: S324 (the protocol says MD5)
 
 
+class Hold:
+    """A request held after its work is done: `arrived` when it is, the answer goes out on `release()`."""
+
+    def __init__(self, skip=0):
+        self.skip = skip
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+
+    def release(self):
+        self.released.set()
+
+
 class FakeKuaidi100:
     def __init__(self, *, key="test-key", secret="test-secret", customer="TESTCUSTOMER", port=0):  # noqa: S107
         self.key = key
@@ -43,6 +56,9 @@ class FakeKuaidi100:
         self.release = threading.Event()
         self.waybills = {}  # orderId -> answer data
         self.purchases = 0  # waybills actually bought
+        self.create_calls = Counter()  # orderId (our idempotency key) -> e-waybill requests received
+        self._holds = {}  # path -> Hold for the next request there
+        self._all_holds = []
         self.subscriptions = {}  # number -> param
         self.queries = []
         self.requests = []  # (path, form) of every request
@@ -66,6 +82,9 @@ class FakeKuaidi100:
 
     def stop(self):
         self.release.set()
+        with self.lock:
+            for hold in self._all_holds:
+                hold.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -73,6 +92,16 @@ class FakeKuaidi100:
         """The next `times` requests (to `path`, or any) fail with mode http500/timeout/error/malformed."""
         with self.lock:
             self._failures.extend([(path, mode)] * times)
+
+    def hold_next(self, path, *, skip=0):
+        """The request to `path` after the next `skip` is served (a waybill is bought) but its answer
+        waits for `release()`. Returns the Hold: `arrived` is set once the work is done, the moment
+        a client that dies now loses the answer."""
+        hold = Hold(skip)
+        with self.lock:
+            self._holds[path] = hold
+            self._all_holds.append(hold)
+        return hold
 
     def add_event(self, number, time, context, *, state="0", status="在途", com=None, ischeck="0"):
         """Append an event (newest) to a parcel's trace and set its current state."""
@@ -148,6 +177,7 @@ class FakeKuaidi100:
             if not body.get(field):
                 return {"success": False, "code": 30001, "message": f"缺少参数 {field}", "data": None}
         with self.lock:  # one waybill per orderId, even for two requests at once
+            self.create_calls[body["orderId"]] += 1
             data = self.waybills.get(body["orderId"])
             if data is None:
                 task_id = uuid.uuid4().hex.upper()
@@ -245,6 +275,16 @@ class FakeKuaidi100:
                         ),
                     )
                 answer = route(form)
+                with fake.lock:
+                    hold = fake._holds.get(self.path)
+                    if hold is not None and hold.skip:
+                        hold.skip -= 1
+                        hold = None
+                    elif hold is not None:
+                        del fake._holds[self.path]
+                if hold is not None:
+                    hold.arrived.set()
+                    hold.released.wait(60)
                 if mode == "timeout":
                     # The work is done (a waybill may be bought) but the answer comes too late.
                     fake.release.wait(10)

@@ -22,6 +22,13 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_afterwards():
+    """Leave the database at the newest migration for the tests that follow."""
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("logistics"))
+
+
 def test_rows_move_to_each_orders_live_parcel():
     item = ItemFactory(initial_stock=10)
     alone, merged_a, merged_b, pending = (OrderFactory(item=item) for _ in range(4))
