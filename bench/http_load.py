@@ -3,9 +3,10 @@
     python bench/http_load.py                                   # MariaDB oms_load, 8 clerks, 5 minutes
     python bench/http_load.py --database sqlite:////tmp/oms_load.sqlite3 --clerks 4 --duration 120
 
-Prepares the database named by --database (re-created: only names starting with oms_load; for
-SQLite, the file is replaced): migrate, setup_roles, one 运营 user per clerk and a 经理, items
-with stock, and --orders pending orders through orders.services.create_orders. Then starts
+Prepares the database named by --database, dropped and re-created first, so its name must start
+with oms_load (a MariaDB database through devdata.db, or an SQLite file; --existing takes a
+created, empty one as it is, e.g. a test database): migrate, setup_roles, one 运营 user per clerk
+and a 经理, items with stock, and --orders pending orders through services.create_orders. Then starts
 gunicorn (production settings, DEBUG off, --workers sync workers) on 127.0.0.1:--port, and runs,
 each in its own process with its own requests.Session:
 
@@ -77,6 +78,8 @@ class PageScraper(HTMLParser):
         self.by_id = {}  # element id -> attributes (scan-app, scan-order, ...)
         self.text_of = {}  # element id -> text, for the ids in TEXT_IDS
         self._form = self._select = self._option = None
+        self._select_chosen = False
+        self._in_list = None  # "message" or "error" inside such a list
         self._capture = None  # (kind, key, [text parts]) of the element whose text is collected
 
     TEXT_IDS = {"scan-status"}
@@ -103,8 +106,6 @@ class PageScraper(HTMLParser):
             if "selected" in attrs:
                 self._form.append((self._select, self._option[0]))
                 self._select_chosen = True
-
-    _in_list = None
 
     def _form_field(self, tag, attrs):
         name, kind = attrs["name"], attrs.get("type", "text")
@@ -179,12 +180,12 @@ class Clerk:
         self.shipped = []  # (order pk, tracking number) the clerk was told shipped
 
     def request(self, action, method, path, **kwargs):
-        """One timed request (the body read in full); None after recording an error for a failed connection."""
+        """One timed request, its body read in full; None (and an error recorded) if it failed."""
         import requests
 
         if method == "POST":
             # As a browser's form post: the page's origin, so CSRF checks what it checks in production.
-            kwargs.setdefault("headers", {}).setdefault("Origin", self.base)
+            kwargs["headers"] = {"Origin": self.base, **kwargs.get("headers", {})}
         began = time.perf_counter()
         try:
             response = self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
@@ -289,47 +290,47 @@ def list_clerk(clerk, numbers, until, rng):
 
 def scan_clerk(clerk, numbers, until, slips):
     """Work through the pile of packing slips at the scan desk: scan the order number, then a waybill."""
-    response = clerk.request("scan order no.", "GET", SCAN)
-    headers = {"X-Scan-Fetch": "1"}
+    fetch = {"X-Scan-Fetch": "1"}  # as scan.js posts: the answer is the next page itself
+
+    def scan(action, form, code):
+        response = clerk.request(action, "POST", SCAN, data=replaced(form, {"code": code}), headers=fetch)
+        return None if response is None else scrape(response.text)
+
+    page = None
     for order_no in slips:
-        if response is None or time.time() >= until:
+        if time.time() >= until:
             return
-        form = scrape(response.text).forms.get("scan-form")
-        if form is None:
-            clerk.error("scan order no.", response.status_code, "no scan form on the scan desk")
-            return
-        response = clerk.request(
-            "scan order no.", "POST", SCAN, data=replaced(form, {"code": order_no}), headers=headers
-        )
-        if response is None:
+        if page is None:  # the first slip, or after a failed request: open the desk again
+            response = clerk.request("scan order no.", "GET", SCAN)
+            page = None if response is None else scrape(response.text)
+            if page is None:
+                continue
+        page = scan("scan order no.", page.forms["scan-form"], order_no)
+        if page is None:
             continue
-        page = scrape(response.text)
-        state, shown = page.by_id.get("scan-app", {}).get("data-state"), page.by_id.get("scan-order", {})
-        status = page.text_of.get("scan-status", "")
-        if state != "switched" or shown.get("data-order-no") != order_no:
-            clerk.error("scan order no.", response.status_code, f"{order_no}: {state} {status}")
+        state, status = page.by_id.get("scan-app", {}).get("data-state"), page.text_of.get("scan-status", "")
+        if state != "switched" or page.by_id.get("scan-order", {}).get("data-order-no") != order_no:
+            clerk.error("scan order no.", 200, f"{order_no}: {state} {status}")
             continue
         if not clerk.sort_messages("scan order no.", [status] if "不能再发货" in status else []):
             continue  # shipped from the list meanwhile: the clerk puts the slip aside
         form = page.forms["scan-form"]
-        pk, number = field(form, "current"), numbers.take()
-        response = clerk.request(
-            "scan tracking no.", "POST", SCAN, data=replaced(form, {"code": number}), headers=headers
-        )
-        if response is None:
+        pk, number = int(field(form, "current")), numbers.take()
+        page = scan("scan tracking no.", form, number)
+        if page is None:
             continue
-        page = scrape(response.text)
         state, status = page.by_id.get("scan-app", {}).get("data-state"), page.text_of.get("scan-status", "")
         if state == "shipped" and order_no in status and number in status:
-            clerk.shipped.append((int(pk), number))
+            clerk.shipped.append((pk, number))
         elif state == "error":
             clerk.sort_messages("scan tracking no.", [status])
         else:
-            clerk.error("scan tracking no.", response.status_code, f"{order_no} {number}: {state} {status}")
+            clerk.error("scan tracking no.", 200, f"{order_no} {number}: {state} {status}")
 
 
 def manager(clerk, until):
-    """Download today's 发货日报 CSV again and again; each must be a whole CSV with its header."""
+    """Download today's 发货日报 CSV again and again; returns the last one's rows."""
+    rows = None
     while time.time() < until:
         response = clerk.request("report CSV", "GET", REPORT_CSV)
         if response is None:
@@ -337,7 +338,8 @@ def manager(clerk, until):
         if not response.headers.get("Content-Type", "").startswith("text/csv"):
             clerk.error("report CSV", response.status_code, f"not a CSV: {response.headers.get('Content-Type')}")
             continue
-        clerk.rows = response.content.decode("utf-8-sig").count("\n") - 1
+        rows = response.content.decode("utf-8-sig").count("\n") - 1  # less the header
+    return rows
 
 
 def run_person(role, index, base, duration, slips, seed, barrier, results):
@@ -346,24 +348,22 @@ def run_person(role, index, base, duration, slips, seed, barrier, results):
     Puts the Clerk's report on `results`, whatever happened.
     """
     clerk = Clerk(base, "manager" if role == "manager" else f"clerk{index}")
-    started = None
+    started = csv_rows = None
     try:
         logged_in = clerk.login()
         barrier.wait(timeout=120)
         started = time.time()
         until, numbers = started + duration, NumberBook(index)
-        if not logged_in:
-            pass
-        elif role == "list":
+        if logged_in and role == "list":
             list_clerk(clerk, numbers, until, random.Random(seed + index))
-        elif role == "scan":
+        elif logged_in and role == "scan":
             scan_clerk(clerk, numbers, until, slips)
-        else:
-            manager(clerk, until)
+        elif logged_in:
+            csv_rows = manager(clerk, until)
     except Exception as exc:  # a bug here, not in the server: reported like an error, never hidden
         clerk.error(role, 0, f"{type(exc).__name__}: {exc}")
     report = clerk.report()
-    report.update(role=role, started=started, finished=time.time(), csv_rows=getattr(clerk, "rows", None))
+    report.update(role=role, started=started, finished=time.time(), csv_rows=csv_rows)
     results.put(report)
 
 
@@ -414,11 +414,13 @@ def server_env(url, static_root, media_root):
 
 
 def reset_database(url):
-    """A fresh database for `url`: MariaDB re-created (benchmark names only), an SQLite file removed."""
+    """A fresh database for `url`: MariaDB re-created, an SQLite file removed (benchmark names only)."""
     from devdata.db import config, create_database
 
     cfg = config(url)
     if cfg["ENGINE"] == "django.db.backends.sqlite3":
+        if not Path(cfg["NAME"]).name.startswith("oms_load"):  # never the demo's or a shop's file
+            sys.exit(f"refusing to replace {cfg['NAME']}: the load bench's SQLite files are named oms_load…")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{cfg['NAME']}{suffix}").unlink(missing_ok=True)
         return
@@ -491,9 +493,9 @@ def start_server(env, port, workers, log_path):
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.returncode}: see {log_path}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}{LOGIN}", timeout=5).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}{LOGIN}", timeout=30).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             pass
         time.sleep(0.2)
     stop_server(server)
@@ -636,7 +638,7 @@ def main(argv=None):
     parser.add_argument("--database", default=os.environ.get("OMS_LOAD_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--clerks", type=int, default=8, help="half at the list, half at the scan desk")
     parser.add_argument("--duration", type=float, default=300, help="seconds of shipping")
-    parser.add_argument("--orders", type=int, default=8000, help="pending orders prepared")
+    parser.add_argument("--orders", type=int, default=5000, help="pending orders prepared")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=18840)
     parser.add_argument("--seed", type=int, default=2026)
@@ -657,6 +659,7 @@ def main(argv=None):
     list_clerks = args.clerks - scan_clerks
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="oms_load_"))
+    work.mkdir(parents=True, exist_ok=True)
     env = server_env(args.database, Path(tempfile.gettempdir()) / "oms_load_static", work / "media")
     os.environ.update(env)
     if not args.existing:
