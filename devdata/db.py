@@ -13,7 +13,7 @@ import sys
 
 import dj_database_url
 
-DISPOSABLE = ("oms_bench", "oms_mig", "oms_scale")
+DISPOSABLE = ("oms_bench", "oms_load", "oms_mig", "oms_scale")
 
 
 def config(url=None):
