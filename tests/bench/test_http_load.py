@@ -16,7 +16,7 @@ from django.db import connection
 
 from orders.models import Order, Parcel
 
-pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(settings.BASE_DIR)
 PORTS = range(18850, 18860)  # the bench's default is 18840; these are the tests'
