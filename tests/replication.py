@@ -27,6 +27,8 @@ DATABASE = "oms_replica"
 APP_USER, APP_PASSWORD = "oms_app", "oms-app-pw"
 # An account like the app's but without REPLICA MONITOR: the lag cannot be read.
 BLIND_USER = "oms_blind"
+# An account that may read the lag but not the data (the GRANT SELECT forgotten): reads fail.
+MONITOR_ONLY_USER = "oms_monitor_only"
 REPLICATION_USER, REPLICATION_PASSWORD = "repl", "repl-pw"
 START_TIMEOUT = 20  # seconds for a server to accept connections
 SERVER_OPTIONS = [
@@ -170,6 +172,8 @@ class ReplicatedPair:
             f"GRANT REPLICA MONITOR ON *.* TO '{APP_USER}'@'127.0.0.1'",
             f"CREATE USER '{BLIND_USER}'@'127.0.0.1' IDENTIFIED BY '{APP_PASSWORD}'",
             f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO '{BLIND_USER}'@'127.0.0.1'",
+            f"CREATE USER '{MONITOR_ONLY_USER}'@'127.0.0.1' IDENTIFIED BY '{APP_PASSWORD}'",
+            f"GRANT REPLICA MONITOR ON *.* TO '{MONITOR_ONLY_USER}'@'127.0.0.1'",
         )
         self.replica.sql(
             f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={PRIMARY_PORT}, "

@@ -30,7 +30,7 @@ from orders.resources import OrderExportResource
 from tests.factories import OrderFactory, carrier
 from tests.orders.report_data import new_number
 from tests.orders.test_admin_list import row_post
-from tests.replication import BLIND_USER, mariadbd, port_in_use, replicated_pair
+from tests.replication import BLIND_USER, DATABASE, MONITOR_ONLY_USER, mariadbd, port_in_use, replicated_pair
 
 REPORT_URL = reverse("admin:shipping_report")
 LIST_URL = reverse("admin:orders_order_changelist")
@@ -233,6 +233,24 @@ def test_an_account_that_may_not_read_the_lag_reads_the_primary(pair, django_db_
         assert "缺少 REPLICA MONITOR 权限" in content and "本页改读主库" in content
         assert order.order_no in content
     pair.start_replication()
+
+
+def test_a_replica_that_fails_while_the_page_reads_it_is_replaced_by_the_primary(pair, django_db_blocker):
+    # The lag is readable, the report's rows are not (SELECT granted on one table only): the
+    # failure comes half-way through the page, after the replica was chosen.
+    pair.primary.sql(f"GRANT SELECT ON `{DATABASE}`.`django_migrations` TO '{MONITOR_ONLY_USER}'@'127.0.0.1'")
+    with django_db_blocker.unblock(), pair.as_django_databases(replica_user=MONITOR_ONLY_USER):
+        order = ship()
+        pair.wait_for_replica()
+        client = logged_in_manager()
+
+        page = client.get(REPORT_URL)
+        index = client.get("/admin/")
+
+        assert page.status_code == 200 and index.status_code == 200
+        content = page.content.decode()
+        assert "读取只读副本时出错，本页改读主库。" in content and order.order_no in content
+        assert "读取只读副本时出错" in index.content.decode()
 
 
 def test_the_shipping_report_command_reads_the_replica(replicated, capsys):
