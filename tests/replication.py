@@ -19,8 +19,6 @@ from pathlib import Path
 
 from django.db import connections
 
-from oms.settings import database_from_url
-
 PRIMARY_PORT, REPLICA_PORT = 18881, 18882
 DATABASE = "oms_replica"
 # The app's account: all rights on its database and REPLICA MONITOR, to read the replica's lag.
@@ -212,7 +210,7 @@ class ReplicatedPair:
 
     def databases(self, *, replica_user=APP_USER, replica_port=None):
         """DATABASES as oms/settings.py makes them from DATABASE_URL and DATABASE_REPLICA_URL for this pair."""
-        from oms.settings import replica_database_from_env
+        from oms.settings import database_from_url, replica_database_from_env  # not at import: bench/ sets env first
 
         replica_url = self.url(self.replica, user=replica_user, port=replica_port)
         return {
