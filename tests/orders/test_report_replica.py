@@ -251,6 +251,8 @@ def test_a_replica_that_fails_while_the_page_reads_it_is_replaced_by_the_primary
         content = page.content.decode()
         assert "读取只读副本时出错，本页改读主库。" in content and order.order_no in content
         assert "读取只读副本时出错" in index.content.decode()
+        rows = OrderExportResource().export(Order.objects.filter(pk=order.pk)).dict
+        assert [row["订单号"] for row in rows] == [order.order_no]
 
 
 def test_the_shipping_report_command_reads_the_replica(replicated, capsys):
