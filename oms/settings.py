@@ -142,6 +142,11 @@ def database_from_env():
     url = os.environ.get("DATABASE_URL")
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": SQLITE_OPTIONS}
+    return database_from_url(url)
+
+
+def database_from_url(url):
+    """A DATABASES entry for `url`, with the options this project runs MySQL/MariaDB and SQLite with."""
     # Health checks: after a database restart each worker replaces its dropped connection before
     # the first query instead of answering one clerk with the 503 of oms.db_errors.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
@@ -160,7 +165,31 @@ def database_from_env():
     return config
 
 
+def replica_database_from_env(environ=os.environ):
+    """DATABASE_REPLICA_URL: a MariaDB/MySQL read replica of DATABASE_URL's database, or None (unset).
+
+    Only the managers' reports, exports and dashboard read from it, and only when they ask
+    (orders.reports.replica); oms.db_router sends everything else, and every write, to the primary.
+    """
+    url = environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    config = database_from_url(url)
+    if config["ENGINE"] != "django.db.backends.mysql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a mysql:// URL (a MariaDB/MySQL replica).")
+    # An unreachable replica costs the report page at most this long before it reads the primary.
+    config["OPTIONS"].setdefault("connect_timeout", 3)
+    # The replica holds the primary's data (its test database too): tests never create one on it.
+    config["TEST"] = {**config["TEST"], "MIRROR": "default"}
+    return config
+
+
 DATABASES = {"default": database_from_env()}
+if replica := replica_database_from_env():
+    DATABASES["replica"] = replica  # the alias oms.db_router.REPLICA names
+DATABASE_ROUTERS = ["oms.db_router.PrimaryRouter"]
+# Reports read the primary instead when the replica is further behind than this (seconds).
+OMS_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -19,6 +19,7 @@ from orders import services
 from orders.carriers import CarrierDirectory, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
+from orders.reports.replica import read_with_fallback, report_source
 from spreadsheets.cells import escape_formula
 from spreadsheets.formats import cell_text
 from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
@@ -49,9 +50,15 @@ class OrderExportResource(resources.ModelResource):
     def export(self, queryset=None, **kwargs):
         if queryset is None:
             queryset = self.get_queryset()
-        dataset = tablib.Dataset(headers=self.get_export_headers())
-        for row in exports.order_export_rows(queryset, full_receiver=self.full_receiver):
-            dataset.append([escape_formula(cell) for cell in row])
+
+        def read(alias):
+            dataset = tablib.Dataset(headers=self.get_export_headers())
+            for row in exports.order_export_rows(queryset.using(alias), full_receiver=self.full_receiver):
+                dataset.append([escape_formula(cell) for cell in row])
+            return dataset
+
+        # A report read: on the read replica when one is configured and current (orders.reports.replica).
+        dataset, _source = read_with_fallback(report_source(), read)
         return dataset
 
 

@@ -9,3 +9,6 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from oms.settings import *  # noqa: F403
+
+# A developer's DATABASE_REPLICA_URL is not the suite's: the replica tests start their own (tests/replication.py).
+DATABASES.pop("replica", None)  # noqa: F405

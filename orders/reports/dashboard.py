@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
@@ -33,12 +34,14 @@ class DashboardFigures:
     parcels_per_day: list
 
 
-def dashboard_figures(now=None):
-    """The dashboard's cards and 14-day chart, in four queries whatever the volume."""
+def dashboard_figures(now=None, *, using=DEFAULT_DB_ALIAS):
+    """The dashboard's cards and 14-day chart, in four queries on database `using` whatever the volume."""
     now = now or timezone.now()
     today = local_date(now)
-    orders = Order.objects.filter(status__in=OPEN).aggregate(
-        total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER))
+    orders = (
+        Order.objects.using(using)
+        .filter(status__in=OPEN)
+        .aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER)))
     )
     days = [today - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
     # Each parcel's day as an index into `days` (the first day whose end is after shipped_at),
@@ -49,6 +52,7 @@ def dashboard_figures(now=None):
     )
     grouped = (
         shipped_parcels()
+        .using(using)
         .filter(shipped_at__gte=day_start(days[0]), shipped_at__lt=day_start(today + timedelta(days=1)))
         .order_by()
         .annotate(day=day_index)
@@ -58,13 +62,13 @@ def dashboard_figures(now=None):
     per_carrier = {}
     for row in grouped:
         per_carrier.setdefault(row["carrier_id"], [0] * len(days))[row["day"]] = row["parcels"]
-    carriers = sorted(Carrier.objects.in_bulk(per_carrier).values(), key=lambda c: (c.sort_order, c.code))
+    carriers = sorted(Carrier.objects.using(using).in_bulk(per_carrier).values(), key=lambda c: (c.sort_order, c.code))
     return DashboardFigures(
         today=today,
         open_orders=orders["total"],
         overdue=orders["overdue"],
         parcels_today=sum(counts[-1] for counts in per_carrier.values()),
-        low_stock=low_stock_items().count(),
+        low_stock=low_stock_items().using(using).count(),
         days=days,
         parcels_per_day=[(carrier.code, carrier.name, per_carrier[carrier.pk]) for carrier in carriers],
     )

@@ -35,25 +35,27 @@ def order_export_rows(orders, *, full_receiver=False, chunk_size=EXPORT_CHUNK_OR
     A row per order line, in the queryset's order: 已发数量 is what of the line is in live
     parcels, 快递公司 and 快递单号 those parcels' (joined by "、", in shipping order, pairwise).
     Phone and address are masked (PIPL, orders.privacy) unless `full_receiver`. Per chunk of
-    orders: the lines, their live parcel lines, and at most two name look-ups.
+    orders: the lines, their live parcel lines, and at most two name look-ups, all on the
+    database `orders` names (`orders.db`).
     """
-    names = NameBook()
+    names = NameBook(using=orders.db)
     values = orders.values(*ORDER_VALUES).iterator(chunk_size=chunk_size)
     while chunk := list(islice(values, chunk_size)):
-        yield from _chunk_rows(chunk, names, full_receiver=full_receiver)
+        yield from _chunk_rows(chunk, names, full_receiver=full_receiver, using=orders.db)
 
 
-def _chunk_rows(orders, names, *, full_receiver):
+def _chunk_rows(orders, names, *, full_receiver, using):
     lines = defaultdict(list)
-    for line in OrderLine.objects.filter(order_id__in=[o["pk"] for o in orders]).values(
-        "pk", "order_id", "item_id", "quantity"
+    for line in (
+        OrderLine.objects.using(using)
+        .filter(order_id__in=[o["pk"] for o in orders])
+        .values("pk", "order_id", "item_id", "quantity")
     ):
         lines[line["order_id"]].append(line)
     in_parcels = defaultdict(list)
     for parcel_line in (
-        ParcelLine.objects.filter(
-            line_id__in=[line["pk"] for group in lines.values() for line in group], parcel__status__in=Parcel.LIVE
-        )
+        ParcelLine.objects.using(using)
+        .filter(line_id__in=[line["pk"] for group in lines.values() for line in group], parcel__status__in=Parcel.LIVE)
         .order_by("parcel__shipped_at", "parcel_id", "pk")
         .values("line_id", "quantity", "parcel__carrier_id", "parcel__tracking_number")
     ):

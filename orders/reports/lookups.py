@@ -1,6 +1,7 @@
 """Names the report and export rows show (product, carrier, operator), fetched once per chunk."""
 
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS
 
 from inventory.models import InventoryItem
 from orders.models import Carrier
@@ -9,17 +10,20 @@ from orders.models import Carrier
 class NameBook:
     """Items, carriers and users by pk, completed in one query each for what a chunk lacks.
 
-    One book is shared by the chunks of one report or export, so each is read at most once.
+    One book is shared by the chunks of one report or export, so each is read at most once;
+    it reads the database `using` (the report's, see orders.reports.replica).
     """
 
-    def __init__(self):
+    def __init__(self, using=DEFAULT_DB_ALIAS):
         self.items, self.carriers, self.users = {}, {}, {}
+        self.using = using
 
     def learn(self, *, items=(), carriers=(), users=()):
         """Fetch what is not known yet of these pks: at most three queries."""
-        _complete(self.items, InventoryItem.objects.only("name", "sku"), items)
-        _complete(self.carriers, Carrier.objects.only("name", "code", "sort_order"), carriers)
-        _complete(self.users, get_user_model().objects.only("username", "first_name", "last_name"), users)
+        _complete(self.items, InventoryItem.objects.using(self.using).only("name", "sku"), items)
+        _complete(self.carriers, Carrier.objects.using(self.using).only("name", "code", "sort_order"), carriers)
+        users_qs = get_user_model().objects.using(self.using).only("username", "first_name", "last_name")
+        _complete(self.users, users_qs, users)
 
     def item(self, pk):
         """(name, sku) of an item ("", "" if unknown)."""

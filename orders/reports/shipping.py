@@ -4,7 +4,8 @@ The report is of what is shipped now: live parcels whose shipped_at falls on the
 A parcel voided later leaves the report of its day (its stock went back, it was not shipped
 after all), so re-running a day's report after a void gives the corrected figures. The page,
 its CSV (`format=csv`) and the shipping_report command read the same filters and stream the
-same rows.
+same rows. Each reads the database its queryset names (`parcels.db`): the read replica when
+orders.reports.replica chooses it, else the primary.
 """
 
 from collections import defaultdict
@@ -16,6 +17,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Q, Sum
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -26,6 +28,7 @@ from orders import privacy
 from orders.models import Carrier, Parcel, ParcelLine
 from orders.reports.days import local_date, local_time_text, on_days
 from orders.reports.lookups import NameBook
+from orders.reports.replica import read_with_fallback, report_source
 from orders.reports.streaming import iter_csv
 
 REPORT_PERMISSION = "orders.view_shipping_report"
@@ -179,15 +182,15 @@ def parcel_chunks(parcels, chunk_size=CSV_CHUNK_PARCELS):
         after = (rows[-1]["shipped_at"], rows[-1]["pk"])
 
 
-def parcel_line_rows(parcels, names, *, full_receiver=False):
+def parcel_line_rows(parcels, names, *, full_receiver=False, using=DEFAULT_DB_ALIAS):
     """(order pk, cells) for each line of `parcels` (value dicts), in REPORT_HEADERS order.
 
-    The one place that decides what a report row shows. One query reads the parcels' lines with
-    their orders; `names` adds products, carriers and operators (at most three more). Phone and
-    address are masked (PIPL, orders.privacy) unless `full_receiver`.
+    The one place that decides what a report row shows. One query (on database `using`) reads the
+    parcels' lines with their orders; `names` adds products, carriers and operators (at most three
+    more). Phone and address are masked (PIPL, orders.privacy) unless `full_receiver`.
     """
     by_parcel = defaultdict(list)
-    lines = ParcelLine.objects.filter(parcel_id__in=[p["pk"] for p in parcels]).order_by("parcel_id", "pk")
+    lines = ParcelLine.objects.using(using).filter(parcel_id__in=[p["pk"] for p in parcels]).order_by("parcel_id", "pk")
     # Tuples, not dicts: this loop runs for every row of a 100,000-row CSV.
     for line in lines.values_list(*LINE_VALUES):
         by_parcel[line[0]].append(line)
@@ -225,9 +228,9 @@ def parcel_line_rows(parcels, names, *, full_receiver=False):
 
 def daily_shipping_rows(parcels, *, full_receiver=False, chunk_size=CSV_CHUNK_PARCELS):
     """The report's rows (lists of cells, not yet escaped): a row per line of each parcel in `parcels`."""
-    names = NameBook()
+    names = NameBook(using=parcels.db)
     for chunk in parcel_chunks(parcels, chunk_size):
-        for _order_pk, cells in parcel_line_rows(chunk, names, full_receiver=full_receiver):
+        for _order_pk, cells in parcel_line_rows(chunk, names, full_receiver=full_receiver, using=parcels.db):
             yield cells
 
 
@@ -255,7 +258,7 @@ class CarrierSummary:
 
 def carrier_summary(parcels):
     """The CarrierSummary of `parcels`: two grouped scans and one look-up of the carriers."""
-    lines = ParcelLine.objects.filter(parcel__in=parcels.order_by().values("pk")).order_by()
+    lines = ParcelLine.objects.using(parcels.db).filter(parcel__in=parcels.order_by().values("pk")).order_by()
     figures = {
         "parcels": Count("parcel_id", distinct=True),
         "orders": Count("line__order_id", distinct=True),
@@ -268,7 +271,7 @@ def carrier_summary(parcels):
         "units": sum(row["units"] for row in grouped),
         **lines.aggregate(orders=figures["orders"]),
     }
-    carriers = Carrier.objects.in_bulk({row["parcel__carrier_id"] for row in grouped})
+    carriers = Carrier.objects.using(parcels.db).in_bulk({row["parcel__carrier_id"] for row in grouped})
     rows = sorted(
         (
             {
@@ -289,31 +292,44 @@ def carrier_summary(parcels):
 # --- The page --------------------------------------------------------------------------------
 
 
-def shipping_report_csv_response(filterset, *, full_receiver=False):
+def shipping_report_csv_response(filterset, using, *, full_receiver=False):
+    chunks = shipping_report_csv(filterset.qs.using(using), full_receiver=full_receiver)
     response = StreamingHttpResponse(
-        (chunk.encode("utf-8") for chunk in shipping_report_csv(filterset.qs, full_receiver=full_receiver)),
+        (chunk.encode("utf-8") for chunk in chunks),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(True, filterset.filename())
     return response
 
 
+def report_page(parcels, page_number):
+    """(summary, page) of the 发货日报 page for `parcels`, read on the database `parcels` names."""
+    summary = carrier_summary(parcels)
+    page = Paginator(report_parcels(parcels), REPORT_PARCELS_PER_PAGE).get_page(page_number)
+    page.rows = list(parcel_line_rows(list(page), NameBook(using=parcels.db), using=parcels.db))
+    return summary, page
+
+
 def shipping_report_view(request, model_admin):
-    """发货日报: filters, a summary per carrier, the parcels' lines; `format=csv` streams them as CSV."""
+    """发货日报: filters, a summary per carrier, the parcels' lines; `format=csv` streams them as CSV.
+
+    Read on the replica when orders.reports.replica allows it; the page says where it read.
+    """
     if not request.user.has_perm(REPORT_PERMISSION):
         raise PermissionDenied
+    source = report_source()
     filterset = ShippingReportFilter(request.GET)
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":
         full = privacy.may_export_full(request.user)
         if full:
             privacy.record_export_reveal(request.user, f"发货日报 CSV：{filterset.filename()}")
-        return shipping_report_csv_response(filterset, full_receiver=full)
+        return shipping_report_csv_response(filterset, source.alias, full_receiver=full)
     page = summary = None
     if valid:
-        summary = carrier_summary(filterset.qs)
-        page = Paginator(report_parcels(filterset.qs), REPORT_PARCELS_PER_PAGE).get_page(request.GET.get("page"))
-        page.rows = list(parcel_line_rows(list(page), NameBook()))
+        (summary, page), source = read_with_fallback(
+            source, lambda alias: report_page(filterset.qs.using(alias), request.GET.get("page"))
+        )
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "发货日报",
@@ -324,6 +340,7 @@ def shipping_report_view(request, model_admin):
         "page": page,
         "headers": REPORT_HEADERS,
         "query": filterset.query_string(),
+        "source": source,
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/orders/shipping_report.html", context)

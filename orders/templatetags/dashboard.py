@@ -10,6 +10,7 @@ from accounts.roles import DASHBOARD_PERMISSION, LOW_STOCK_CARD_PERMISSION
 from orders.admin.filters import ShipStatusFilter
 from orders.reports.charts import stacked_bar_chart
 from orders.reports.dashboard import dashboard_figures
+from orders.reports.replica import read_with_fallback, report_source
 from orders.reports.shipping import REPORT_PERMISSION
 
 register = template.Library()
@@ -21,7 +22,8 @@ def shipping_dashboard(context):
     user = context["request"].user
     if not user.has_perm(DASHBOARD_PERMISSION):
         return {"visible": False}
-    figures = dashboard_figures(timezone.now())
+    now = timezone.now()
+    figures, source = read_with_fallback(report_source(), lambda alias: dashboard_figures(now, using=alias))
     report_url = reverse("admin:shipping_report") if user.has_perm(REPORT_PERMISSION) else ""
     orders_url = reverse("admin:orders_order_changelist")
     status = ShipStatusFilter.parameter_name
@@ -43,4 +45,5 @@ def shipping_dashboard(context):
         "cards": [{"label": label, "value": value, "url": url, "warn": warn} for label, value, url, warn in cards],
         "chart": stacked_bar_chart(figures.days, figures.parcels_per_day),
         "report_url": report_url,
+        "source": source,
     }

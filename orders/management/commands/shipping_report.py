@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from orders.reports.days import local_date
+from orders.reports.replica import report_source
 from orders.reports.shipping import ShippingReportFilter, shipping_report_csv
 
 
@@ -41,7 +42,10 @@ class Command(BaseCommand):
                 for error in errors
             ]
             raise CommandError("参数有误：" + "；".join(problems))
-        chunks = shipping_report_csv(filterset.qs, full_receiver=options["full_receiver"])
+        source = report_source()
+        if source.notice:
+            self.stderr.write(source.notice)
+        chunks = shipping_report_csv(filterset.qs.using(source.alias), full_receiver=options["full_receiver"])
         if options["output"]:
             # newline="" keeps the CSV's own \r\n: the file equals the page's download byte for byte.
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
