@@ -8,7 +8,9 @@
     var inputs = form.querySelectorAll("#result_list td.field-tracking_number input[type=text]");
     var unsaved = 0;
     inputs.forEach(function (input) {
-      var changed = input.value.trim() !== input.defaultValue.trim();
+      // An open row's number field starts empty (what shipped is shown under it): anything in it is
+      // not saved yet, also after a refused save that gave it back.
+      var changed = input.value.trim() !== "";
       input.closest("tr").classList.toggle("unsaved", changed);
       if (changed) { unsaved += 1; }
     });
