@@ -339,8 +339,10 @@ def ship_orders(shipments, *, user=None):
     """Ship each (order, carrier, tracking_number) of `shipments` whole: all of them or none.
 
     Orders sharing a carrier and number go into one parcel (they must share a receiver). Returns
-    the parcel of each row of `shipments`, in order. Raises ShipmentRefused (every problem) or
-    InsufficientStock; either way nothing is written.
+    the parcel of each row of `shipments`, in order; each parcel's `added_lines` are the
+    ParcelLines this call put in it (line, item and order loaded), for saying what shipped without
+    reading it back. Raises ShipmentRefused (every problem) or InsufficientStock; either way
+    nothing is written.
     """
     shipments = list(shipments)
     if len({order.pk for order, _carrier, _number in shipments}) != len(shipments):
@@ -369,8 +371,12 @@ def _ship(shipments, *, user):
         now = timezone.now()
         parcels = _new_parcels([(s, join) for s, join in zip(shipments, review.joins, strict=True)], user=user, now=now)
         added = []
+        for parcel in parcels:
+            parcel.added_lines = []
         for shipment, parcel in zip(shipments, parcels, strict=True):
-            added.extend(ParcelLine(parcel=parcel, line=line, quantity=units) for line, units in shipment.lines)
+            new = [ParcelLine(parcel=parcel, line=line, quantity=units) for line, units in shipment.lines]
+            parcel.added_lines.extend(new)
+            added.extend(new)
         ParcelLine.objects.bulk_create(added, batch_size=1000)
         for parcel_line in added:
             parcel_line.line.order = orders[parcel_line.line.order_id]
@@ -450,7 +456,9 @@ def _fill_missing_pks(parcels):
 def void_parcel(parcel, *, user=None):
     """Undo a shipment (撤销发货): the parcel is voided, its lines' units go back to stock.
 
-    A parcel already voided is refused and moves nothing. Returns the voided parcel.
+    A parcel already voided is refused and moves nothing. Returns the voided parcel; its
+    `voided_lines` are the ParcelLines whose units went back (line, item and order loaded, the
+    orders with their status after the void).
     """
     with transaction.atomic():
         # Orders first, as in shipping, so a void and a shipment never wait for each other in a cycle.
@@ -472,6 +480,7 @@ def void_parcel(parcel, *, user=None):
         locked.status, locked.live_number = Parcel.Status.VOIDED, None
         locked.voided_at, locked.voided_by = now, user
         locked.save(update_fields=["status", "live_number", "voided_at", "voided_by"])
+        locked.voided_lines = lines
         signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines, user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return locked

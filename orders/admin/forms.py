@@ -5,6 +5,7 @@ use, stock, what is left to ship) is orders.services.check_shipments', shown nex
 """
 
 import re
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -116,6 +117,7 @@ class CarrierFromNumber:
     """Fills a blank 快递公司 from the number when exactly one active carrier's format fits it."""
 
     carriers = ()
+    carrier_guessed = False  # True when the carrier came from the number, not from the clerk
 
     def fill_carrier(self, cleaned):
         number, carrier = cleaned.get("tracking_number"), cleaned.get("carrier")
@@ -123,6 +125,7 @@ class CarrierFromNumber:
             guesses = guess_carriers(number, self.carriers)
             if len(guesses) == 1:
                 cleaned["carrier"] = guesses[0]
+                self.carrier_guessed = True
             else:
                 self.add_error("carrier", describe_guess_problem(number, guesses))
         return cleaned
@@ -207,6 +210,32 @@ class QuietErrorList(ErrorList):
     __html__ = render
 
 
+@dataclass
+class ShippedRow:
+    """One shipped row of a list save: its order, the carrier (guessed from the number or chosen), its parcel."""
+
+    order: Order
+    carrier: object
+    carrier_guessed: bool
+    parcel: object
+
+
+NOTHING_TO_SAVE = "没有保存任何内容：本页没有填写快递单号的行。请在订单行的“快递单号”里填写或扫描单号后再保存。"
+
+
+def row_anchor(order):
+    """The id of an order's row in the list (change_list_results.html), for links from the banner."""
+    return f"order-row-{order.pk}"
+
+
+def failed_rows_message(orders):
+    """The banner of a refused list save: which rows failed (links to them), and that nothing was saved."""
+    links = format_html_join("、", '<a href="#{}">{}</a>', [(row_anchor(order), order.order_no) for order in orders])
+    return format_html(
+        "未保存：{} 个订单有问题：{}（原因见各行）。本页所有行都没有保存，改正后请再点“保存”。", len(orders), links
+    )
+
+
 class OrderChangeListFormSet(BaseModelFormSet):
     """The list's rows of one save: checked together by check_shipments, shipped together by ship_orders.
 
@@ -249,6 +278,16 @@ class OrderChangeListFormSet(BaseModelFormSet):
 
     def clean(self):
         super().clean()
+        self.check_rows()
+        failed = [form.instance for form in self.forms if form.errors]
+        if failed:
+            # The banner names the rows; each row's own errors are shown next to it.
+            raise ValidationError(failed_rows_message(failed))
+        if not any(form.has_changed() for form in self.forms):
+            raise ValidationError(NOTHING_TO_SAVE)
+
+    def check_rows(self):
+        """check_shipments over every changed row at once; each problem goes next to its row."""
         forms_ = self.shipping_forms()
         if not forms_:
             return
@@ -267,15 +306,20 @@ class OrderChangeListFormSet(BaseModelFormSet):
                 form.add_error(None, problem)
 
     def ship(self, user):
-        """Ship every changed row in one ship_orders call (once per save, whichever row asks first)."""
-        if self.parcels is None:
-            rows = [
-                (form.instance, form.cleaned_data["carrier"], form.cleaned_data["tracking_number"])
-                for form in self.shipping_forms()
-            ]
-            parcels = services.ship_orders(rows, user=user)
-            self.parcels = {order.pk: parcel for (order, *_), parcel in zip(rows, parcels, strict=True)}
-        return self.parcels
+        """Ship every changed row in one ship_orders call (once per save, whichever row asks first).
+
+        Returns the save's ShippedRow list (None when an earlier row of this save already shipped).
+        """
+        if self.parcels is not None:
+            return None
+        forms_ = self.shipping_forms()
+        rows = [(form.instance, form.cleaned_data["carrier"], form.cleaned_data["tracking_number"]) for form in forms_]
+        parcels = services.ship_orders(rows, user=user)
+        self.parcels = {order.pk: parcel for (order, *_), parcel in zip(rows, parcels, strict=True)}
+        return [
+            ShippedRow(form.instance, form.cleaned_data["carrier"], form.carrier_guessed, parcel)
+            for form, parcel in zip(forms_, parcels, strict=True)
+        ]
 
 
 class OrderForm(forms.ModelForm):

@@ -34,6 +34,7 @@ from orders.admin.forms import (
     tracking_links,
 )
 from orders.admin.pagination import CappedCountPaginator
+from orders.admin.save_report import list_save_message
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
@@ -147,6 +148,16 @@ class OrderChangeList(ChangeList):
         for order in self.result_list:
             order.could_merge = order.pk in mergeable
 
+    @property
+    def empty_hint(self):
+        """What an empty page says: which 发货状态 view is empty, and a way to every order (issue 16.7)."""
+        spec = next((spec for spec in self.filter_specs if isinstance(spec, ShipStatusFilter)), None)
+        if spec is None or spec.value() == "all":
+            return ""
+        title = dict(spec.lookup_choices).get(spec.value(), "")
+        everything = self.get_query_string({ShipStatusFilter.parameter_name: "all"})
+        return format_html('“{}”里没有订单。<a href="{}">查看全部订单</a>', title, everything)
+
 
 ROW_SHIPPING_FIELDS = ("carrier", "tracking_number")
 MERGE_HINT = "同一收货人还有待发货的订单，可合并发货"
@@ -206,7 +217,7 @@ class OrderAdmin(
 
     class Media:
         css = {"all": ["orders/css/admin.css"]}
-        js = ["orders/js/copy.js"]
+        js = ["orders/js/copy.js", "orders/js/order_list.js"]
 
     def get_queryset(self, request):
         # Lines with their items and live parcels with their carriers, prefetched: two queries
@@ -321,10 +332,18 @@ class OrderAdmin(
     def save_model(self, request, obj, form, change):
         if isinstance(form, OrderChangeListForm):
             # A list row ships: the formset ships all the save's rows in one ship_orders call.
-            form.formset.ship(request.user)
+            shipped = form.formset.ship(request.user)
+            if shipped:
+                self.message_user(request, list_save_message(shipped), messages.SUCCESS)
+                request.list_save_reported = True
             return
         obj.changed_by = request.user
         obj.save()
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        if level == messages.SUCCESS and getattr(request, "list_save_reported", False):
+            return  # Django's "总共 n 个 订单 变更成功。": the save already said what it shipped
+        super().message_user(request, message, level, extra_tags, fail_silently)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

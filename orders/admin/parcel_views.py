@@ -10,12 +10,22 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from orders import services
+from orders.admin.filters import ShipStatusFilter
 from orders.admin.forms import ShipPartForm
 from orders.models import Carrier, Parcel, ParcelLine
 
 CONFIRM_TEMPLATE = "admin/orders/order/confirm_action.html"
+UNSHIPPED = ShipStatusFilter.parameter_name
+# What a void does not do: the parcel may already be on its way (issue 16.6).
+CANCEL_NOTE = (
+    "取消不改动库存：只有没有已发出包裹的订单才能取消，所以没有包裹在快递手中；"
+    "还有未撤销包裹的订单请先撤销发货（并联系快递拦截包裹）。"
+)
+COURIER_NOTE = "包裹若已交给快递，请联系快递拦截；本操作只在系统中作废单号并退回库存，不会通知快递公司。"
 
 
 def parcels_of(orders, *, live_only=False):
@@ -93,12 +103,17 @@ def void_parcel_view(request, model_admin, object_id, parcel_id):
     parcel = next((p for p in parcels_of([order]) if p.pk == int(parcel_id)), None)
     if parcel is None:
         raise Http404("包裹不存在。")
+    if request.method != "POST" and not parcel.is_live:  # e.g. a list save's 撤销 link followed twice
+        model_admin.message_user(request, f"包裹 {parcel_name(parcel)} 已撤销，不会再次退回库存。", messages.WARNING)
+        return HttpResponseRedirect(_order_url(order))
     if request.method == "POST":
         _void_and_say(request, model_admin, parcel)
         return HttpResponseRedirect(_order_url(order))
     groups = [(f"包裹 {parcel_name(parcel)}", [f"退回库存：{units_text(parcel.lines.all(), order=order)}"])]
     others = sorted({pl.line.order.order_no for pl in parcel.lines.all()} - {order.order_no})
-    notes = [f"这个包裹还装着订单 {'、'.join(others)} 的商品，它们也会一起撤销。"] if others else []
+    notes = [COURIER_NOTE]
+    if others:
+        notes.append(f"这个包裹还装着订单 {'、'.join(others)} 的商品，它们也会一起撤销。")
     context = _context(
         request,
         model_admin,
@@ -113,17 +128,37 @@ def void_parcel_view(request, model_admin, object_id, parcel_id):
     return TemplateResponse(request, CONFIRM_TEMPLATE, context)
 
 
+def where_orders_are(orders):
+    """'订单 TB1 已改回“待发货”，在“未发货”里（链接）' for orders a void sent back to the queue (issue 16.7)."""
+    changelist = reverse("admin:orders_order_changelist")
+    return format_html_join(
+        "",
+        '订单 {} 已改回“{}”，现在在<a href="{}">“未发货”</a>里，可重新填写快递单号发货。',
+        [(order.order_no, order.get_status_display(), f"{changelist}?{unshipped_query(order)}") for order in orders],
+    )
+
+
+def unshipped_query(order):
+    return urlencode({UNSHIPPED: "unshipped", "q": order.order_no})
+
+
 def _void_and_say(request, model_admin, parcel):
-    """Void one parcel and tell the clerk what came back to stock, or why not."""
+    """Void one parcel and tell the clerk what came back to stock and where its orders are now, or why not."""
     try:
-        services.void_parcel(parcel, user=request.user)
+        voided = services.void_parcel(parcel, user=request.user)
     except ValidationError as exc:
         for message in services.error_messages(exc):
             model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
     else:
+        orders = list({pl.line.order_id: pl.line.order for pl in voided.voided_lines}.values())
         model_admin.message_user(
             request,
-            f"已撤销包裹 {parcel_name(parcel)}，库存已退回：{units_text(parcel.lines.all())}。",
+            format_html(
+                "已撤销包裹 {}，库存已退回：{}。{}",
+                parcel_name(parcel),
+                units_text(voided.voided_lines),
+                where_orders_are(orders),
+            ),
             messages.SUCCESS,
         )
 
@@ -166,7 +201,7 @@ def void_parcels_action(model_admin, request, queryset):
         title="撤销发货",
         intro=f"将撤销 {len(parcels)} 个包裹，包裹里的商品退回库存，订单改回未发货。确定吗？",
         groups=groups,
-        notes=[],
+        notes=[COURIER_NOTE] if parcels else [],
         submit_label="确定撤销发货",
     )
 
@@ -202,8 +237,8 @@ def cancel_orders_action(model_admin, request, queryset):
         orders,
         "cancel_orders",
         title="取消订单",
-        intro=f"确定要取消所选的 {len(orders)} 个订单吗？",
+        intro=f"确定要取消所选的 {len(orders)} 个订单吗？取消后订单不能再发货。",
         groups=groups,
-        notes=[],
+        notes=[CANCEL_NOTE],
         submit_label="确定取消订单",
     )

@@ -65,7 +65,9 @@ def test_shipping_a_row_takes_stock_and_links_the_tracking_number(page, ops_user
     fill_shipping(order_row(page, order), "顺丰速运", number)
     page.get_by_role("button", name="保存").click()
 
-    expect(page.locator(".messagelist .success")).to_have_text("总共 1 个 订单 变更成功。")
+    expect(page.locator(".messagelist .success")).to_have_text(
+        f"已发货：订单 {order.order_no}：顺丰速运 {number}，库存扣减 {item.sku} × 2 撤销"
+    )
     # The shipped order leaves the default 未发货 list; the clerk looks under 已发货.
     expect(order_row(page, order)).to_have_count(0)
     page.locator("#changelist-filter").get_by_role("link", name="已发货", exact=True).click()
@@ -175,6 +177,7 @@ def test_void_a_parcel_from_the_order_page(page, ops_user, ledger_is_consistent)
 
     expect(page.locator(".messagelist .success")).to_have_text(
         f"已撤销包裹 顺丰速运 {sf_number(13)}，库存已退回：SKU-V × 2。"
+        f"订单 {order.order_no} 已改回“待发货”，现在在“未发货”里，可重新填写快递单号发货。"
     )
     expect(page.locator("#parcels tr.parcel-voided")).to_contain_text("已撤销")
     expect(page.get_by_role("link", name="撤销此包裹")).to_have_count(0)
