@@ -1,5 +1,5 @@
-"""Queue down (issue 15, "Faults and load"): Redis stopped while an e-waybill batch runs, a worker
-killed with SIGKILL in the middle of an order.
+"""Queue down (issue 15, "Faults and load"): Redis stopped while an e-waybill batch runs or before it
+could start, a worker killed with SIGKILL in the middle of an order.
 
 Each test runs its own redis-server (so stopping it never touches the machine's) and real Celery
 workers as processes of their own (so they can be killed), on the test database: MariaDB's test
@@ -10,6 +10,7 @@ the waybill is bought, the moment a worker's death would lose it.
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -228,6 +229,13 @@ def page(client, batch):
     return client.get(reverse("admin:logistics_waybillbatch_change", args=[batch.pk])).content.decode()
 
 
+def field_shown(html, label):
+    """The text the batch page shows for one of its fields (状态, 最近进展, ...)."""
+    found = re.search(rf'<label>{label}:</label>\s*<div class="readonly">(.*?)</div>', html, re.S)
+    assert found, f"no field {label} on the page"
+    return found.group(1).strip()
+
+
 def test_redis_stopped_while_a_batch_runs_the_page_says_so_and_nothing_is_bought_twice(
     own_redis, start_worker, clerk, clerk_client, courier
 ):
@@ -384,3 +392,50 @@ def test_resume_is_refused_while_the_batch_moves_and_offered_only_to_who_may_shi
         batches.resume_waybill_batch(batch)
     batch.refresh_from_db()
     assert batches.is_stalled(batch)  # a refused resume leaves it resumable
+
+
+def test_a_batch_that_could_not_start_is_shown_not_started_and_resumed_once_redis_is_back(
+    own_redis, start_worker, clerk, clerk_client, courier
+):
+    own_redis.stop()  # down when the clerk starts the batch: its task is never enqueued
+    orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(7)]
+    response, shown = run_action(clerk, orders)
+    assert response.status_code == 302
+    batch = WaybillBatch.objects.get()
+    assert any("没有订单被处理" in m and "继续处理" in m for m in shown)  # the clerk knows what to do next
+
+    shown = page(clerk_client, batch)
+    assert batch.status == WaybillBatch.Status.FAILED
+    assert (field_shown(shown, "状态"), field_shown(shown, "最近进展"), field_shown(shown, "完成时间")) == (
+        "未能启动",
+        "-",  # it never moved, and it did not finish either
+        "-",
+    )
+    assert "0 / 7" in shown and "batch-not-started" in shown and "batch-resume" in shown
+    assert 'http-equiv="refresh"' not in shown  # nothing moves until someone resumes it
+
+    # Resumed while Redis is still down: refused in Chinese, still not started, still resumable.
+    url = reverse("admin:logistics_waybillbatch_resume", args=[batch.pk])
+    refused = clerk_client.post(url, follow=True).content.decode()
+    assert "后台任务队列仍不可用" in refused and "batch-resume" in refused
+    assert (field_shown(refused, "状态"), field_shown(refused, "最近进展")) == ("未能启动", "-")
+    batch.refresh_from_db()
+    assert batch.status == WaybillBatch.Status.FAILED and Waybill.objects.count() == 0
+
+    own_redis.start()
+    resumed = clerk_client.post(url, follow=True).content.decode()
+    assert "已重新排队，继续处理剩余的 7 个订单。" in resumed
+    assert field_shown(resumed, "状态") == "排队中" and field_shown(resumed, "最近进展") != "-"
+    assert "batch-not-started" not in resumed and "batch-resume" not in resumed
+    # A second click (or a second clerk) before the run starts queues nothing more.
+    again = clerk_client.post(url, follow=True).content.decode()
+    assert "批次仍在处理中" in again
+
+    start_worker()
+    wait_until(finished(batch), "the resumed batch to finish")
+    assert (batch.done, batch.failed) == (7, 0)
+    assert not any("后台任务队列不可用" in m for m in batch.messages)
+    assert all(courier.create_calls[key_of(order)] == 1 for order in orders)
+    assert_each_order_shipped_once(orders, courier)
+    shown = page(clerk_client, batch)
+    assert field_shown(shown, "状态") == "已完成" and "7 / 7" in shown and "batch-resume" not in shown
