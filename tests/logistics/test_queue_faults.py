@@ -70,6 +70,11 @@ class RedisServer:
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=1)
         wait_until(lambda: self._answers(client), "redis-server to start")
+        # Another run's server on the same port would answer for ours, and outlive our stop().
+        serving = client.info("server")["process_id"]
+        if serving != self.process.pid:
+            self.process.kill()
+            raise AssertionError(f"port {self.port} is taken by another redis-server (pid {serving}): another run?")
         return self
 
     def stop(self):
@@ -392,6 +397,35 @@ def test_resume_is_refused_while_the_batch_moves_and_offered_only_to_who_may_shi
         batches.resume_waybill_batch(batch)
     batch.refresh_from_db()
     assert batches.is_stalled(batch)  # a refused resume leaves it resumable
+
+
+def kill_the_workers_database_connections():
+    """KILL every connection to the test database but ours (the worker's), as a database restart would."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()")
+        ids = [row[0] for row in cursor.fetchall()]
+        for thread_id in ids:
+            cursor.execute("KILL CONNECTION %s", [thread_id])
+    return ids
+
+
+@pytest.mark.skipif("connections['default'].vendor != 'mysql'", reason="killing a connection needs MariaDB")
+def test_the_workers_database_connection_killed_mid_batch_the_batch_retries_by_itself_and_buys_once(
+    own_redis, start_worker, clerk, courier
+):
+    orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(6)]
+    batch = batch_of(orders, clerk)
+    held = courier.hold_next("/label/order")  # the first order's waybill is bought while...
+    start_worker()
+    assert held.arrived.wait(WAIT), "the worker did not start the batch"
+    assert kill_the_workers_database_connections(), "the worker had no database connection"  # ...the database restarts
+    held.release()  # storing the courier's answer fails: the waybill stays REQUESTED, its key kept
+
+    wait_until(finished(batch), "the batch to be run again after the lost connection")
+    assert (batch.done, batch.failed) == (6, 0)
+    assert courier.create_calls[key_of(orders[0])] == 2  # asked again with the same key: bought once
+    assert all(courier.create_calls[key_of(order)] == 1 for order in orders[1:])
+    assert_each_order_shipped_once(orders, courier)
 
 
 def test_a_batch_that_could_not_start_is_shown_not_started_and_resumed_once_redis_is_back(
