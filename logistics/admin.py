@@ -145,7 +145,18 @@ class TrackingAdmin(admin.ModelAdmin):
 class WaybillBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "progress", "created_by", "created_at", "finished_at"]
     list_select_related = ["created_by"]
-    fields = ["status", "progress", "total", "done", "failed", "created_by", "created_at", "finished_at", "results"]
+    fields = [
+        "status",
+        "progress",
+        "total",
+        "done",
+        "failed",
+        "created_by",
+        "created_at",
+        "heartbeat_at",
+        "finished_at",
+        "results",
+    ]
     readonly_fields = fields
 
     @admin.display(description="进度")
@@ -182,6 +193,7 @@ class WaybillBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             extra_context.update(
                 # Asked only while the batch waits on the queue: a finished batch needs no Redis.
                 queue_down=batch.is_active and not batches.queue_is_reachable(),
+                not_started=batch.status == WaybillBatch.Status.FAILED,
                 stalled=stalled and batch.is_active,
                 stall_minutes=int(batches.STALL_AFTER.total_seconds() // 60),
                 can_resume=stalled and self.has_resume_permission(request),

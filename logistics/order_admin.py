@@ -109,7 +109,9 @@ def issue_waybills(modeladmin, request, queryset):
         batch = batches.start_waybill_batch(pending, user=request.user)
         batch.refresh_from_db(fields=["status"])
         if batch.status == WaybillBatch.Status.FAILED:
-            modeladmin.message_user(request, "后台任务队列不可用，没有订单被处理。", messages.ERROR)
+            modeladmin.message_user(
+                request, "后台任务队列不可用，没有订单被处理。队列恢复后请在批次页面点“继续处理”。", messages.ERROR
+            )
         else:
             modeladmin.message_user(
                 request, f"已在后台为 {len(pending)} 个订单下电子面单，本页显示进度。", messages.SUCCESS

@@ -26,7 +26,7 @@ INLINE_LIMIT = 5
 # worker died): it may be resumed. Well above one order's worst case (the courier's timeouts).
 STALL_AFTER = timedelta(minutes=3)
 
-QUEUE_DOWN = "后台任务队列不可用（Redis 或 worker 未启动），没有订单被处理。请联系管理员后重试。"
+QUEUE_DOWN = "后台任务队列不可用（无法连接 Redis），没有订单被处理。队列恢复后请点“继续处理”。"
 
 
 class BatchNotResumable(Exception):
@@ -46,8 +46,9 @@ def _enqueue_or_fail(batch_id):
 
 
 def _enqueue_failed(batch_id):
+    # Not started: no run, no progress, nothing finished; 继续处理 starts it once the queue is back.
     WaybillBatch.objects.filter(pk=batch_id).update(
-        status=WaybillBatch.Status.FAILED, finished_at=timezone.now(), messages=[QUEUE_DOWN]
+        status=WaybillBatch.Status.FAILED, finished_at=None, heartbeat_at=None, messages=[QUEUE_DOWN]
     )
 
 
@@ -107,7 +108,7 @@ def resume_waybill_batch(batch):
             _enqueue_failed(batch.pk)
         else:
             waiting.update(heartbeat_at=batch.heartbeat_at)
-        raise BatchNotResumable("后台任务队列仍不可用（Redis 或 worker 未启动），请联系管理员恢复后再试。")
+        raise BatchNotResumable("后台任务队列仍不可用（无法连接 Redis），请联系管理员恢复后再试。")
 
 
 def _claim(batch_id):

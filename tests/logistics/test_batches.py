@@ -99,7 +99,7 @@ def broker_down(celery_test_app):
 def test_queue_unreachable_fails_the_batch_with_a_chinese_message(courier, sender, clerk, clerk_client, broker_down):
     orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(6)]
     response, shown = run_action(clerk, orders)
-    assert "后台任务队列不可用，没有订单被处理。" in shown
+    assert shown == ["后台任务队列不可用，没有订单被处理。队列恢复后请在批次页面点“继续处理”。"]
     batch = WaybillBatch.objects.get()
     assert batch.status == WaybillBatch.Status.FAILED
     assert "后台任务队列不可用" in batch.messages[0]

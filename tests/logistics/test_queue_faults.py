@@ -1,5 +1,5 @@
-"""Queue down (issue 15, "Faults and load"): Redis stopped while an e-waybill batch runs, a worker
-killed with SIGKILL in the middle of an order.
+"""Queue down (issue 15, "Faults and load"): Redis stopped while an e-waybill batch runs or before it
+could start, a worker killed with SIGKILL in the middle of an order.
 
 Each test runs its own redis-server (so stopping it never touches the machine's) and real Celery
 workers as processes of their own (so they can be killed), on the test database: MariaDB's test
@@ -10,6 +10,7 @@ the waybill is bought, the moment a worker's death would lose it.
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -69,6 +70,11 @@ class RedisServer:
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=1)
         wait_until(lambda: self._answers(client), "redis-server to start")
+        # Another run's server on the same port would answer for ours, and outlive our stop().
+        serving = client.info("server")["process_id"]
+        if serving != self.process.pid:
+            self.process.kill()
+            raise AssertionError(f"port {self.port} is taken by another redis-server (pid {serving}): another run?")
         return self
 
     def stop(self):
@@ -228,6 +234,13 @@ def page(client, batch):
     return client.get(reverse("admin:logistics_waybillbatch_change", args=[batch.pk])).content.decode()
 
 
+def field_shown(html, label):
+    """The text the batch page shows for one of its fields (状态, 最近进展, ...)."""
+    found = re.search(rf'<label>{label}:</label>\s*<div class="readonly">(.*?)</div>', html, re.S)
+    assert found, f"no field {label} on the page"
+    return found.group(1).strip()
+
+
 def test_redis_stopped_while_a_batch_runs_the_page_says_so_and_nothing_is_bought_twice(
     own_redis, start_worker, clerk, clerk_client, courier
 ):
@@ -384,3 +397,79 @@ def test_resume_is_refused_while_the_batch_moves_and_offered_only_to_who_may_shi
         batches.resume_waybill_batch(batch)
     batch.refresh_from_db()
     assert batches.is_stalled(batch)  # a refused resume leaves it resumable
+
+
+def kill_the_workers_database_connections():
+    """KILL every connection to the test database but ours (the worker's), as a database restart would."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()")
+        ids = [row[0] for row in cursor.fetchall()]
+        for thread_id in ids:
+            cursor.execute("KILL CONNECTION %s", [thread_id])
+    return ids
+
+
+@pytest.mark.skipif("connections['default'].vendor != 'mysql'", reason="killing a connection needs MariaDB")
+def test_the_workers_database_connection_killed_mid_batch_the_batch_retries_by_itself_and_buys_once(
+    own_redis, start_worker, clerk, courier
+):
+    orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(6)]
+    batch = batch_of(orders, clerk)
+    held = courier.hold_next("/label/order")  # the first order's waybill is bought while...
+    start_worker()
+    assert held.arrived.wait(WAIT), "the worker did not start the batch"
+    assert kill_the_workers_database_connections(), "the worker had no database connection"  # ...the database restarts
+    held.release()  # storing the courier's answer fails: the waybill stays REQUESTED, its key kept
+
+    wait_until(finished(batch), "the batch to be run again after the lost connection")
+    assert (batch.done, batch.failed) == (6, 0)
+    assert courier.create_calls[key_of(orders[0])] == 2  # asked again with the same key: bought once
+    assert all(courier.create_calls[key_of(order)] == 1 for order in orders[1:])
+    assert_each_order_shipped_once(orders, courier)
+
+
+def test_a_batch_that_could_not_start_is_shown_not_started_and_resumed_once_redis_is_back(
+    own_redis, start_worker, clerk, clerk_client, courier
+):
+    own_redis.stop()  # down when the clerk starts the batch: its task is never enqueued
+    orders = [OrderFactory(item=ItemFactory(initial_stock=5)) for _ in range(7)]
+    response, shown = run_action(clerk, orders)
+    assert response.status_code == 302
+    batch = WaybillBatch.objects.get()
+    assert any("没有订单被处理" in m and "继续处理" in m for m in shown)  # the clerk knows what to do next
+
+    shown = page(clerk_client, batch)
+    assert batch.status == WaybillBatch.Status.FAILED
+    assert (field_shown(shown, "状态"), field_shown(shown, "最近进展"), field_shown(shown, "完成时间")) == (
+        "未能启动",
+        "-",  # it never moved, and it did not finish either
+        "-",
+    )
+    assert "0 / 7" in shown and "batch-not-started" in shown and "batch-resume" in shown
+    assert 'http-equiv="refresh"' not in shown  # nothing moves until someone resumes it
+
+    # Resumed while Redis is still down: refused in Chinese, still not started, still resumable.
+    url = reverse("admin:logistics_waybillbatch_resume", args=[batch.pk])
+    refused = clerk_client.post(url, follow=True).content.decode()
+    assert "后台任务队列仍不可用" in refused and "batch-resume" in refused
+    assert (field_shown(refused, "状态"), field_shown(refused, "最近进展")) == ("未能启动", "-")
+    batch.refresh_from_db()
+    assert batch.status == WaybillBatch.Status.FAILED and Waybill.objects.count() == 0
+
+    own_redis.start()
+    resumed = clerk_client.post(url, follow=True).content.decode()
+    assert "已重新排队，继续处理剩余的 7 个订单。" in resumed
+    assert field_shown(resumed, "状态") == "排队中" and field_shown(resumed, "最近进展") != "-"
+    assert "batch-not-started" not in resumed and "batch-resume" not in resumed
+    # A second click (or a second clerk) before the run starts queues nothing more.
+    again = clerk_client.post(url, follow=True).content.decode()
+    assert "批次仍在处理中" in again
+
+    start_worker()
+    wait_until(finished(batch), "the resumed batch to finish")
+    assert (batch.done, batch.failed) == (7, 0)
+    assert not any("后台任务队列不可用" in m for m in batch.messages)
+    assert all(courier.create_calls[key_of(order)] == 1 for order in orders)
+    assert_each_order_shipped_once(orders, courier)
+    shown = page(clerk_client, batch)
+    assert field_shown(shown, "状态") == "已完成" and "7 / 7" in shown and "batch-resume" not in shown
