@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from inventory.models import InventoryItem
@@ -25,7 +25,9 @@ from orders import services
 from orders.models import Carrier, Order, Parcel
 from orders.signals import parcels_shipped, parcels_voided
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
-from tests.importing import db_snapshot
+from tests.importing import csv_bytes, db_snapshot
+from tests.orders.test_import_admin import HEADERS, confirm, upload
+from tests.orders.test_list_save import list_post
 
 
 @csrf_exempt
@@ -225,6 +227,61 @@ def test_over_real_http_a_killed_shipment_answers_503_and_the_next_request_ships
     assert db_snapshot() == before
     assert post() == (200, "已发货")
     assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+    assert_verify_stock_clean()
+
+
+@mariadb_only
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_list_page_save_whose_connection_dies_writes_nothing_and_the_resave_ships(
+    clerk_client, kill_once_after_the_parcel_is_written
+):
+    orders = [OrderFactory(quantity=1), OrderFactory(quantity=2, receiver_name="李四")]
+    typed = {order.pk: (carrier("SF"), sf_number(20 + n)) for n, order in enumerate(orders)}
+    form = list_post(clerk_client, typed)
+    before = db_snapshot()
+
+    response = clerk_client.post(reverse("admin:orders_order_changelist"), form)
+
+    assert kill_once_after_the_parcel_is_written, "the connection was not killed"
+    assert response.status_code == 503 and MESSAGE in response.content.decode()
+    assert db_snapshot() == before
+    assert_verify_stock_clean()
+
+    response = clerk_client.post(reverse("admin:orders_order_changelist"), form)  # the clerk presses 保存 again
+
+    assert response.status_code == 302
+    assert set(Order.objects.values_list("status", flat=True)) == {Order.Status.SHIPPED}
+    assert Parcel.objects.count() == 2
+    assert_verify_stock_clean()
+
+
+@mariadb_only
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_tracking_import_whose_connection_dies_on_confirm_writes_nothing_and_can_be_confirmed_again(clerk_client):
+    orders = [OrderFactory(quantity=1, receiver_name=f"收货人{n}") for n in range(30)]
+    rows = [HEADERS, *[[order.order_no, "顺丰", sf_number(100 + n)] for n, order in enumerate(orders)]]
+    preview = upload(clerk_client, csv_bytes(rows, "gbk"))  # the preview ships in a rolled-back dry run
+    assert preview.context["confirm_form"] is not None
+    before = db_snapshot()
+
+    killed = kill_once_on(parcels_shipped)
+    try:
+        response = confirm(clerk_client, preview)
+    finally:
+        parcels_shipped.disconnect(dispatch_uid="test-kill-connection")
+
+    assert killed, "the connection was not killed"
+    assert response.status_code == 503 and MESSAGE in response.content.decode()
+    assert db_snapshot() == before  # not the first rows of the file: nothing
+    assert_verify_stock_clean()
+
+    response = confirm(clerk_client, preview)  # the same confirmation, re-sent
+
+    assert response.status_code == 302
+    assert set(Order.objects.values_list("status", flat=True)) == {Order.Status.SHIPPED}
+    assert Parcel.objects.count() == 30
     assert_verify_stock_clean()
 
 
