@@ -13,7 +13,7 @@ DATABASE_RETRY_DELAY = 5  # seconds
 DATABASE_RETRIES = 12
 
 
-@shared_task(name="logistics.run_waybill_batch", bind=True, max_retries=DATABASE_RETRIES)
+@shared_task(name=batches.RUN_BATCH_TASK, bind=True, max_retries=DATABASE_RETRIES)
 def run_waybill_batch_task(self, batch_id):
     """Ship a batch of orders with e-waybills; progress is written to the batch row as it goes."""
     try:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from logistics.conf import get_provider
 from logistics.models import Waybill, WaybillBatch
 from logistics.services.waybills import WaybillError, current_sender, ship_with_waybill
+from oms.celery import app as celery_app
 from orders.models import Order
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,9 @@ INLINE_LIMIT = 5
 STALL_AFTER = timedelta(minutes=3)
 
 QUEUE_DOWN = "后台任务队列不可用（无法连接 Redis），没有订单被处理。队列恢复后请点“继续处理”。"
+
+
+RUN_BATCH_TASK = "logistics.run_waybill_batch"
 
 
 class BatchNotResumable(Exception):
@@ -54,11 +58,13 @@ def _enqueue_failed(batch_id):
 
 def enqueue_waybill_batch(batch_id):
     """Put a run of the batch on the task queue; False (logged) when the queue cannot be reached."""
-    from logistics.tasks import run_waybill_batch_task
-
     try:
-        run_waybill_batch_task.apply_async(
-            args=[batch_id], retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+        # By the task's registered name: the task module imports this one, not the other way round.
+        celery_app.send_task(
+            RUN_BATCH_TASK,
+            args=[batch_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         )
     except Exception as exc:  # kombu raises several kinds when the broker is down
         logger.error("could not queue waybill batch %s: %s", batch_id, exc)
@@ -68,10 +74,8 @@ def enqueue_waybill_batch(batch_id):
 
 def queue_is_reachable():
     """True if the task queue's broker (Redis) answers now; asks once, without waiting to retry."""
-    from oms.celery import app
-
     try:
-        with app.connection_for_write() as connection:
+        with celery_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception as exc:  # kombu's OperationalError, a socket error, a timeout
         logger.warning("task queue unreachable: %s", exc)
