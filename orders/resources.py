@@ -19,15 +19,15 @@ from orders import services
 from orders.carriers import CarrierDirectory, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
-from spreadsheets.cells import escape_formula
 from spreadsheets.formats import cell_text
 from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
 
 
 class OrderExportResource(resources.ModelResource):
-    """导出订单: a row per order line (orders.reports.exports), Chinese headers, formula-escaped.
+    """导出订单: a row per order line (orders.reports.exports), Chinese headers.
 
-    Rows are read as plain values in chunks, so a large export builds no model instances.
+    Rows are read as plain values in chunks, so a large export builds no model instances; the
+    admin's writers (spreadsheets.writing) escape formulae and keep identifiers as text.
     """
 
     class Meta:
@@ -51,7 +51,7 @@ class OrderExportResource(resources.ModelResource):
             queryset = self.get_queryset()
         dataset = tablib.Dataset(headers=self.get_export_headers())
         for row in exports.order_export_rows(queryset, full_receiver=self.full_receiver):
-            dataset.append([escape_formula(cell) for cell in row])
+            dataset.append(row)
         return dataset
 
 
