@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # With DEBUG on (the demo) a wrong URL still shows the product's Chinese 404 page.
+    "oms.not_found.ProductNotFoundPageMiddleware",
     # A lost database connection: a Chinese 503 "请重试" page, and the next request reconnects.
     "oms.db_errors.DatabaseConnectionLostMiddleware",
     # Lets history records name the user of an admin request (see audit/history.py).
