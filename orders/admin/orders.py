@@ -238,6 +238,10 @@ class OrderAdmin(
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
+        if not self.has_change_permission(request, obj):
+            # The edit guard's hidden field would show to a reader as "Version: None".
+            shown = [(name, [f for f in opts["fields"] if f != "version"]) for name, opts in self.fieldsets]
+            return [(name, {"fields": fields}) for name, fields in shown]
         return super().get_fieldsets(request, obj)
 
     @staticmethod
