@@ -73,3 +73,10 @@ def test_an_http_label_link_is_clickable():
     assert 'href="https://api.kuaidi100.com/label/X.png"' in admin.site._registry[Waybill].label(
         Waybill(label_url="https://api.kuaidi100.com/label/X.png")
     )
+
+
+def test_the_sender_form_names_its_fields_in_chinese(configured, clerk_client):
+    page = clerk_client.get("/admin/logistics/sender/add/").content.decode()
+    assert "电子面单账号" in page and "电子面单密码" in page and "面单模板ID" in page
+    for api_name in ("partnerId", "partnerKey", "tempId"):
+        assert api_name not in page

@@ -69,3 +69,9 @@ def test_the_admin_javascript_speaks_chinese(clerk_client):
     assert "Chosen %s" in catalog and "Today" in catalog  # keys, each with its Chinese value
     page = clerk_client.get("/admin/auth/user/add/").content.decode()
     assert "/admin/jsi18n/" in page
+
+
+def test_logging_out_says_so_plainly(clerk_client):
+    page = clerk_client.post("/admin/logout/").content.decode()
+    assert "<h1>已退出登录</h1>" in page and "重新登录" in page and 'href="/admin/login/"' in page
+    assert "宝贵时间" not in page  # Django's "Thanks for spending some quality time" in Chinese
