@@ -128,6 +128,9 @@ def _xlsx_cell(sheet, value):
 class ExcelCSV(base_formats.CSV):
     """CSV for the admin's export: the same cells as the report's CSV (BOM, text identifiers)."""
 
+    def get_title(self):
+        return "CSV（.csv）"
+
     def export_data(self, dataset, **kwargs):
         return "".join(iter_csv(dataset, dataset.headers or []))
 
@@ -136,7 +139,7 @@ class ExcelXLSX(base_formats.XLSX):
     """XLSX for the admin's export: a named sheet, typed cells, fitted widths (see write_xlsx)."""
 
     def get_title(self):
-        return "xlsx"
+        return "Excel（.xlsx，推荐）"
 
     def export_data(self, dataset, **kwargs):
         return write_xlsx(dataset, dataset.headers or [], sheet_title=dataset.title or "Sheet1")
