@@ -12,12 +12,8 @@ import unicodedata
 from datetime import datetime
 from itertools import chain, islice
 
+import xlsxwriter
 from import_export.formats import base_formats
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from spreadsheets.cells import BOM, TIME_FORMAT, csv_cell, escape_formula, reads_as_number
 
@@ -78,47 +74,40 @@ def column_widths(headers, rows):
 def write_xlsx(rows, headers, *, sheet_title):
     """`rows` as the bytes of an XLSX workbook of one sheet named `sheet_title` (e.g. 订单).
 
-    Text cells are text (those that look like numbers get Excel's text format "@", so editing
-    them keeps them text), numbers numbers, datetimes date cells in TIME_FORMAT. The header row
-    is bold and frozen; the columns are as wide as their content. Written in openpyxl's
-    write-only mode, so a 100,000-row report streams to a temporary file instead of memory.
+    Text cells are text (those that look like numbers also get Excel's text format "@", so
+    editing them keeps them text), numbers numbers, datetimes date cells in TIME_FORMAT. The
+    header row is bold and frozen; the columns are as wide as their content. XlsxWriter in its
+    constant-memory mode: rows go to a temporary file as they come, four times faster than
+    openpyxl's write-only mode (docs/BENCHMARKS.md).
     """
     rows = iter(rows)
     sample = list(islice(rows, WIDTH_SAMPLE_ROWS))
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=sheet_title)
-    for index, width in enumerate(column_widths(headers, sample), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        cell.alignment = Alignment(vertical="center")
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in chain(sample, rows):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
     output = io.BytesIO()
-    book.save(output)
+    book = xlsxwriter.Workbook(output, {"constant_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet(sheet_title)
+    time_format = book.add_format({"num_format": TIME_FORMAT})
+    text_format = book.add_format({"num_format": "@"})
+    for index, width in enumerate(column_widths(headers, sample)):
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, headers, book.add_format({"bold": True}))
+    for row_index, row in enumerate(chain(sample, rows), start=1):
+        for column, value in enumerate(row):
+            if type(value) is str:
+                # Escaped (rule 7) though write_string never makes a formula: the file may be saved as CSV.
+                text = escape_formula(value)
+                if reads_as_number(text):
+                    sheet.write_string(row_index, column, text, text_format)
+                elif text:
+                    sheet.write_string(row_index, column, text)
+            elif type(value) is datetime:
+                sheet.write_datetime(row_index, column, value, time_format)
+            elif isinstance(value, int | float):
+                sheet.write_number(row_index, column, value)
+            elif value is not None:
+                sheet.write_string(row_index, column, str(value))
+    book.close()
     return output.getvalue()
-
-
-def _xlsx_cell(sheet, value):
-    if type(value) is str:
-        # openpyxl refuses control characters (and reads a leading "=" as a formula: escaped first).
-        text = ILLEGAL_CHARACTERS_RE.sub("", escape_formula(value))
-        if reads_as_number(text):
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.number_format = "@"
-            return cell
-        return text
-    if type(value) is datetime:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = TIME_FORMAT
-        return cell
-    return value
 
 
 # --- django-import-export formats ---------------------------------------------------------------
