@@ -240,8 +240,6 @@ OMS_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# XLSX export: replace control characters openpyxl refuses instead of failing the download.
-IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Exports carry receivers' phones and addresses: only users with export_<model> (经理) get them.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Imports run in one transaction; spreadsheets also rolls back on any row's validation error.

@@ -35,11 +35,13 @@ def reads_as_number(text):
 def csv_cell(value):
     """A cell as it goes into a CSV: formula-escaped, identifiers kept as text, times as text Excel dates.
 
-    A text cell Excel would read as a number (a tracking number, an order number, a phone) gets a
-    leading tab: Excel, WPS and LibreOffice then keep it as text, digit for digit, and our own
-    imports strip it again. ="…" would also keep it, but is a formula (rule 7) and comes back
-    as ="…" from any other program; an apostrophe shows in the cell. Such text never starts with
-    a formula trigger, so the tab cannot start a formula.
+    A text cell a spreadsheet would read as a number (a tracking number, an order number, a
+    phone) gets a leading tab, so it is no longer a number to them: LibreOffice keeps it as text
+    digit for digit (tests/spreadsheets/test_libreoffice.py), as Excel and WPS do by the common
+    "\t" practice, and our imports strip it again. ="…" would also keep it, but is a formula
+    (rule 7) and comes back as ="…" from any other program; an apostrophe shows in the cell.
+    What follows the tab is digits and separators only, so it cannot start a formula. XLSX, with
+    typed cells, is the download we recommend for Excel.
     """
     if type(value) is str:
         if value and value[0] in FORMULA_TRIGGERS:

@@ -24,3 +24,12 @@ def test_xlsx_cells_keep_their_kind():
 def test_columns_are_as_wide_as_chinese_text():
     # A Chinese character is two columns wide in Excel's measure; padding 2; 6 to 50.
     assert column_widths(["地址", "ID", "备注"], [["上海市浦东新区张杨路 100 号", "7", "长" * 80]]) == [29, 6, 50]
+
+
+def test_our_csv_comes_back_into_our_imports_digit_for_digit():
+    from spreadsheets.formats import read_spreadsheet
+    from spreadsheets.writing import iter_csv
+
+    text = "".join(iter_csv([["202611240000000001", "SF", "730012345678901"]], ["订单号", "快递公司", "快递单号"]))
+    dataset = read_spreadsheet(text.encode("utf-8"))
+    assert list(dataset[0]) == ["202611240000000001", "SF", "730012345678901"]
