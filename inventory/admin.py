@@ -4,7 +4,6 @@ from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from audit.admin import TimelineAdminMixin
@@ -79,11 +78,11 @@ class LedgerInline(admin.TabularInline):
 class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, SelectedRowsExportMixin, admin.ModelAdmin):
     form = InventoryItemForm
     timeline_builder = staticmethod(item_timeline)
-    # Export (issue 3): CSV with BOM and XLSX, Chinese headers, formula-escaped.
-    export_formats = [CSV, XLSX]
+    # Export (issue 3, 16): CSV and XLSX for Excel (SelectedRowsExportMixin), Chinese headers.
+    export_file_stem = "库存商品导出"
+    export_sheet_title = "库存商品"
     export_form_class = ExportForm
     show_change_form_export = False  # the export action and button on the list, not on each order
-    to_encoding = "utf-8-sig"
     # Import (issue 4): 盘点导入, each difference one 盘点 ledger movement.
     import_resource_classes = [StockCountImportResource]
     list_display = ["thumbnail", "sku", "name", "stock_with_badge", "low_stock_threshold", "updated_at"]

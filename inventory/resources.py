@@ -7,12 +7,11 @@ from import_export.instance_loaders import CachedInstanceLoader
 from inventory.models import InventoryItem
 from inventory.services import set_counted_stocks
 from inventory.validators import MAX_QUANTITY
-from spreadsheets.cells import FormulaEscapedExportMixin
 from spreadsheets.resources import AllOrNothingImport, text_column, whole_number
 
 
-class InventoryItemExportResource(FormulaEscapedExportMixin, resources.ModelResource):
-    """导出库存商品: Chinese headers, every text cell formula-escaped."""
+class InventoryItemExportResource(resources.ModelResource):
+    """导出库存商品: Chinese headers (the admin's writers escape every text cell, spreadsheets.writing)."""
 
     sku = fields.Field(attribute="sku", column_name="SKU")
     name = fields.Field(attribute="name", column_name="产品名")

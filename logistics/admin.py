@@ -61,8 +61,31 @@ class CourierOrderAdmin(OrderAdmin):
         return order_admin.trace_timeline(order)
 
 
+class HiddenWithoutKuaidi100:
+    """The 快递接口 pages exist only while Kuaidi100 is configured: for every role, superusers too.
+
+    Without credentials nothing on them can work, so the section leaves the menu and its pages
+    answer 403 (our Chinese page), as the README says.
+    """
+
+    def has_module_permission(self, request):
+        return is_enabled() and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_enabled() and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return is_enabled() and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_enabled() and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_enabled() and super().has_delete_permission(request, obj)
+
+
 @admin.register(Sender)
-class SenderAdmin(admin.ModelAdmin):
+class SenderAdmin(HiddenWithoutKuaidi100, admin.ModelAdmin):
     form = SenderForm
     list_display = ["name", "phone", "address", "default_carrier"]
     readonly_fields = ["partner_key_status"]
@@ -99,7 +122,7 @@ class SenderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Waybill)
-class WaybillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WaybillAdmin(HiddenWithoutKuaidi100, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "order",
         "parcel",
@@ -124,7 +147,7 @@ class WaybillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Tracking)
-class TrackingAdmin(admin.ModelAdmin):
+class TrackingAdmin(HiddenWithoutKuaidi100, admin.ModelAdmin):
     list_display = ["parcel", "carrier", "state", "last_event_at", "last_polled_at", "subscribed_at"]
     list_filter = ["state"]
     list_select_related = ["parcel__carrier"]
@@ -142,7 +165,7 @@ class TrackingAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaybillBatch)
-class WaybillBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WaybillBatchAdmin(HiddenWithoutKuaidi100, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "progress", "created_by", "created_at", "finished_at"]
     list_select_related = ["created_by"]
     fields = [

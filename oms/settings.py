@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # With DEBUG on (the demo) a wrong URL still shows the product's Chinese 404 page.
+    "oms.not_found.ProductNotFoundPageMiddleware",
     # A lost database connection: a Chinese 503 "请重试" page, and the next request reconnects.
     "oms.db_errors.DatabaseConnectionLostMiddleware",
     # Lets history records name the user of an admin request (see audit/history.py).
@@ -267,8 +269,6 @@ OMS_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# XLSX export: replace control characters openpyxl refuses instead of failing the download.
-IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # Exports carry receivers' phones and addresses: only users with export_<model> (经理) get them.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Imports run in one transaction; spreadsheets also rolls back on any row's validation error.

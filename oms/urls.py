@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+
+from oms.not_found import catch_all
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,3 +14,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Last: any other URL gets the product's 404 page, with DEBUG on too (oms/not_found.py).
+urlpatterns.append(re_path(r"^(?P<unmatched>.*)$", catch_all))

@@ -46,7 +46,10 @@ class Carrier(models.Model):
             try:
                 re.compile(self.tracking_number_pattern)
             except re.error as exc:
-                raise ValidationError({"tracking_number_pattern": f"不是有效的正则表达式：{exc}"}) from exc
+                # Python's own wording ("missing ), unterminated subpattern") is English: say where, in Chinese.
+                where = f"第 {exc.pos + 1} 个字符附近有误。" if exc.pos is not None else ""
+                message = f"不是有效的正则表达式：{where}请检查括号是否成对、特殊字符前是否加了 \\。"
+                raise ValidationError({"tracking_number_pattern": message}) from exc
 
     def accepts(self, number):
         """Whether `number` has this carrier's public format (any number if no pattern is set)."""

@@ -20,15 +20,15 @@ from orders.carriers import CarrierDirectory, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
 from orders.reports.replica import read_with_fallback, report_source
-from spreadsheets.cells import escape_formula
 from spreadsheets.formats import cell_text
 from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
 
 
 class OrderExportResource(resources.ModelResource):
-    """导出订单: a row per order line (orders.reports.exports), Chinese headers, formula-escaped.
+    """导出订单: a row per order line (orders.reports.exports), Chinese headers.
 
-    Rows are read as plain values in chunks, so a large export builds no model instances.
+    Rows are read as plain values in chunks, so a large export builds no model instances; the
+    admin's writers (spreadsheets.writing) escape formulae and keep identifiers as text.
     """
 
     class Meta:
@@ -54,7 +54,7 @@ class OrderExportResource(resources.ModelResource):
         def read(alias):
             dataset = tablib.Dataset(headers=self.get_export_headers())
             for row in exports.order_export_rows(queryset.using(alias), full_receiver=self.full_receiver):
-                dataset.append([escape_formula(cell) for cell in row])
+                dataset.append(row)
             return dataset
 
         # A report read: on the read replica when one is configured and current (orders.reports.replica).

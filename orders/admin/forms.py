@@ -325,7 +325,7 @@ class OrderChangeListFormSet(BaseModelFormSet):
 class OrderForm(forms.ModelForm):
     """The order change page; a save is refused when the order changed since the page was opened."""
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = forms.CharField(label="版本", widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Order

@@ -5,7 +5,7 @@ from itertools import islice
 
 from orders import privacy
 from orders.models import Order, OrderLine, Parcel, ParcelLine
-from orders.reports.days import local_time_text
+from orders.reports.days import local_datetime
 from orders.reports.lookups import NameBook
 
 EXPORT_HEADERS = [
@@ -22,6 +22,7 @@ EXPORT_HEADERS = [
     "快递公司",
     "快递单号",
     "下单时间",
+    "子订单号",
 ]
 ORDER_VALUES = ["pk", "order_no", "customer_id", "receiver_name", "receiver_phone", "address", "status", "created_at"]
 # Orders read per round of look-ups; memory and queries per round stay flat.
@@ -30,7 +31,9 @@ STATUS_LABELS = dict(Order.Status.choices)
 
 
 def order_export_rows(orders, *, full_receiver=False, chunk_size=EXPORT_CHUNK_ORDERS):
-    """The export's rows (lists of cells, not yet escaped), in EXPORT_HEADERS order, for `orders`.
+    """The export's rows (lists of plain cells, not yet escaped), in EXPORT_HEADERS order, for `orders`.
+
+    下单时间 is a naive Shanghai datetime, so the XLSX has a date cell and the CSV Excel's date text.
 
     A row per order line, in the queryset's order: 已发数量 is what of the line is in live
     parcels, 快递公司 and 快递单号 those parcels' (joined by "、", in shipping order, pairwise).
@@ -49,7 +52,7 @@ def _chunk_rows(orders, names, *, full_receiver, using):
     for line in (
         OrderLine.objects.using(using)
         .filter(order_id__in=[o["pk"] for o in orders])
-        .values("pk", "order_id", "item_id", "quantity")
+        .values("pk", "order_id", "item_id", "quantity", "sub_order_no")
     ):
         lines[line["order_id"]].append(line)
     in_parcels = defaultdict(list)
@@ -84,5 +87,6 @@ def _chunk_rows(orders, names, *, full_receiver, using):
                 STATUS_LABELS.get(order["status"], order["status"]),
                 "、".join(names.carrier_name(pl["parcel__carrier_id"]) for pl in parcels),
                 "、".join(pl["parcel__tracking_number"] for pl in parcels),
-                local_time_text(order["created_at"]),
+                local_datetime(order["created_at"]),
+                line["sub_order_no"],
             ]

@@ -3,14 +3,14 @@
 The report is of what is shipped now: live parcels whose shipped_at falls on the chosen days.
 A parcel voided later leaves the report of its day (its stock went back, it was not shipped
 after all), so re-running a day's report after a void gives the corrected figures. The page,
-its CSV (`format=csv`) and the shipping_report command read the same filters and stream the
-same rows. Each reads the database its queryset names (`parcels.db`): the read replica when
-orders.reports.replica chooses it, else the primary.
+its CSV (`format=csv`), its XLSX (`format=xlsx`) and the shipping_report command read the same
+filters and the same rows. Each reads the database its queryset names (`parcels.db`): the read
+replica when orders.reports.replica chooses it, else the primary.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 import django_filters
@@ -19,17 +19,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Q, Sum
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from orders import privacy
 from orders.models import Carrier, Parcel, ParcelLine
-from orders.reports.days import local_date, local_time_text, on_days
+from orders.reports.days import local_date, local_datetime, local_time_text, on_days
 from orders.reports.lookups import NameBook
 from orders.reports.replica import read_with_fallback, report_source
-from orders.reports.streaming import iter_csv
+from spreadsheets.writing import iter_csv, write_xlsx
 
 REPORT_PERMISSION = "orders.view_shipping_report"
 REPORT_PARCELS_PER_PAGE = 50
@@ -148,10 +148,10 @@ class ShippingReportFilter(django_filters.FilterSet):
         """The filters as given (valid or not), for the CSV link and the pagination links."""
         return urlencode({key: self.data.get(key, "") for key in self.Meta.fields})
 
-    def filename(self):
+    def filename(self, extension="csv"):
         data = self.data
         days = data["date_from"] if data["date_from"] == data["date_to"] else f"{data['date_from']}_{data['date_to']}"
-        return f"发货日报_{days}.csv"
+        return f"发货日报_{days}.{extension}"
 
 
 # --- Rows ------------------------------------------------------------------------------------
@@ -187,7 +187,8 @@ def parcel_line_rows(parcels, names, *, full_receiver=False, using=DEFAULT_DB_AL
 
     The one place that decides what a report row shows. One query (on database `using`) reads the
     parcels' lines with their orders; `names` adds products, carriers and operators (at most three
-    more). Phone and address are masked (PIPL, orders.privacy) unless `full_receiver`.
+    more). Phone and address are masked (PIPL, orders.privacy) unless `full_receiver`. 发货时间 is a
+    naive Shanghai datetime (a date cell in the XLSX).
     """
     by_parcel = defaultdict(list)
     lines = ParcelLine.objects.using(using).filter(parcel_id__in=[p["pk"] for p in parcels]).order_by("parcel_id", "pk")
@@ -202,7 +203,7 @@ def parcel_line_rows(parcels, names, *, full_receiver=False, using=DEFAULT_DB_AL
     mask_phone, short_address = privacy.mask_phone, privacy.short_address
     for parcel in parcels:
         carrier, number = names.carrier_name(parcel["carrier_id"]), parcel["tracking_number"]
-        shipped_at, operator = local_time_text(parcel["shipped_at"]), names.operator(parcel["shipped_by_id"])
+        shipped_at, operator = local_datetime(parcel["shipped_at"]), names.operator(parcel["shipped_by_id"])
         for _parcel, units, item, order, order_no, customer, receiver, phone, address in by_parcel[parcel["pk"]]:
             if not full_receiver:
                 phone, address = mask_phone(phone), short_address(address)
@@ -237,6 +238,16 @@ def daily_shipping_rows(parcels, *, full_receiver=False, chunk_size=CSV_CHUNK_PA
 def shipping_report_csv(parcels, *, full_receiver=False):
     """The daily shipping report as CSV text chunks; the page and the command both stream this."""
     return iter_csv(daily_shipping_rows(parcels, full_receiver=full_receiver), REPORT_HEADERS)
+
+
+def shipping_report_xlsx(parcels, *, full_receiver=False):
+    """The daily shipping report as the bytes of an XLSX workbook, sheet 发货日报."""
+    return write_xlsx(daily_shipping_rows(parcels, full_receiver=full_receiver), REPORT_HEADERS, sheet_title="发货日报")
+
+
+def shown_cells(cells):
+    """A report row's cells as the page shows them: times as '2026-11-24 08:05:09'."""
+    return [local_time_text(cell) if isinstance(cell, datetime) else cell for cell in cells]
 
 
 # --- The per-carrier summary ------------------------------------------------------------------
@@ -292,8 +303,8 @@ def carrier_summary(parcels):
 # --- The page --------------------------------------------------------------------------------
 
 
-def shipping_report_csv_response(filterset, using, *, full_receiver=False):
-    chunks = shipping_report_csv(filterset.qs.using(using), full_receiver=full_receiver)
+def shipping_report_csv_response(filterset, source, *, full_receiver=False):
+    chunks = shipping_report_csv(filterset.qs.using(source.alias), full_receiver=full_receiver)
     response = StreamingHttpResponse(
         (chunk.encode("utf-8") for chunk in chunks),
         content_type="text/csv; charset=utf-8",
@@ -306,12 +317,26 @@ def report_page(parcels, page_number):
     """(summary, page) of the 发货日报 page for `parcels`, read on the database `parcels` names."""
     summary = carrier_summary(parcels)
     page = Paginator(report_parcels(parcels), REPORT_PARCELS_PER_PAGE).get_page(page_number)
-    page.rows = list(parcel_line_rows(list(page), NameBook(using=parcels.db), using=parcels.db))
+    rows = parcel_line_rows(list(page), NameBook(using=parcels.db), using=parcels.db)
+    page.rows = [(pk, shown_cells(cells)) for pk, cells in rows]
     return summary, page
 
 
+def shipping_report_xlsx_response(filterset, source, *, full_receiver=False):
+    # Built whole (not streamed), so a replica failing half-way is replaced by the primary.
+    workbook, _source = read_with_fallback(
+        source, lambda alias: shipping_report_xlsx(filterset.qs.using(alias), full_receiver=full_receiver)
+    )
+    response = HttpResponse(workbook, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, filterset.filename("xlsx"))
+    return response
+
+
+DOWNLOADS = {"csv": shipping_report_csv_response, "xlsx": shipping_report_xlsx_response}
+
+
 def shipping_report_view(request, model_admin):
-    """发货日报: filters, a summary per carrier, the parcels' lines; `format=csv` streams them as CSV.
+    """发货日报: filters, a summary per carrier, the parcels' lines; `format=csv` / `format=xlsx` downloads them.
 
     Read on the replica when orders.reports.replica allows it; the page says where it read.
     """
@@ -320,11 +345,12 @@ def shipping_report_view(request, model_admin):
     source = report_source()
     filterset = ShippingReportFilter(request.GET)
     valid = filterset.is_valid()
-    if valid and request.GET.get("format") == "csv":
+    download = request.GET.get("format")
+    if valid and download in DOWNLOADS:
         full = privacy.may_export_full(request.user)
         if full:
-            privacy.record_export_reveal(request.user, f"发货日报 CSV：{filterset.filename()}")
-        return shipping_report_csv_response(filterset, source.alias, full_receiver=full)
+            privacy.record_export_reveal(request.user, f"发货日报 {download.upper()}：{filterset.filename(download)}")
+        return DOWNLOADS[download](filterset, source, full_receiver=full)
     page = summary = None
     if valid:
         (summary, page), source = read_with_fallback(

@@ -15,7 +15,8 @@ def media(request, path):
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
+# Before the project's: they end with the catch-all that answers every other URL with 404.
 urlpatterns = [
-    *project_urlpatterns,
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media),
+    *project_urlpatterns,
 ]

@@ -30,6 +30,12 @@ def fake_kuaidi100():
 
 
 @pytest.fixture
+def configured(settings):
+    """Kuaidi100 credentials set (no courier called): the 快递接口 pages exist only then."""
+    settings.KUAIDI100 = {"KEY": "key", "SECRET": "secret", "CUSTOMER": "customer"}
+
+
+@pytest.fixture
 def courier(settings, fake_kuaidi100, db):
     """Kuaidi100 configured against the local fake, pushes addressed to the test client's host."""
     settings.KUAIDI100 = {

@@ -109,7 +109,7 @@ def test_timeline_shows_each_parcel_escaped(courier):
     assert str(order_admin().trace_timeline(OrderFactory())) == '<span class="trace-empty">暂无物流轨迹</span>'
 
 
-def test_only_one_sender(clerk_client, sender):
+def test_only_one_sender(configured, clerk_client, sender):
     page = clerk_client.get(reverse("admin:logistics_sender_changelist")).content.decode()
     assert "王店长" in page
     assert clerk_client.get(reverse("admin:logistics_sender_add")).status_code == 403
@@ -127,7 +127,7 @@ def test_waybill_and_tracking_lists_render(courier, sender, clerk, clerk_client)
     assert number in trackings and "顺丰速运" in trackings
 
 
-def test_batch_pages_escape_messages(clerk_client, clerk):
+def test_batch_pages_escape_messages(configured, clerk_client, clerk):
     batch = WaybillBatch.objects.create(
         created_by=clerk,
         total=2,
@@ -159,7 +159,7 @@ def test_managers_cannot_run_the_action(courier, sender, manager_user):
     assert courier.purchases == 0 and Order.objects.get(pk=order.pk).status == Order.Status.PENDING
 
 
-def test_managers_see_the_sender_but_cannot_edit_it(sender, manager_client):
+def test_managers_see_the_sender_but_cannot_edit_it(configured, sender, manager_client):
     assert manager_client.get(reverse("admin:logistics_sender_change", args=[sender.pk])).status_code == 200
     response = manager_client.post(
         reverse("admin:logistics_sender_change", args=[sender.pk]), {"name": "X", "phone": "1", "address": "Y"}

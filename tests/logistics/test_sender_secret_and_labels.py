@@ -42,19 +42,19 @@ def change_url(sender):
     return reverse("admin:logistics_sender_change", args=[sender.pk])
 
 
-def test_the_password_is_never_shown_to_a_manager(manager_client, sender_with_key):
+def test_the_password_is_never_shown_to_a_manager(configured, manager_client, sender_with_key):
     content = manager_client.get(change_url(sender_with_key)).content.decode()
     assert SECRET not in content
     assert "已设置" in content
 
 
-def test_the_password_is_never_shown_to_an_admin(clerk_client, sender_with_key):
+def test_the_password_is_never_shown_to_an_admin(configured, clerk_client, sender_with_key):
     response = clerk_client.get(change_url(sender_with_key))
     assert response.status_code == 200
     assert SECRET not in response.content.decode()
 
 
-def test_blank_keeps_the_password_a_new_one_replaces_it_and_clear_clears_it(clerk_client, sender_with_key):
+def test_blank_keeps_the_password_a_new_one_replaces_it_and_clear_clears_it(configured, clerk_client, sender_with_key):
     url = change_url(sender_with_key)
     assert clerk_client.post(url, sender_form(sender_with_key)).status_code == 302
     assert Sender.objects.get().partner_key == SECRET
@@ -73,3 +73,10 @@ def test_an_http_label_link_is_clickable():
     assert 'href="https://api.kuaidi100.com/label/X.png"' in admin.site._registry[Waybill].label(
         Waybill(label_url="https://api.kuaidi100.com/label/X.png")
     )
+
+
+def test_the_sender_form_names_its_fields_in_chinese(configured, clerk_client):
+    page = clerk_client.get("/admin/logistics/sender/add/").content.decode()
+    assert "电子面单账号" in page and "电子面单密码" in page and "面单模板ID" in page
+    for api_name in ("partnerId", "partnerKey", "tempId"):
+        assert api_name not in page

@@ -33,7 +33,7 @@ def xlsx_rows(response):
 
 def test_export_page_offers_csv_and_xlsx(clerk_client):
     content = clerk_client.get(ORDER_EXPORT).content.decode()
-    assert ">csv<" in content.lower() and ">xlsx<" in content.lower()
+    assert ">CSV（.csv）<" in content and ">Excel（.xlsx，推荐）<" in content
     assert all(header in content for header in EXPORT_HEADERS)
 
 

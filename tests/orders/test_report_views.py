@@ -97,7 +97,7 @@ def test_page_shows_summary_and_rows(clerk_client):
     assert f'href="/admin/orders/order/{order.pk}/change/">{order.order_no}</a>' in content
     assert "&lt;b&gt;王五&lt;/b&gt;" in content and "<b>王五</b>" not in content
     assert f"date_from={today.isoformat()}&amp;date_to={today.isoformat()}" in content
-    assert "format=csv" in content
+    assert "format=csv" in content and "format=xlsx" in content and "下载 Excel" in content
 
 
 def test_page_shows_a_merged_parcel_once_in_the_summary_and_each_line_in_the_rows(clerk_client):

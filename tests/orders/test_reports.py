@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from orders.reports import dashboard, shipping
 from orders.reports.charts import nice_ceiling, stacked_bar_chart
 from orders.reports.exports import EXPORT_HEADERS, order_export_rows
 from orders.reports.shipping import ShippingReportFilter
-from spreadsheets.cells import BOM, escape_formula
+from spreadsheets.cells import BOM, csv_cell, escape_formula
 from tests.factories import ItemFactory, OrderFactory, carrier
 from tests.orders.report_data import dated, new_number, shanghai, shipped_lines, shipped_order
 
@@ -126,7 +126,7 @@ def test_row_cells_in_header_order(clerk):
             "北京市朝阳区建国路 1 号",
             "顺丰速运",
             order.parcel.tracking_number,
-            "2026-11-24 08:05:09",
+            datetime(2026, 11, 24, 8, 5, 9),  # Shanghai wall-clock time: a date cell in the XLSX
             "王小明",
         ]
     ]
@@ -215,12 +215,33 @@ def test_escape_formula(value, escaped):
     assert escape_formula(value) == escaped
 
 
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("730012345678901", "\t730012345678901"),  # 15 digits: 7.30012E+14 in Excel
+        ("13800138000", "\t13800138000"),
+        ("007", "\t007"),
+        ("12E34", "\t12E34"),
+        ("3-4", "\t3-4"),  # a date to Excel
+        ("SF1234567890123", "SF1234567890123"),
+        ("138****8000", "138****8000"),
+        ("1号楼", "1号楼"),
+        ("-12", "'-12"),  # the formula escape comes first (rule 7)
+        (datetime(2026, 11, 24, 8, 5, 9, 120), "2026-11-24 08:05:09"),
+        (3, 3),
+        (None, ""),
+    ],
+)
+def test_csv_cells_keep_identifiers_as_text(value, cell):
+    assert csv_cell(value) == cell
+
+
 def test_csv_escapes_user_text():
     item = ItemFactory(name='=HYPERLINK("http://x")', sku="@SKU", initial_stock=5)
     shipped_order(shanghai(2026, 11, 24, 9, 0), item=item, customer_id="-U1", receiver_name="+张三", address="\t上海市")
     [header, row] = parse("".join(shipping.shipping_report_csv(report().qs, full_receiver=True)))
     assert header == HEADERS
-    assert row[1:8] == ["'-U1", '\'=HYPERLINK("http://x")', "'@SKU", "1", "'+张三", "13800138000", "'\t上海市"]
+    assert row[1:8] == ["'-U1", '\'=HYPERLINK("http://x")', "'@SKU", "1", "'+张三", "\t13800138000", "'\t上海市"]
 
 
 def test_csv_streams_in_keyset_chunks_of_parcels():
@@ -298,7 +319,8 @@ def test_export_is_a_row_per_order_line_with_its_live_parcels():
             "部分发货",
             "顺丰速运、中通快递",
             f"{first.tracking_number}、{second.tracking_number}",
-            "2026-11-20 08:00:00",
+            datetime(2026, 11, 20, 8, 0),
+            "",
         ],
         [
             order.order_no,
@@ -313,7 +335,8 @@ def test_export_is_a_row_per_order_line_with_its_live_parcels():
             "部分发货",
             "",
             "",
-            "2026-11-20 08:00:00",
+            datetime(2026, 11, 20, 8, 0),
+            "",
         ],
     ]
     assert len(EXPORT_HEADERS) == len(export()[0])
