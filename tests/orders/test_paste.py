@@ -34,7 +34,7 @@ def test_messy_paste_finds_every_line(carriers):
         "订单号\t收货人\t快递单号\n"  # header
         "\n"
         "DD0001\t张三\tSF1234567890123\t2\n"  # tabs + extra columns
-        "  DD0002 , 李四 , 771234567890123  \n"  # commas and blanks, STO
+        "  DD0002 , 李四 , 78636098066239  \n"  # commas and blanks, ZTO
         "ＤＤ０００３　ＹＴ１２３４５６７８９０１２３\n"  # full width
         "\n"
     )
@@ -44,7 +44,7 @@ def test_messy_paste_finds_every_line(carriers):
     got = [(ln.order_no, ln.carrier.code, ln.tracking_number) for ln in lines[1:]]
     assert got == [
         ("DD0001", "SF", "SF1234567890123"),
-        ("DD0002", "STO", "771234567890123"),
+        ("DD0002", "ZTO", "78636098066239"),
         ("DD0003", "YTO", "YT1234567890123"),
     ]
     assert all(line.ok for line in lines)
@@ -74,13 +74,25 @@ def test_lines_without_an_order_or_a_number_are_problems(carriers):
     assert "一行中有多个快递单号" in lines[2].problems[0]
 
 
-def test_a_named_carrier_column_decides_even_without_a_pattern(carriers):
-    lines = parse("DD0001 韵达 4312345678901\nDD0002 YD 4312345678902\nDD0003 顺丰 4312345678903", carriers)
+def test_a_named_carrier_column_decides_an_ambiguous_number(carriers):
+    lines = parse("DD0001 韵达 773194917396313\nDD0002 STO 773194917396314\nDD0003 顺丰 5301156237108", carriers)
     assert [(ln.carrier and ln.carrier.code, ln.tracking_number) for ln in lines[:2]] == [
-        ("YD", "4312345678901"),
-        ("YD", "4312345678902"),
+        ("YD", "773194917396313"),
+        ("STO", "773194917396314"),
     ]
     assert "符合顺丰速运单号格式" in lines[2].problems[0]
+
+
+def test_an_ambiguous_number_without_a_carrier_names_the_candidates_and_picks_none(carriers):
+    (line,) = parse("DD0001 773194917396313", carriers)
+    assert line.carrier is None and not line.ships
+    assert line.problems == ["快递单号“773194917396313”可能属于：申通快递、韵达快递，请在该行加上快递公司名称。"]
+
+
+def test_a_named_carrier_without_a_pattern_takes_any_number(carriers):
+    carriers = [*carriers, Carrier.objects.create(name="同城快递", code="TC", tracking_number_pattern="")]
+    (line,) = parse("DD0001 同城快递 88880000", carriers)
+    assert (line.carrier.code, line.tracking_number) == ("TC", "88880000")
 
 
 def test_parsing_reads_no_database(carriers, django_assert_num_queries):

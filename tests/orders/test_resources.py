@@ -127,7 +127,8 @@ class TestTrackingImport:
             (lambda o: [o.order_no, "火星快递", sf_number(1)], "第 3 行：不认识快递公司“火星快递”"),
             (
                 lambda o: [o.order_no, "SF", "12345"],
-                "第 3 行：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。",
+                "第 3 行：快递单号“12345”不符合顺丰速运的单号格式。"
+                "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。",
             ),
             (lambda o: [o.order_no, "", sf_number(1)], "第 3 行：快递公司为空。"),
             (lambda o: [o.order_no, "SF", ""], "第 3 行：快递单号为空。"),
@@ -365,7 +366,10 @@ class TestLargeTrackingFile:
         rows[2400][2] = "12345"  # past the first two written batches
         before = db_snapshot()
         result = run_tracking(rows)
-        assert problems(result) == ["第 2402 行：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。"]
+        assert problems(result) == [
+            "第 2402 行：快递单号“12345”不符合顺丰速运的单号格式。"
+            "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。"
+        ]
         assert db_snapshot() == before
 
     def test_a_row_gone_bad_in_the_last_batch_changes_nothing(self, orders):
