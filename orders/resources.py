@@ -115,6 +115,9 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
 
     column_aliases = {"物流公司": "快递公司", "快递": "快递公司", "运单号": "快递单号", "物流单号": "快递单号"}
     outcome_labels = {"update": ("将发货", "已发货"), "skip": ("跳过", "已跳过")}
+    allows_partial = True
+    partial_label = "只发货没有问题的 {count} 行"
+    left_label = ("有问题，不发货", "有问题，未发货")
 
     class Meta:
         model = Order
@@ -133,7 +136,25 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         cells = [(cell_text(o), cell_text(c), normalize_tracking_number(cell_text(n))) for o, c, n in cells]
         self.orders = orders_by_order_no(order_no for order_no, _c, _n in cells)
         self.rows = self.plan_rows(cells)
+        if self.expected_lines is not None:
+            self.refuse_partial = self.note_changes_since_preview(set(self.expected_lines))
         self.shipments = {row.order.pk: row.shipment for row in self.rows if row.shipment is not None}
+        self.shipped_orders, self.shipped_parcels = [], []
+
+    def note_changes_since_preview(self, expected):
+        """只发货没有问题的行: True (and the changed rows say why) when the rows that would ship
+        are not those the preview offered, so the file ships none of them rather than fewer."""
+        changed = False
+        for row in self.rows:
+            ships = row.shipment is not None and not row.problems
+            if row.line in expected and not ships:
+                changed = True
+                if not row.problems:
+                    row.problems.append(f"预览时本行可以发货，现在：{row.plan or '不再需要发货'}。")
+            elif row.line not in expected and ships:
+                changed = True
+                row.problems.append("预览时本行有问题，现在可以发货了。请重新上传文件预览，确认要发的行。")
+        return changed
 
     def get_instance(self, instance_loader, row):
         return self.orders.get(order_no_key(cell_text(row.get("订单号"))))
@@ -225,7 +246,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         planned = self.rows[kwargs["row_number"] - 1]
         self.row_plan, self.row_skip = planned.plan, planned.skip
-        if planned.problems:
+        if planned.problems and not self.leave_row(planned.problems):
             raise ValidationError(planned.problems)
 
     def write_rows(self, orders):
@@ -233,9 +254,15 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
             (order, self.shipments[order.pk].carrier, self.shipments[order.pk].tracking_number) for order in orders
         ]
         try:
-            services.ship_orders(batch, user=self.user)
+            parcels = services.ship_orders(batch, user=self.user)
         except (ValidationError, services.InsufficientStock) as exc:
             raise ValidationError(services.error_messages(exc)) from exc
+        self.shipped_orders.extend(orders)
+        self.shipped_parcels.extend(parcels)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.shipped = (self.shipped_orders, self.shipped_parcels)  # for the confirm's message
 
 
 def live_parcels_by_order(orders):
