@@ -11,6 +11,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.db.models.functions import Upper
+from django.utils import timezone
 from import_export import fields, resources
 
 from inventory.models import InventoryItem
@@ -21,7 +22,7 @@ from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
 from spreadsheets.cells import escape_formula
 from spreadsheets.formats import cell_text
-from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
+from spreadsheets.resources import AllOrNothingImport, date_time, labelled_messages, text_column, whole_number
 
 
 class OrderExportResource(resources.ModelResource):
@@ -297,7 +298,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_name = text_column("receiver_name", "收货人")
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
-    # An optional 子订单号 column (or 子订单编号) is read in before_import.
+    # Optional columns, read in before_import: 子订单号 (or 子订单编号), 下单时间, 备注.
+    OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注")
 
     admin_permission = "add"
     column_aliases = {
@@ -309,6 +311,11 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         "手机": "电话",
         "收货地址": "地址",
         "子订单编号": "子订单号",
+        "下单日期": "下单时间",
+        "创建时间": "下单时间",
+        "订单创建时间": "下单时间",
+        "买家备注": "备注",
+        "订单备注": "备注",
     }
     outcome_labels = {"new": ("将新建", "已新建"), "skip": ("跳过", "已跳过")}
 
@@ -327,8 +334,9 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         batch_size = 1000
 
     def get_user_visible_fields(self):
-        # The column list on the import page names the optional column too.
-        return [*super().get_user_visible_fields(), fields.Field(column_name="子订单号（可选）")]
+        # The column list on the import page names the optional columns too.
+        optional = [fields.Field(column_name=f"{column}（可选）") for column in self.OPTIONAL_COLUMNS]
+        return [*super().get_user_visible_fields(), *optional]
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)  # refuses a file without the required columns
@@ -337,11 +345,14 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             row = dict(zip(dataset.headers, cells, strict=True))
             values = {name: self.fields[name].clean(row) for name in self._meta.fields}
             values["sub_order_no"] = cell_text(row.get("子订单号"))
+            values["created_at"] = cell_text(row.get("下单时间"))
+            values["note"] = cell_text(row.get("备注"))
             rows.append(values)
         self.existing = orders_by_order_no(row["order_no"] for row in rows)
         skus = {row["sku"] for row in rows if row["sku"]}
         self.items = {item.sku: item for item in InventoryItem.objects.filter(sku__in=skus)}
         self.drafts = {}  # order_no_key -> (Order, [OrderLine, ...], line of its first row)
+        self.order_times = {}  # order_no_key -> the 下单时间 its rows give (None: none yet)
         self.plans = [self.plan_row(line, values) for line, values in zip(self.lines, rows, strict=True)]
         self.queued = set()
 
@@ -367,12 +378,32 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         for name in self.RECEIVER_FIELDS:
             if not values[name]:
                 problems.append(f"{self.fields[name].column_name}为空。")
+        created_at = None
+        if values["created_at"]:
+            try:
+                created_at = date_time(values["created_at"], "下单时间")
+            except ValidationError as exc:
+                problems.extend(exc.messages)
 
         draft = self.drafts.get(key)
         if draft is None:
             order = Order(**{name: values[name] for name in self.ORDER_FIELDS}, status=STATUS.PENDING)
+            if created_at is not None:
+                order.created_at = created_at  # else now, as for an order added by hand
+            order.note = values["note"]
             draft = self.drafts[key] = (order, [], line)
+            self.order_times[key] = created_at
         order, lines, first_line = draft
+        if line != first_line:
+            given = self.order_times.setdefault(key, created_at) or created_at
+            if created_at is not None and created_at != given:
+                problems.append(
+                    f"订单 {order.order_no} 的下单时间与第 {first_line} 行不同。同一订单的各行下单时间必须一致。"
+                )
+            elif created_at is not None:
+                order.created_at = self.order_times[key] = created_at  # the order's first row left it blank
+            if values["note"] and values["note"] not in order.note.split("；"):
+                order.note = "；".join(filter(None, [order.note, values["note"]]))  # each line's remark kept once
         this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
         if line != first_line and receiver_key(order) != receiver_key(this_row):
             problems.append(
@@ -388,7 +419,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         sub_order = f"（子订单 {order_line.sub_order_no}）" if order_line.sub_order_no else ""
         plan = f"{item.sku}（{item.name}）× {order_line.quantity}{sub_order}"
         if line == first_line:
-            plan = f"待发货订单，收货人 {order.receiver_name}：{plan}"
+            when = f"，下单时间 {timezone.localtime(created_at):%Y-%m-%d %H:%M}" if created_at else ""
+            plan = f"待发货订单，收货人 {order.receiver_name}{when}：{plan}"
         else:
             plan = f"订单 {order.order_no} 的另一件商品（同第 {first_line} 行）：{plan}"
         return order, plan, problems, False

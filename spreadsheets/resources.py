@@ -4,6 +4,11 @@ Mixed into django-import-export's ModelResource; the concrete resources live in 
 resources.py and add their own row rules in `import_instance` and batch writes in `write_rows`.
 """
 
+import datetime
+import re
+import unicodedata
+import zoneinfo
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import widgets
 from import_export.fields import Field
@@ -44,6 +49,53 @@ def whole_number(text, label, *, minimum=0, maximum):
     if int(digits) < minimum:
         raise ValidationError(f"{label}“{text}”无效，{wanted}。")
     return int(digits)
+
+
+# What shop platforms and Excel write for a time: 2025-01-02 13:45:00, 2025/1/2 13:45, 2025年1月2日,
+# 20250102134500, ISO 8601 with T and an offset; a date alone means midnight. Times without an
+# offset are Beijing time (DESIGN.md rule 6).
+DATE_TIME_FORMATS = [
+    f"{date}{time}"
+    for date in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+    for time in (" %H:%M:%S", " %H:%M", "%H:%M:%S", "%H:%M", "")
+] + ["%Y%m%d%H%M%S", "%Y%m%d%H%M", "%Y%m%d"]
+# Excel keeps a date as days since 1899-12-30; a CSV saved from a date cell without its format has that number.
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+EXCEL_SERIAL = re.compile(r"(\d{5})(\.\d+)?")
+EARLIEST = datetime.datetime(2000, 1, 1)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def date_time(text, label, *, now=None):
+    """A cell as an aware datetime (naive times are Asia/Shanghai); ValidationError in Chinese if not one."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace("T", " ", 1).replace("  ", " ")
+    value = None
+    serial = EXCEL_SERIAL.fullmatch(cleaned)
+    if serial:
+        value = EXCEL_EPOCH + datetime.timedelta(days=float(cleaned))
+        value = value.replace(microsecond=0) + datetime.timedelta(seconds=round(value.microsecond / 1e6))
+    for pattern in () if value else DATE_TIME_FORMATS:
+        try:
+            value = datetime.datetime.strptime(cleaned, pattern)
+            break
+        except ValueError:
+            continue
+    if value is None:
+        try:  # ISO 8601 with an offset or fractions (Excel cells come as 2025-01-02 13:45:00)
+            value = datetime.datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(
+                f"{label}“{text}”无法识别。请写成 2025-01-02 13:45、2025/1/2 13:45:00 或 2025年1月2日 13:45"
+                "（北京时间），或使用 Excel 的日期单元格。"
+            ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    now = now or datetime.datetime.now(datetime.UTC)
+    if value > now + datetime.timedelta(days=1):
+        raise ValidationError(f"{label}“{text}”晚于现在，请核对（时间按北京时间）。")
+    if value < EARLIEST.replace(tzinfo=SHANGHAI):
+        raise ValidationError(f"{label}“{text}”早于 2000 年，请核对。")
+    return value.astimezone(datetime.UTC)
 
 
 def repeated_columns(given, columns):

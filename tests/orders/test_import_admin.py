@@ -47,7 +47,7 @@ def test_import_page_is_in_chinese(clerk_client):
     assert '<label for="id_import_file" class="button file-picker-button">浏览…</label>' in html
     assert '<span class="file-picker-name" data-empty="未选择文件">未选择文件</span>' in html
     assert "spreadsheets/js/file_picker.js" in html
-    assert "订单号, 用户ID, SKU, 数量, 收货人, 电话, 地址, 子订单号（可选）" in html
+    assert "订单号, 用户ID, SKU, 数量, 收货人, 电话, 地址, 子订单号（可选）, 下单时间（可选）, 备注（可选）" in html
 
 
 def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
