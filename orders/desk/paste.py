@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from orders import services
-from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
+from orders.carriers import CarrierDirectory, format_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, Parcel, ParcelLine
 
 MAX_LINES = 2000
@@ -116,8 +116,12 @@ def parse_pasted_text(text, known_order_nos, carriers):
             accepted = [n for n in numbers if named_carrier.accepts(n) and (n[0].isalpha() or len(n) >= 8)]
             if accepted:
                 line.carrier, line.tracking_number = named_carrier, accepted[0]
+            elif len(numbers) == 1:  # says what this carrier's numbers look like
+                line.problems.append(format_problem(named_carrier, numbers[0]))
             else:
-                line.problems.append(f"没有找到符合{named_carrier.name}单号格式的快递单号。")
+                hint = named_carrier.tracking_number_hint.rstrip("。")
+                hint = f"{hint}。" if hint else ""
+                line.problems.append(f"没有找到符合{named_carrier.name}单号格式的快递单号。{hint}")
         else:
             guessed = [(number, guess_carriers(number, carriers)) for number in numbers]
             guessed = [(number, guesses) for number, guesses in guessed if guesses]

@@ -3,6 +3,7 @@
 OrderAdmin.get_urls wires these in; each takes the model admin for its context and permission checks.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -135,9 +136,8 @@ def paste_view(request, model_admin):
             lines, parcels = paste.apply_paste(text, user=request.user, only_good=only_good, expected=expected)
             if parcels:
                 shipped = [line for line in lines if line.ships]
-                model_admin.message_user(
-                    request, shipped_summary("批量回填完成", [line.order for line in shipped], parcels)
-                )
+                summary = shipped_summary("批量回填完成", [line.order for line in shipped], parcels)
+                model_admin.message_user(request, summary, messages.SUCCESS)
                 if only_good:
                     request.session[PASTE_LEFT] = {
                         "text": paste.left_text(lines),

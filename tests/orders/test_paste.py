@@ -81,7 +81,10 @@ def test_a_named_carrier_column_decides_an_ambiguous_number(carriers):
         ("YD", "773194917396313"),
         ("STO", "773194917396314"),
     ]
-    assert "符合顺丰速运单号格式" in lines[2].problems[0]
+    assert lines[2].problems == [
+        "快递单号“5301156237108”不符合顺丰速运的单号格式。"
+        "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。"
+    ]
 
 
 def test_an_ambiguous_number_without_a_carrier_names_the_candidates_and_picks_none(carriers):
