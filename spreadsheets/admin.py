@@ -227,7 +227,7 @@ class SpreadsheetImportMixin(ImportMixin):
             request.session[IMPORT_LEFT] = {"name": str(name), "headers": result.left_headers, "rows": left}
             url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_left")
             message = format_html(
-                '{} 有问题的 {} 行没有导入：<a href="{}">下载这 {} 行（CSV，含行号和原因）</a>，改正后可再导入。',
+                '{} 另有 {} 行有问题，未处理：<a href="{}">下载这 {} 行（CSV，含行号和原因）</a>，改正后可再导入。',
                 message,
                 len(left),
                 url,

@@ -311,7 +311,7 @@ class OrderAdmin(
     def import_success_message(self, result):
         orders, parcels = getattr(result, "shipped", ([], []))
         if parcels:  # 导入快递单号: which orders shipped, with which carriers, and where to see them
-            return shipped_summary(f"导入完成（{result.summary.rstrip('。')}）", orders, parcels)
+            return shipped_summary("导入完成", orders, parcels)
         return super().import_success_message(result)
 
     def shipping_report_view(self, request):

@@ -62,7 +62,7 @@ def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
     response = confirm(clerk_client, preview)
     assert response.status_code == 302 and response.url == reverse("admin:orders_order_changelist")
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
-    assert message.startswith("导入完成（已发货 1 行）：已发货 1 单，1 个包裹（顺丰速运 1 个）：订单 ")
+    assert message.startswith("导入完成：已发货 1 单，1 个包裹（顺丰速运 1 个）：订单 ")
     assert f">{order.order_no}</a>" in message and f"id__in={order.pk}" in message
     order.refresh_from_db()
     parcel = Parcel.objects.get(lines__line__order=order)
@@ -249,7 +249,7 @@ def test_ship_the_good_rows_then_download_the_bad_ones(clerk_client, ledger_is_c
     assert set(Order.objects.filter(status="shipped")) == {good_a, good_b}
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
     assert "已发货 2 单，2 个包裹（顺丰速运 2 个）" in message
-    assert "有问题，未发货 3 行" in message and "下载这 3 行（CSV，含行号和原因）" in message
+    assert "另有 3 行有问题，未处理" in message and "下载这 3 行（CSV，含行号和原因）" in message
     download = clerk_client.get(reverse("admin:orders_order_import_left"))
     assert download["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
     rows = download.content.decode("utf-8-sig").splitlines()
