@@ -114,7 +114,7 @@ def test_clerk_ships_the_good_rows_of_a_file_and_downloads_the_bad_ones(page, op
     save_screenshot(page, "tracking-import-partial-done")
     with page.expect_download() as download:
         message.get_by_role("link", name="下载这 2 行（CSV，含行号和原因）").click()
-    content = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    content = download.value.path().read_text(encoding="utf-8-sig").splitlines()
     assert content[0] == "原行号,订单号,快递公司,快递单号,问题"
     assert [line.split(",")[0] for line in content[1:]] == ["3", "5"]
     assert {o.pk for o in Order.objects.filter(status="shipped")} == {good_a.pk, good_b.pk}
