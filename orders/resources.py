@@ -17,7 +17,7 @@ from import_export import fields, resources
 from inventory.models import InventoryItem
 from inventory.validators import MAX_QUANTITY
 from orders import services
-from orders.carriers import CarrierDirectory, normalize_tracking_number
+from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
 from spreadsheets.cells import escape_formula
@@ -222,7 +222,11 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         """What is wrong with the row's cells themselves: an order or carrier they do not name."""
         problems = []
         if not carrier_text:
-            problems.append("快递公司为空。")
+            guesses = guess_carriers(number, carriers.carriers) if number else []
+            # The file names the carrier: a number's format only says which ones to write.
+            problems.append(
+                f"快递公司为空（按单号可能是：{'、'.join(c.name for c in guesses)}）。" if guesses else "快递公司为空。"
+            )
         elif carrier is None:
             problems.append(f"不认识快递公司“{carrier_text}”。可填写名称或代码，例如：{carriers.names()}。")
         elif not carrier.is_active:

@@ -175,7 +175,7 @@ class SpreadsheetImportMixin(ImportMixin):
             raise PermissionDenied
         left = request.session.get(IMPORT_LEFT)
         if not left:
-            messages.error(request, "没有可下载的未导入行（可能已经下载过或已过期）。")
+            messages.error(request, "没有可下载的未导入行：只保留本次登录最近一次导入留下的行。")
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
         output = io.StringIO()
         writer = csv.writer(output)

@@ -134,7 +134,12 @@ class TestTrackingImport:
                 "第 3 行：快递单号“12345”不符合顺丰速运的单号格式。"
                 "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。",
             ),
-            (lambda o: [o.order_no, "", sf_number(1)], "第 3 行：快递公司为空。"),
+            (lambda o: [o.order_no, "", sf_number(1)], "第 3 行：快递公司为空（按单号可能是：顺丰速运）。"),
+            (
+                lambda o: [o.order_no, "", "773194917396313"],
+                "第 3 行：快递公司为空（按单号可能是：申通快递、韵达快递）。",
+            ),
+            (lambda o: [o.order_no, "", "HELLO-1"], "第 3 行：快递公司为空。"),
             (lambda o: [o.order_no, "SF", ""], "第 3 行：快递单号为空。"),
             (lambda o: ["", "SF", sf_number(1)], "第 3 行：订单号为空。"),
         ],
