@@ -86,6 +86,7 @@ TRACKING_FORMATS = {
     "JTSD": ("JT", 13),
     "JD": ("JD", 13),
     "EMS": ("97", 11),
+    "DBL": ("DPK", 12),
 }
 
 FONT_PATHS = [

@@ -128,7 +128,7 @@ def test_a_carrier_without_a_hint_still_gets_a_format_error():
     assert format_problem(other, "123") == "快递单号“123”不符合小快递的单号格式。请核对后重新输入。"
 
 
-@pytest.mark.parametrize("code", ["SF", "ZTO", "YTO", "STO", "YD", "JTSD", "JD", "EMS"])
+@pytest.mark.parametrize("code", ["SF", "ZTO", "YTO", "STO", "YD", "JTSD", "JD", "EMS", "DBL"])
 def test_demo_numbers_fit_their_own_carrier(code):
     rng = random.Random(code)
     for _ in range(20):
