@@ -137,6 +137,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         cells = [(cell_text(o), cell_text(c), normalize_tracking_number(cell_text(n))) for o, c, n in cells]
         self.orders = orders_by_order_no(order_no for order_no, _c, _n in cells)
         self.rows = self.plan_rows(cells)
+        self.good_lines = [row.line for row in self.rows if row.shipment is not None and not row.problems]
         if self.expected_lines is not None:
             self.refuse_partial = self.note_changes_since_preview(set(self.expected_lines))
         self.shipments = {row.order.pk: row.shipment for row in self.rows if row.shipment is not None}
@@ -322,6 +323,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         "订单备注": "备注",
     }
     outcome_labels = {"new": ("将新建", "已新建"), "skip": ("跳过", "已跳过")}
+    allows_partial = True  # by whole orders: a row with a problem leaves its order's other rows out too
 
     ORDER_FIELDS = ("order_no", "customer_id", "receiver_name", "receiver_phone", "address")
     RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
@@ -359,6 +361,34 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         self.order_times = {}  # order_no_key -> the 下单时间 its rows give (None: none yet)
         self.plans = [self.plan_row(line, values) for line, values in zip(self.lines, rows, strict=True)]
         self.queued = set()
+        self.plan_whole_orders([order_no_key(row["order_no"]) for row in rows])
+
+    def plan_whole_orders(self, keys):
+        """The rows 只导入没有问题的行 would write: those of orders none of whose rows has a problem.
+
+        In that mode the other rows of such an order are left out too, saying why; and when the rows
+        are not those the preview offered (`expected_lines`), the file is refused as a whole."""
+        bad = {}  # order key -> the lines with problems
+        for line, key, (_order, _plan, problems, _skip) in zip(self.lines, keys, self.plans, strict=True):
+            if problems and key:
+                bad.setdefault(key, []).append(line)
+        rows = list(zip(self.lines, keys, self.plans, strict=True))
+        self.good_lines = [line for line, key, (_o, _p, problems, skip) in rows if not (problems or skip or key in bad)]
+        if not self.only_good:
+            return
+        for _line, key, (order, _plan, problems, _skip) in rows:
+            if key in bad and not problems:
+                where = "、".join(map(str, bad[key]))
+                problems.append(
+                    f"订单 {order.order_no} 的第 {where} 行有问题，整单不导入（一个订单的商品要一起导入）。"
+                )
+        if self.expected_lines is not None and set(self.good_lines) != set(self.expected_lines):
+            self.refuse_partial = True
+            for line, _key, (_order, plan, problems, _skip) in rows:
+                if line in self.expected_lines and line not in self.good_lines and not problems:
+                    problems.append(f"预览时本行可以导入，现在：{plan or '不再需要导入'}。")
+                elif line in self.good_lines and line not in self.expected_lines:
+                    problems.append("预览时本行有问题，现在可以导入了。请重新上传文件预览，确认要导入的行。")
 
     def plan_row(self, line, values):
         """(order to create or None, plan text, problems, skip) for one row; the order collects its lines."""
@@ -434,7 +464,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
 
     def import_instance(self, instance, row, **kwargs):
         order, self.row_plan, problems, self.row_skip = self.plans[kwargs["row_number"] - 1]
-        if problems:
+        if problems and not self.leave_row(problems):
             raise ValidationError(problems)
         self.row_order = order
 

@@ -21,7 +21,7 @@ from import_export.signals import post_import
 
 from spreadsheets.cells import BOM, escape_formula
 from spreadsheets.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
-from spreadsheets.resources import UPDATE
+from spreadsheets.resources import SKIP
 
 IMPORT_LEFT = "import_left_rows"
 EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
@@ -145,14 +145,14 @@ class SpreadsheetImportMixin(ImportMixin):
         resource = self.choose_import_resource_class(import_form, request)
         if not getattr(resource, "allows_partial", False) or result.base_errors:
             return {}
-        good = [row.line for row in result.rows if not row.problems and row.import_type == UPDATE]
+        good = set(result.partial_lines)
         if not good or not result.has_validation_errors():
             return {}
         return {
             "partial_form": self.create_confirm_form(request, import_form=import_form),
             "partial_label": resource.partial_label.format(count=len(good)),
-            "partial_lines": ",".join(map(str, good)),
-            "left_count": sum(1 for row in result.rows if row.problems),
+            "partial_lines": ",".join(map(str, sorted(good))),
+            "left_count": sum(1 for row in result.rows if row.line not in good and row.import_type != SKIP),
         }
 
     def get_import_data_kwargs(self, **kwargs):

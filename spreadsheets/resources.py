@@ -192,6 +192,7 @@ class AllOrNothingImport:
         self.only_good = self.allows_partial and bool(kwargs.get("only_good_rows"))
         self.expected_lines = kwargs.get("expected_lines") if self.only_good else None
         self.left_rows = []  # (line, cells, problems) of the rows left out in only_good mode
+        self.refuse_partial = False  # set by a resource whose good rows changed since the preview
         self.row_left = []
         self.file_name = kwargs.get("file_name") or ""
         self.lines = getattr(dataset, "line_numbers", None) or [i + 2 for i in range(len(dataset))]
@@ -257,8 +258,6 @@ class AllOrNothingImport:
         self.row_left, self.row_skip = list(problems), True
         return True
 
-    refuse_partial = False  # set by a resource whose good rows changed since the preview
-
     def write_rows(self, instances):
         """Write a batch of checked rows (Meta.use_bulk hands them over 1,000 at a time).
 
@@ -302,6 +301,8 @@ class AllOrNothingImport:
             for problem in getattr(row, "problems", [])
         ]
         result.left_rows = list(self.left_rows)
+        # The lines "只…没有问题的 N 行" would write (a resource with allows_partial sets good_lines).
+        result.partial_lines = list(getattr(self, "good_lines", []))
         result.left_headers = ["原行号", *self.required_columns(), "问题"]
         result.summary = self.summarize(result)
 

@@ -279,3 +279,48 @@ def _zto():
     from tests.factories import carrier
 
     return carrier("ZTO")
+
+
+ORDER_HEADERS = ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址", "下单时间"]
+
+
+def test_order_import_adds_the_good_orders_whole_and_leaves_an_order_with_a_bad_row(clerk_client):
+    ItemFactory(sku="SKU-TEA")
+    receiver = ["李四", "13900000000", "北京市朝阳区"]
+    rows = [
+        ORDER_HEADERS,
+        ["N1", "U1", "SKU-TEA", "1", *receiver, "2025-01-02 10:00"],
+        ["N2", "U2", "SKU-TEA", "1", *receiver, ""],
+        ["N2", "U2", "SKU-NONE", "1", *receiver, ""],  # N2's second line: no such SKU
+        ["N3", "U3", "SKU-TEA", "1", *receiver, "昨天"],
+    ]
+    preview = upload(clerk_client, csv_bytes(rows), name="orders.csv", resource=ORDERS)
+    assert "confirm_form" not in preview.context
+    assert preview.context["partial_lines"] == "2"  # N2's good row is not offered without its other line
+    assert 'value="只导入没有问题的 1 行"' in preview.content.decode()
+
+    response = partial_confirm(clerk_client, preview)
+
+    assert response.status_code == 302
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["N1"]
+    assert Order.objects.get().lines.count() == 1
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("导入完成：已新建 1 行，有问题，未导入 3 行。") and "下载这 3 行" in message
+    rows = clerk_client.get(reverse("admin:orders_order_import_left")).content.decode("utf-8-sig").splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["3", "4", "5"]
+    assert "订单 N2 的第 4 行有问题，整单不导入" in rows[1] and "SKU SKU-NONE 不存在" in rows[2]
+    assert "下单时间“昨天”无法识别" in rows[3]
+
+
+def test_order_import_partial_is_refused_when_an_order_was_added_meanwhile(clerk_client):
+    ItemFactory(sku="SKU-TEA")
+    receiver = ["李四", "13900000000", "北京市朝阳区"]
+    rows = [ORDER_HEADERS, ["N1", "U1", "SKU-TEA", "1", *receiver, ""], ["N2", "U2", "SKU-NONE", "1", *receiver, ""]]
+    preview = upload(clerk_client, csv_bytes(rows), name="orders.csv", resource=ORDERS)
+    OrderFactory(order_no="N1")  # another clerk imported N1 meanwhile: it would now be skipped
+
+    response = partial_confirm(clerk_client, preview)
+
+    assert response.status_code == 200 and response.context["confirm_refused"]
+    assert "预览时本行可以导入，现在：订单 N1 已存在，跳过（不会覆盖）。" in response.content.decode()
+    assert Order.objects.count() == 1
