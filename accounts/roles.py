@@ -13,9 +13,11 @@ MANAGERS = "经理"
 
 ROLE_PERMISSIONS = {
     # Ops ship orders and correct receivers' addresses; they read items and the ledger to know
-    # what is in stock. No adding or deleting, no carriers, no users, no stock corrections.
+    # what is in stock, and the carriers' number formats. No adding or deleting, no carrier
+    # changes, no users, no stock corrections.
     OPS: [
         "orders.view_order",
+        "orders.view_carrier",  # read-only: which number belongs to which carrier
         "orders.change_order",  # also the tracking-number import (its permission is change)
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",

@@ -75,16 +75,18 @@ PRODUCTS = [
     "厨房剪刀",
 ]
 
-# Formats matching the carriers' patterns in orders/migrations/0002_common_carriers.py.
+# Each carrier's most common current form (orders/migrations/0012_carrier_number_hint.py).
+# 申通's 77 + 13 digits also fits 韵达 (a known overlap): the desk asks which one, as it would live.
 TRACKING_FORMATS = {
     "SF": ("SF", 13),
     "ZTO": ("7", 13),
     "YTO": ("YT", 13),
     "STO": ("77", 13),
-    "YD": ("43", 11),
+    "YD": ("53", 11),
     "JTSD": ("JT", 13),
     "JD": ("JD", 13),
-    "EMS": ("11", 11),
+    "EMS": ("97", 11),
+    "DBL": ("DPK", 12),
 }
 
 FONT_PATHS = [

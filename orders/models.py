@@ -18,6 +18,12 @@ class Carrier(models.Model):
     tracking_number_pattern = models.CharField(
         "单号格式（正则）", max_length=200, blank=True, help_text="留空表示不校验单号格式。"
     )
+    tracking_number_hint = models.CharField(
+        "单号格式说明",
+        max_length=100,
+        blank=True,
+        help_text="给发货员看的单号样子，如“顺丰单号为 SF 加 12–13 位数字”；单号不符合格式时提示这句话。",
+    )
     kuaidi100_code = models.CharField(
         "快递100编码", max_length=30, blank=True, help_text="快递100的快递公司编码，如 shunfeng；留空则不能下电子面单。"
     )
@@ -53,10 +59,9 @@ class Carrier(models.Model):
 
     def accepts(self, number):
         """Whether `number` has this carrier's public format (any number if no pattern is set)."""
-        if not self.tracking_number_pattern:
-            return True
-        # ASCII: \d must not accept full-width or Arabic-Indic digits (numbers are normalised first).
-        return re.fullmatch(self.tracking_number_pattern, number, re.ASCII) is not None
+        from orders.carriers import fits_format
+
+        return fits_format(self, number)
 
     def tracking_url(self, number):
         """The carrier's tracking page for `number`; "" unless it is an http(s) address."""

@@ -11,17 +11,18 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.db.models.functions import Upper
+from django.utils import timezone
 from import_export import fields, resources
 
 from inventory.models import InventoryItem
 from inventory.validators import MAX_QUANTITY
 from orders import services
-from orders.carriers import CarrierDirectory, normalize_tracking_number
+from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
 from orders.reports.replica import read_with_fallback, report_source
 from spreadsheets.formats import cell_text
-from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
+from spreadsheets.resources import AllOrNothingImport, date_time, labelled_messages, text_column, whole_number
 
 
 class OrderExportResource(resources.ModelResource):
@@ -122,6 +123,9 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
 
     column_aliases = {"物流公司": "快递公司", "快递": "快递公司", "运单号": "快递单号", "物流单号": "快递单号"}
     outcome_labels = {"update": ("将发货", "已发货"), "skip": ("跳过", "已跳过")}
+    allows_partial = True
+    partial_label = "只发货没有问题的 {count} 行"
+    left_label = ("有问题，不发货", "有问题，未发货")
 
     class Meta:
         model = Order
@@ -140,7 +144,26 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         cells = [(cell_text(o), cell_text(c), normalize_tracking_number(cell_text(n))) for o, c, n in cells]
         self.orders = orders_by_order_no(order_no for order_no, _c, _n in cells)
         self.rows = self.plan_rows(cells)
+        self.good_lines = [row.line for row in self.rows if row.shipment is not None and not row.problems]
+        if self.expected_lines is not None:
+            self.refuse_partial = self.note_changes_since_preview(set(self.expected_lines))
         self.shipments = {row.order.pk: row.shipment for row in self.rows if row.shipment is not None}
+        self.shipped_orders, self.shipped_parcels = [], []
+
+    def note_changes_since_preview(self, expected):
+        """只发货没有问题的行: True (and the changed rows say why) when the rows that would ship
+        are not those the preview offered, so the file ships none of them rather than fewer."""
+        changed = False
+        for row in self.rows:
+            ships = row.shipment is not None and not row.problems
+            if row.line in expected and not ships:
+                changed = True
+                if not row.problems:
+                    row.problems.append(f"预览时本行可以发货，现在：{row.plan or '不再需要发货'}。")
+            elif row.line not in expected and ships:
+                changed = True
+                row.problems.append("预览时本行有问题，现在可以发货了。请重新上传文件预览，确认要发的行。")
+        return changed
 
     def get_instance(self, instance_loader, row):
         return self.orders.get(order_no_key(cell_text(row.get("订单号"))))
@@ -207,7 +230,11 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         """What is wrong with the row's cells themselves: an order or carrier they do not name."""
         problems = []
         if not carrier_text:
-            problems.append("快递公司为空。")
+            guesses = guess_carriers(number, carriers.carriers) if number else []
+            # The file names the carrier: a number's format only says which ones to write.
+            problems.append(
+                f"快递公司为空（按单号可能是：{'、'.join(c.name for c in guesses)}）。" if guesses else "快递公司为空。"
+            )
         elif carrier is None:
             problems.append(f"不认识快递公司“{carrier_text}”。可填写名称或代码，例如：{carriers.names()}。")
         elif not carrier.is_active:
@@ -232,7 +259,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         planned = self.rows[kwargs["row_number"] - 1]
         self.row_plan, self.row_skip = planned.plan, planned.skip
-        if planned.problems:
+        if planned.problems and not self.leave_row(planned.problems):
             raise ValidationError(planned.problems)
 
     def write_rows(self, orders):
@@ -240,9 +267,15 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
             (order, self.shipments[order.pk].carrier, self.shipments[order.pk].tracking_number) for order in orders
         ]
         try:
-            services.ship_orders(batch, user=self.user)
+            parcels = services.ship_orders(batch, user=self.user)
         except (ValidationError, services.InsufficientStock) as exc:
             raise ValidationError(services.error_messages(exc)) from exc
+        self.shipped_orders.extend(orders)
+        self.shipped_parcels.extend(parcels)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.shipped = (self.shipped_orders, self.shipped_parcels)  # for the confirm's message
 
 
 def live_parcels_by_order(orders):
@@ -277,7 +310,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_name = text_column("receiver_name", "收货人")
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
-    # An optional 子订单号 column (or 子订单编号) is read in before_import.
+    # Optional columns, read in before_import: 子订单号 (or 子订单编号), 下单时间, 备注.
+    OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注")
 
     admin_permission = "add"
     column_aliases = {
@@ -289,8 +323,14 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         "手机": "电话",
         "收货地址": "地址",
         "子订单编号": "子订单号",
+        "下单日期": "下单时间",
+        "创建时间": "下单时间",
+        "订单创建时间": "下单时间",
+        "买家备注": "备注",
+        "订单备注": "备注",
     }
     outcome_labels = {"new": ("将新建", "已新建"), "skip": ("跳过", "已跳过")}
+    allows_partial = True  # by whole orders: a row with a problem leaves its order's other rows out too
 
     ORDER_FIELDS = ("order_no", "customer_id", "receiver_name", "receiver_phone", "address")
     RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
@@ -307,8 +347,9 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         batch_size = 1000
 
     def get_user_visible_fields(self):
-        # The column list on the import page names the optional column too.
-        return [*super().get_user_visible_fields(), fields.Field(column_name="子订单号（可选）")]
+        # The column list on the import page names the optional columns too.
+        optional = [fields.Field(column_name=f"{column}（可选）") for column in self.OPTIONAL_COLUMNS]
+        return [*super().get_user_visible_fields(), *optional]
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)  # refuses a file without the required columns
@@ -317,13 +358,44 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             row = dict(zip(dataset.headers, cells, strict=True))
             values = {name: self.fields[name].clean(row) for name in self._meta.fields}
             values["sub_order_no"] = cell_text(row.get("子订单号"))
+            values["created_at"] = cell_text(row.get("下单时间"))
+            values["note"] = cell_text(row.get("备注"))
             rows.append(values)
         self.existing = orders_by_order_no(row["order_no"] for row in rows)
         skus = {row["sku"] for row in rows if row["sku"]}
         self.items = {item.sku: item for item in InventoryItem.objects.filter(sku__in=skus)}
         self.drafts = {}  # order_no_key -> (Order, [OrderLine, ...], line of its first row)
+        self.order_times = {}  # order_no_key -> the 下单时间 its rows give (None: none yet)
         self.plans = [self.plan_row(line, values) for line, values in zip(self.lines, rows, strict=True)]
         self.queued = set()
+        self.plan_whole_orders([order_no_key(row["order_no"]) for row in rows])
+
+    def plan_whole_orders(self, keys):
+        """The rows 只导入没有问题的行 would write: those of orders none of whose rows has a problem.
+
+        In that mode the other rows of such an order are left out too, saying why; and when the rows
+        are not those the preview offered (`expected_lines`), the file is refused as a whole."""
+        bad = {}  # order key -> the lines with problems
+        for line, key, (_order, _plan, problems, _skip) in zip(self.lines, keys, self.plans, strict=True):
+            if problems and key:
+                bad.setdefault(key, []).append(line)
+        rows = list(zip(self.lines, keys, self.plans, strict=True))
+        self.good_lines = [line for line, key, (_o, _p, problems, skip) in rows if not (problems or skip or key in bad)]
+        if not self.only_good:
+            return
+        for _line, key, (order, _plan, problems, _skip) in rows:
+            if key in bad and not problems:
+                where = "、".join(map(str, bad[key]))
+                problems.append(
+                    f"订单 {order.order_no} 的第 {where} 行有问题，整单不导入（一个订单的商品要一起导入）。"
+                )
+        if self.expected_lines is not None and set(self.good_lines) != set(self.expected_lines):
+            self.refuse_partial = True
+            for line, _key, (_order, plan, problems, _skip) in rows:
+                if line in self.expected_lines and line not in self.good_lines and not problems:
+                    problems.append(f"预览时本行可以导入，现在：{plan or '不再需要导入'}。")
+                elif line in self.good_lines and line not in self.expected_lines:
+                    problems.append("预览时本行有问题，现在可以导入了。请重新上传文件预览，确认要导入的行。")
 
     def plan_row(self, line, values):
         """(order to create or None, plan text, problems, skip) for one row; the order collects its lines."""
@@ -347,12 +419,32 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         for name in self.RECEIVER_FIELDS:
             if not values[name]:
                 problems.append(f"{self.fields[name].column_name}为空。")
+        created_at = None
+        if values["created_at"]:
+            try:
+                created_at = date_time(values["created_at"], "下单时间")
+            except ValidationError as exc:
+                problems.extend(exc.messages)
 
         draft = self.drafts.get(key)
         if draft is None:
             order = Order(**{name: values[name] for name in self.ORDER_FIELDS}, status=STATUS.PENDING)
+            if created_at is not None:
+                order.created_at = created_at  # else now, as for an order added by hand
+            order.note = values["note"]
             draft = self.drafts[key] = (order, [], line)
+            self.order_times[key] = created_at
         order, lines, first_line = draft
+        if line != first_line:
+            given = self.order_times.setdefault(key, created_at) or created_at
+            if created_at is not None and created_at != given:
+                problems.append(
+                    f"订单 {order.order_no} 的下单时间与第 {first_line} 行不同。同一订单的各行下单时间必须一致。"
+                )
+            elif created_at is not None:
+                order.created_at = self.order_times[key] = created_at  # the order's first row left it blank
+            if values["note"] and values["note"] not in order.note.split("；"):
+                order.note = "；".join(filter(None, [order.note, values["note"]]))  # each line's remark kept once
         this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
         if line != first_line and receiver_key(order) != receiver_key(this_row):
             problems.append(
@@ -368,7 +460,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         sub_order = f"（子订单 {order_line.sub_order_no}）" if order_line.sub_order_no else ""
         plan = f"{item.sku}（{item.name}）× {order_line.quantity}{sub_order}"
         if line == first_line:
-            plan = f"待发货订单，收货人 {order.receiver_name}：{plan}"
+            when = f"，下单时间 {timezone.localtime(created_at):%Y-%m-%d %H:%M}" if created_at else ""
+            plan = f"待发货订单，收货人 {order.receiver_name}{when}：{plan}"
         else:
             plan = f"订单 {order.order_no} 的另一件商品（同第 {first_line} 行）：{plan}"
         return order, plan, problems, False
@@ -378,7 +471,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
 
     def import_instance(self, instance, row, **kwargs):
         order, self.row_plan, problems, self.row_skip = self.plans[kwargs["row_number"] - 1]
-        if problems:
+        if problems and not self.leave_row(problems):
             raise ValidationError(problems)
         self.row_order = order
 

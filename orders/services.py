@@ -20,7 +20,7 @@ from django.utils import timezone
 from inventory.models import InventoryItem
 from inventory.services import InsufficientStock, shortage_message
 from orders import signals
-from orders.carriers import normalize_tracking_number
+from orders.carriers import format_problem, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 
 __all__ = [
@@ -284,8 +284,8 @@ def _carrier_problems(shipment):
         return problems
     if not number:
         problems.append("请填写快递单号。")
-    elif carrier is not None and not carrier.accepts(number):
-        problems.append(f"快递单号“{number}”不符合{carrier.name}的单号格式，请核对后重新输入。")
+    elif carrier is not None and format_problem(carrier, number):
+        problems.append(format_problem(carrier, number))
     return problems
 
 

@@ -7,9 +7,9 @@ import, applied in one transaction, or refused if anything changed in between).
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
@@ -18,8 +18,10 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
 
 from spreadsheets.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
-from spreadsheets.writing import ExcelCSV, ExcelXLSX
+from spreadsheets.resources import SKIP
+from spreadsheets.writing import ExcelCSV, ExcelXLSX, iter_csv
 
+IMPORT_LEFT = "import_left_rows"
 EMPTY_FILE = "文件是空的。第一行应为表头，从第二行起每行一条数据。"
 NO_FILE_CHOSEN = "未选择文件"
 
@@ -125,6 +127,8 @@ class SpreadsheetImportMixin(ImportMixin):
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
+        if context is not None and context.get("result") is not None and "confirm_form" not in context:
+            context.update(self.partial_confirm_context(request, context["form"], context["result"]))
         if context is not None and not context.get("fields_list"):
             # The library leaves the column list out after a refused file, when it helps most.
             context["fields_list"] = [
@@ -132,6 +136,55 @@ class SpreadsheetImportMixin(ImportMixin):
                 for resource in self.get_import_resource_classes(request)
             ]
         return response
+
+    def partial_confirm_context(self, request, import_form, result):
+        """For a previewed file whose only problems are rows of a resource that allows it: the
+        confirm form for "只…没有问题的 N 行" and the lines it would write."""
+        resource = self.choose_import_resource_class(import_form, request)
+        if not getattr(resource, "allows_partial", False) or result.base_errors:
+            return {}
+        good = set(result.partial_lines)
+        if not good or not result.has_validation_errors():
+            return {}
+        return {
+            "partial_form": self.create_confirm_form(request, import_form=import_form),
+            "partial_label": resource.partial_label.format(count=len(good)),
+            "partial_lines": ",".join(map(str, sorted(good))),
+            "left_count": sum(1 for row in result.rows if row.line not in good and row.import_type != SKIP),
+        }
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        request = kwargs.get("request")
+        if request is not None and request.POST.get("only_good_rows"):
+            # The confirm of "只…没有问题的 N 行": the resource writes the good rows if they are still these.
+            lines = request.POST.get("expected_lines", "")
+            kwargs["only_good_rows"] = True
+            kwargs["expected_lines"] = {int(part) for part in lines.split(",") if part.strip().isdigit()}
+        return kwargs
+
+    def import_success_message(self, result):
+        """What the clerk reads after a confirmed import (a ModelAdmin may say more, e.g. which orders)."""
+        return f"导入完成：{result.summary}"
+
+    def import_left_view(self, request):
+        """The rows a "只…没有问题的 N 行" confirm left out, as a CSV to fix and import again."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        left = request.session.get(IMPORT_LEFT)
+        if not left:
+            messages.error(request, "没有可下载的未导入行：只保留本次登录最近一次导入留下的行。")
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        rows = ([line, *cells, "；".join(problems)] for line, cells, problems in left["rows"])
+        # The same writer as every export: formula-escaped, identifiers kept as text in Excel.
+        response = HttpResponse("".join(iter_csv(rows, left["headers"])), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"{left['name']}-未导入的行.csv")
+        return response
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import_left"
+        left = path("import/left/", self.admin_site.admin_view(self.import_left_view), name=name)
+        return [left, *super().get_urls()]
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):
@@ -161,7 +214,20 @@ class SpreadsheetImportMixin(ImportMixin):
             }
             return TemplateResponse(request, [self.import_template_name], context)
         self.generate_log_entries(result, request)
-        messages.success(request, f"导入完成：{result.summary}")
+        message = self.import_success_message(result)
+        left = getattr(result, "left_rows", [])
+        if left:
+            name = self.opts.verbose_name
+            request.session[IMPORT_LEFT] = {"name": str(name), "headers": result.left_headers, "rows": left}
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_left")
+            message = format_html(
+                '{} 另有 {} 行有问题，未处理：<a href="{}">下载这 {} 行（CSV，含行号和原因）</a>，改正后可再导入。',
+                message,
+                len(left),
+                url,
+                len(left),
+            )
+        messages.success(request, message)
         post_import.send(sender=None, model=self.model)
         return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 

@@ -4,6 +4,11 @@ Mixed into django-import-export's ModelResource; the concrete resources live in 
 resources.py and add their own row rules in `import_instance` and batch writes in `write_rows`.
 """
 
+import datetime
+import re
+import unicodedata
+import zoneinfo
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import widgets
 from import_export.fields import Field
@@ -44,6 +49,53 @@ def whole_number(text, label, *, minimum=0, maximum):
     if int(digits) < minimum:
         raise ValidationError(f"{label}“{text}”无效，{wanted}。")
     return int(digits)
+
+
+# What shop platforms and Excel write for a time: 2025-01-02 13:45:00, 2025/1/2 13:45, 2025年1月2日,
+# 20250102134500, ISO 8601 with T and an offset; a date alone means midnight. Times without an
+# offset are Beijing time (DESIGN.md rule 6).
+DATE_TIME_FORMATS = [
+    f"{date}{time}"
+    for date in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+    for time in (" %H:%M:%S", " %H:%M", "%H:%M:%S", "%H:%M", "")
+] + ["%Y%m%d%H%M%S", "%Y%m%d%H%M", "%Y%m%d"]
+# Excel keeps a date as days since 1899-12-30; a CSV saved from a date cell without its format has that number.
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+EXCEL_SERIAL = re.compile(r"(\d{5})(\.\d+)?")
+EARLIEST = datetime.datetime(2000, 1, 1)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def date_time(text, label, *, now=None):
+    """A cell as an aware datetime (naive times are Asia/Shanghai); ValidationError in Chinese if not one."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace("T", " ", 1).replace("  ", " ")
+    value = None
+    serial = EXCEL_SERIAL.fullmatch(cleaned)
+    if serial:
+        value = EXCEL_EPOCH + datetime.timedelta(days=float(cleaned))
+        value = value.replace(microsecond=0) + datetime.timedelta(seconds=round(value.microsecond / 1e6))
+    for pattern in () if value else DATE_TIME_FORMATS:
+        try:
+            value = datetime.datetime.strptime(cleaned, pattern)
+            break
+        except ValueError:
+            continue
+    if value is None:
+        try:  # ISO 8601 with an offset or fractions (Excel cells come as 2025-01-02 13:45:00)
+            value = datetime.datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(
+                f"{label}“{text}”无法识别。请写成 2025-01-02 13:45、2025/1/2 13:45:00 或 2025年1月2日 13:45"
+                "（北京时间），或使用 Excel 的日期单元格。"
+            ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    now = now or datetime.datetime.now(datetime.UTC)
+    if value > now + datetime.timedelta(days=1):
+        raise ValidationError(f"{label}“{text}”晚于现在，请核对（时间按北京时间）。")
+    if value < EARLIEST.replace(tzinfo=SHANGHAI):
+        raise ValidationError(f"{label}“{text}”早于 2000 年，请核对。")
+    return value.astimezone(datetime.UTC)
 
 
 def repeated_columns(given, columns):
@@ -93,6 +145,10 @@ class AllOrNothingImport:
     - Each row result carries `line` (the spreadsheet's row number), `outcome` (what happens,
       in Chinese), `plan` (the details) and `problems` (Chinese messages).
     - `key_column` may appear once per file; every repeat is a problem on each of its lines.
+    - A resource with `allows_partial` may be run with `only_good_rows=True` (the admin's
+      "只…没有问题的 N 行"): rows with problems are left out (`left_rows`: line, cells, problems)
+      and the others are written, still in one transaction; `expected_lines` are the lines the
+      preview offered, and the resource refuses the file when its good rows are not those now.
     """
 
     # The model permission an admin user needs to run this import ("change" or "add").
@@ -102,6 +158,10 @@ class AllOrNothingImport:
     column_aliases = {}
     # import type -> (label in the preview, label once applied)
     outcome_labels = {}
+    allows_partial = False
+    # The button that writes only the good rows, and the outcome of a row left out.
+    partial_label = "只导入没有问题的 {count} 行"
+    left_label = ("有问题，不导入", "有问题，未导入")
 
     def import_data(
         self,
@@ -129,6 +189,11 @@ class AllOrNothingImport:
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")
+        self.only_good = self.allows_partial and bool(kwargs.get("only_good_rows"))
+        self.expected_lines = kwargs.get("expected_lines") if self.only_good else None
+        self.left_rows = []  # (line, cells, problems) of the rows left out in only_good mode
+        self.refuse_partial = False  # set by a resource whose good rows changed since the preview
+        self.row_left = []
         self.file_name = kwargs.get("file_name") or ""
         self.lines = getattr(dataset, "line_numbers", None) or [i + 2 for i in range(len(dataset))]
         if dataset.headers:
@@ -166,16 +231,32 @@ class AllOrNothingImport:
     def import_row(self, row, instance_loader, **kwargs):
         self.row_plan = ""
         self.row_skip = False
+        self.row_left = []
         row_result = super().import_row(row, instance_loader, **kwargs)
         row_result.line = self.lines[kwargs["row_number"] - 1]
         row_result.cells = [cell_text(row.get(column)) for column in self.required_columns()]
         row_result.plan = self.row_plan
+        row_result.left = bool(self.row_left)
         if row_result.validation_error is not None:
             row_result.problems = labelled_messages(row_result.validation_error)
         else:
             row_result.problems = [f"处理本行时出错：{error.error}" for error in row_result.errors]
         row_result.outcome = self.outcome_label(row_result.import_type)
+        if row_result.left:
+            # only_good mode: the row's problems are reported, and the row is left out, not refused.
+            row_result.problems = list(self.row_left)
+            row_result.outcome = self.left_label[0] if self.dry_run else self.left_label[1]
+            self.left_rows.append((row_result.line, row_result.cells, row_result.problems))
         return row_result
+
+    def leave_row(self, problems):
+        """In only_good mode, called by import_instance for a row with `problems`: skip it, report them.
+
+        Returns False when the row must refuse the file instead (the default, all or nothing)."""
+        if not self.only_good or self.refuse_partial:
+            return False
+        self.row_left, self.row_skip = list(problems), True
+        return True
 
     def write_rows(self, instances):
         """Write a batch of checked rows (Meta.use_bulk hands them over 1,000 at a time).
@@ -214,17 +295,27 @@ class AllOrNothingImport:
     def after_import(self, dataset, result, **kwargs):
         result.problem_lines = [str(error.error) for error in result.base_errors]
         result.problem_lines += [
-            f"第 {row.line} 行：{problem}" for row in result.rows for problem in getattr(row, "problems", [])
+            f"第 {row.line} 行：{problem}"
+            for row in result.rows
+            if not getattr(row, "left", False)
+            for problem in getattr(row, "problems", [])
         ]
+        result.left_rows = list(self.left_rows)
+        # The lines "只…没有问题的 N 行" would write (a resource with allows_partial sets good_lines).
+        result.partial_lines = list(getattr(self, "good_lines", []))
+        result.left_headers = ["原行号", *self.required_columns(), "问题"]
         result.summary = self.summarize(result)
 
     def summarize(self, result):
         """One Chinese sentence: how many rows do what, and how many problems stop the import."""
         if result.problem_lines:
             return f"发现 {len(result.problem_lines)} 个问题，未导入任何数据。请改正文件后重新导入。"
+        left = len(result.left_rows)
         counts = [
-            f"{self.outcome_label(kind)} {result.totals[kind]} 行"
+            f"{self.outcome_label(kind)} {result.totals[kind] - (left if kind == SKIP else 0)} 行"
             for kind in (NEW, UPDATE, SKIP)
-            if result.totals[kind]
+            if result.totals[kind] - (left if kind == SKIP else 0)
         ]
+        if left:
+            counts.append(f"{self.left_label[0] if self.dry_run else self.left_label[1]} {left} 行")
         return "，".join(counts) + "。" if counts else "没有需要处理的行。"

@@ -34,6 +34,7 @@ from orders.admin.forms import (
 )
 from orders.admin.pagination import CappedCountPaginator
 from orders.admin.save_report import list_save_message
+from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
@@ -320,6 +321,12 @@ class OrderAdmin(
         if privacy.may_export_full(request.user):
             privacy.record_export_reveal(request.user, f"订单导出（完整收货信息）：{len(data)} 单")
         return data
+
+    def import_success_message(self, result):
+        orders, parcels = getattr(result, "shipped", ([], []))
+        if parcels:  # 导入快递单号: which orders shipped, with which carriers, and where to see them
+            return shipped_summary("导入完成", orders, parcels)
+        return super().import_success_message(result)
 
     def shipping_report_view(self, request):
         return views.shipping_report(request, self)

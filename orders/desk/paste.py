@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from orders import services
-from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
+from orders.carriers import CarrierDirectory, format_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, Parcel, ParcelLine
 
 MAX_LINES = 2000
@@ -116,8 +116,12 @@ def parse_pasted_text(text, known_order_nos, carriers):
             accepted = [n for n in numbers if named_carrier.accepts(n) and (n[0].isalpha() or len(n) >= 8)]
             if accepted:
                 line.carrier, line.tracking_number = named_carrier, accepted[0]
+            elif len(numbers) == 1:  # says what this carrier's numbers look like
+                line.problems.append(format_problem(named_carrier, numbers[0]))
             else:
-                line.problems.append(f"没有找到符合{named_carrier.name}单号格式的快递单号。")
+                hint = named_carrier.tracking_number_hint.rstrip("。")
+                hint = f"{hint}。" if hint else ""
+                line.problems.append(f"没有找到符合{named_carrier.name}单号格式的快递单号。{hint}")
         else:
             guessed = [(number, guess_carriers(number, carriers)) for number in numbers]
             guessed = [(number, guesses) for number, guesses in guessed if guesses]
@@ -143,6 +147,10 @@ def parse_pasted_text(text, known_order_nos, carriers):
                 line.problems.append(
                     f"订单 {line.order_no} 在第 {earlier.line_no} 行已出现，但快递单号不同，请只保留正确的一行。"
                 )
+                # Neither number ships: which one is right is the clerk's call, even with 只发货没有问题的行.
+                conflict = f"订单 {line.order_no} 在第 {line.line_no} 行还有一个不同的快递单号，请只保留正确的一行。"
+                if earlier.ok:
+                    earlier.problems.append(conflict)
     return lines
 
 
@@ -201,15 +209,21 @@ def _note_merges_within_batch(lines):
             line.notes.append(f"合并发货：与订单 {others}装入同一个包裹")
 
 
-def apply_paste(text, *, user):
-    """Re-check and ship every line with one services.ship_orders call: all of them, or none.
+def apply_paste(text, *, user, only_good=False, expected=None):
+    """Re-check and ship with one services.ship_orders call (which re-checks under locks).
 
-    Returns (lines, parcels). When any line has a problem nothing is written and parcels is [];
-    the problems are on the lines, a refusal found only at the write on the line it concerns.
+    By default all lines or none: when any line has a problem nothing is written. With
+    `only_good` (只发货没有问题的行) the lines without problems ship and the others are left;
+    `expected` are the line numbers the clerk's preview offered to ship: if the good lines are
+    not exactly those now (another clerk shipped one meanwhile), nothing ships and the changed
+    lines say why. Returns (lines, parcels); parcels is [] when nothing was written.
     """
     lines = preview_paste(text)
     to_ship = [line for line in lines if line.ships]
-    if any(not line.ok for line in lines) or not to_ship:
+    if not to_ship or (not only_good and any(not line.ok for line in lines)):
+        return lines, []
+    if only_good and expected is not None and {line.line_no for line in to_ship} != set(expected):
+        _note_changes_since_preview(lines, set(expected))
         return lines, []
     try:
         parcels = services.ship_orders(
@@ -222,6 +236,23 @@ def apply_paste(text, *, user):
                 line.problems.append(message)
         return lines, []
     return lines, parcels
+
+
+CHANGED_SINCE_PREVIEW = "预览之后情况有变化，本批一单也没有发。请重新预览后再确认。"
+
+
+def _note_changes_since_preview(lines, expected):
+    for line in lines:
+        if line.line_no in expected and not line.ships:
+            if line.ok:  # e.g. another clerk shipped it with this very number: skipped now
+                line.problems.append(f"预览时这一行可以发货，现在：{'；'.join(line.notes) or '不再需要发货'}。")
+        elif line.line_no not in expected and line.ships:
+            line.problems.append("预览时这一行有问题，现在可以发货了：请重新预览，确认要发的行。")
+
+
+def left_text(lines):
+    """The lines that did not ship, as pasted: what stays in the text box after 只发货没有问题的行."""
+    return "\n".join(line.text for line in lines if not line.ok)
 
 
 def _lines_concerned(lines, message, exc):

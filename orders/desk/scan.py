@@ -129,12 +129,13 @@ def shipped_message(order, parcel):
 
 
 def carrier_candidates(number, carriers):
-    """Carriers to offer when the number alone does not decide: the matching ones, or else
-    those without a number format (they accept any number)."""
+    """Carriers to offer when the number alone does not decide: those whose format it fits.
+
+    A carrier without a number format is no candidate (it would be one for every number); such a
+    carrier ships from the order list, where the clerk picks it by name.
+    """
     guesses = guess_carriers(number, carriers)
-    if len(guesses) > 1:
-        return guesses
-    return [c for c in carriers if c.is_active and not c.tracking_number_pattern]
+    return guesses if len(guesses) > 1 else []
 
 
 def handle_scan(code, *, current, user, carrier=None):

@@ -3,6 +3,7 @@
 OrderAdmin.get_urls wires these in; each takes the model admin for its context and permission checks.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from orders import privacy
+from orders.admin.shipped import shipped_summary
 from orders.desk import paste, pick_list, scan
 from orders.models import Carrier, Order
 
@@ -118,36 +120,59 @@ def _render_scan(request, model_admin, current, result):
 # ---------------------------------------------------------------- 批量回填
 
 
+PASTE_LEFT = "paste_left"
+
+
 def paste_view(request, model_admin):
-    """A text box → preview (every line's outcome) → confirm, all or nothing."""
+    """A text box → preview (every line's outcome) → confirm all (the default: all or nothing), or
+    只发货没有问题的 N 行, which ships the good lines and leaves the others in the box with their reasons."""
     _require_change(request, model_admin)
     text = request.POST.get("text", "") if request.method == "POST" else ""
-    lines, confirmed = [], False
+    lines, confirmed, changed, left = [], False, False, None
     if request.method == "POST" and text.strip():
-        if request.POST.get("confirm"):
-            lines, parcels = paste.apply_paste(text, user=request.user)
-            if parcels or (lines and all(line.ok for line in lines)):
-                shipped = sum(1 for line in lines if line.ships)
-                model_admin.message_user(
-                    request, f"批量回填完成：已发货 {shipped} 个订单（{len({p.pk for p in parcels})} 个包裹）。"
-                )
+        only_good = bool(request.POST.get("confirm_good"))
+        if request.POST.get("confirm") or only_good:
+            expected = _line_numbers(request.POST.get("good_lines", "")) if only_good else None
+            lines, parcels = paste.apply_paste(text, user=request.user, only_good=only_good, expected=expected)
+            if parcels:
+                shipped = [line for line in lines if line.ships]
+                summary = shipped_summary("批量回填完成", [line.order for line in shipped], parcels)
+                model_admin.message_user(request, summary, messages.SUCCESS)
+                if only_good:
+                    request.session[PASTE_LEFT] = {
+                        "text": paste.left_text(lines),
+                        "lines": [[line.line_no, line.text, line.problems] for line in lines if not line.ok],
+                    }
                 return HttpResponseRedirect(reverse("admin:orders_order_paste"))
             confirmed = True
+            # The good lines are not those the preview offered: the re-check found something new.
+            changed = only_good and {line.line_no for line in lines if line.ships} != expected
         else:
             lines = paste.preview_paste(text)
+    elif request.method == "GET":
+        left = request.session.pop(PASTE_LEFT, None)
+        text = left["text"] if left else ""
     problems = [line for line in lines if not line.ok]
+    good = [line for line in lines if line.ships]
     context = {
         **admin_context(request, model_admin, "批量回填快递单号"),
         "text": text,
         "lines": lines,
         "problems": problems,
-        "ship_count": sum(1 for line in lines if line.ships),
-        "parcel_count": len({line.parcel_key for line in lines if line.ships}),
+        "ship_count": len(good),
+        "parcel_count": len({line.parcel_key for line in good}),
+        "good_lines": ",".join(str(line.line_no) for line in good),
         "confirmed": confirmed,
+        "changed_since_preview": changed,
+        "left": left,
         "posted": request.method == "POST",
         "max_lines": paste.MAX_LINES,
     }
     return TemplateResponse(request, "admin/orders/order/paste.html", context)
+
+
+def _line_numbers(text):
+    return {int(part) for part in text.split(",") if part.strip().isdigit()}
 
 
 # ---------------------------------------------------------------- 拣货单

@@ -113,8 +113,7 @@ def test_ops_cannot_open_the_shipping_report(ops_client):
     [
         lambda o: order_url(o, "delete"),
         lambda o: reverse("admin:orders_order_add"),
-        lambda o: reverse("admin:orders_carrier_changelist"),
-        lambda o: reverse("admin:orders_carrier_change", args=[carrier("SF").pk]),
+        lambda o: reverse("admin:orders_carrier_add"),
         lambda o: reverse("admin:auth_user_changelist"),
         lambda o: reverse("admin:auth_group_changelist"),
         lambda o: item_url(o.lines.get().item, "delete"),
@@ -258,3 +257,17 @@ def test_shipped_order_via_service_still_visible_to_both_roles(ops_client, manag
     assert ops_client.get(order_url(order)).status_code == 200
     ops_client.force_login(manager_user)
     assert ops_client.get(order_url(order)).status_code == 200
+
+
+def test_ops_read_the_carriers_number_formats_but_cannot_change_them(ops_client):
+    sf = carrier("SF")
+    page = ops_client.get(reverse("admin:orders_carrier_changelist"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "顺丰单号为 SF 加 12–13 位数字" in html and "韵达单号为" in html
+    assert 'name="form-0-is_active"' not in html  # read-only: no list editing
+    detail = ops_client.get(reverse("admin:orders_carrier_change", args=[sf.pk]))
+    assert detail.status_code == 200 and 'name="tracking_number_pattern"' not in detail.content.decode()
+    response = ops_client.post(reverse("admin:orders_carrier_change", args=[sf.pk]), {"name": "改名", "code": "SF"})
+    assert response.status_code == 403
+    assert carrier("SF").name == "顺丰速运"

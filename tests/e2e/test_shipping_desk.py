@@ -100,7 +100,10 @@ def test_a_wrong_tracking_number_is_refused_next_to_its_row(page, ops_user):
     page.get_by_role("button", name="保存").click()
 
     expect(page.locator(".errornote")).to_have_text("请更正以下错误。")
-    expect(error_line_above(page, order)).to_have_text("快递单号“SF12345”不符合顺丰速运的单号格式，请核对后重新输入。")
+    expect(error_line_above(page, order)).to_have_text(
+        "快递单号“SF12345”不符合顺丰速运的单号格式。顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。"
+        "请核对后重新输入。"
+    )
     expect(page.locator(".messagelist .success")).to_have_count(0)
     # The clerk's typing is still there to correct.
     expect(order_row(page, order).locator("td.field-tracking_number input")).to_have_value("SF12345")

@@ -51,7 +51,9 @@ def test_clerk_previews_then_confirms_a_tracking_file(page, ops_user, ledger_is_
     assert Order.objects.filter(status=Order.Status.SHIPPED).count() == 0  # a preview changes nothing
 
     page.get_by_role("button", name="确认导入").click()
-    expect(page.locator(".messagelist .success")).to_have_text("导入完成：已发货 3 行。")
+    message = page.locator(".messagelist .success")
+    expect(message).to_contain_text("导入完成：已发货 3 单，2 个包裹（顺丰速运 1 个、中通快递 1 个）：订单 ")
+    expect(message.get_by_role("link", name=first.order_no)).to_be_visible()
     expect(page).to_have_url(re.compile(r"/admin/orders/order/$"))
     statuses = dict(Order.objects.values_list("pk", "status"))
     assert [statuses[o.pk] for o in (first, second, same_receiver, untouched)] == ["shipped"] * 3 + ["pending"]
@@ -83,3 +85,37 @@ def test_a_file_with_problems_is_explained_and_cannot_be_confirmed(page, ops_use
     expect(problems).to_contain_text("SF123")
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
     assert db_snapshot() == before
+
+
+def test_clerk_ships_the_good_rows_of_a_file_and_downloads_the_bad_ones(page, ops_user, ledger_is_consistent):
+    from tests.e2e.support import save_screenshot
+
+    good_a, good_b = OrderFactory(), OrderFactory(receiver_name="李四")
+    bad = OrderFactory(receiver_name="王五")
+    rows = [
+        HEADERS,
+        [good_a.order_no, "顺丰", sf_number(1)],
+        ["X404", "顺丰", sf_number(3)],
+        [good_b.order_no, "SF", sf_number(2)],
+        [bad.order_no, "顺丰", "5301156237108"],
+    ]
+    log_in(page, "ops", OPS_PASSWORD, path="/admin/orders/order/import/?resource=0")
+    choose_file(page, "快递单号.csv", csv_bytes(rows))
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator(".import-problems")).to_contain_text("顺丰单号为 SF 加 12–13 位数字")
+    expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
+    save_screenshot(page, "tracking-import-partial-preview")
+
+    page.get_by_role("button", name="只发货没有问题的 2 行").click()
+
+    message = page.locator(".messagelist .success")
+    expect(message).to_contain_text("已发货 2 单，2 个包裹（顺丰速运 2 个）")
+    expect(message).to_contain_text("另有 2 行有问题，未处理")
+    save_screenshot(page, "tracking-import-partial-done")
+    with page.expect_download() as download:
+        message.get_by_role("link", name="下载这 2 行（CSV，含行号和原因）").click()
+    content = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert content[0] == "原行号,订单号,快递公司,快递单号,问题"
+    assert [line.split(",")[0] for line in content[1:]] == ["3", "5"]
+    assert {o.pk for o in Order.objects.filter(status="shipped")} == {good_a.pk, good_b.pk}
+    ledger_is_consistent()

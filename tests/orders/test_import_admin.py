@@ -47,7 +47,7 @@ def test_import_page_is_in_chinese(clerk_client):
     assert '<label for="id_import_file" class="button file-picker-button">浏览…</label>' in html
     assert '<span class="file-picker-name" data-empty="未选择文件">未选择文件</span>' in html
     assert "spreadsheets/js/file_picker.js" in html
-    assert "订单号, 用户ID, SKU, 数量, 收货人, 电话, 地址, 子订单号（可选）" in html
+    assert "订单号, 用户ID, SKU, 数量, 收货人, 电话, 地址, 子订单号（可选）, 下单时间（可选）, 备注（可选）" in html
 
 
 def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
@@ -61,7 +61,9 @@ def test_preview_then_confirm_ships(clerk, clerk_client, ledger_is_consistent):
 
     response = confirm(clerk_client, preview)
     assert response.status_code == 302 and response.url == reverse("admin:orders_order_changelist")
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["导入完成：已发货 1 行。"]
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("导入完成：已发货 1 单，1 个包裹（顺丰速运 1 个）：订单 ")
+    assert f">{order.order_no}</a>" in message and f"id__in={order.pk}" in message
     order.refresh_from_db()
     parcel = Parcel.objects.get(lines__line__order=order)
     assert (order.status, parcel.tracking_number, parcel.shipped_by) == ("shipped", sf_number(1), clerk)
@@ -198,3 +200,127 @@ def test_each_import_needs_its_own_permission(client, django_user_model):
 def test_the_column_list_stays_after_a_refused_file(clerk_client):
     response = upload(clerk_client, b"")
     assert ("导入快递单号", ["订单号", "快递公司", "快递单号"]) in response.context["fields_list"]
+
+
+# ---- 只发货没有问题的 N 行 (issue 16 point 4)
+
+
+def partial_confirm(client, preview):
+    return client.post(
+        CONFIRM,
+        {
+            **preview.context["partial_form"].initial,
+            "only_good_rows": "1",
+            "expected_lines": preview.context["partial_lines"],
+        },
+    )
+
+
+def file_with_three_bad_rows():
+    good_a, good_b, ambiguous = OrderFactory(), OrderFactory(receiver_name="李四"), OrderFactory(receiver_name="王五")
+    rows = [
+        HEADERS,
+        [good_a.order_no, "顺丰", sf_number(1)],
+        ["X404", "顺丰", sf_number(3)],
+        [good_b.order_no, "SF", sf_number(2)],
+        [ambiguous.order_no, "顺丰", "12345"],
+        [OrderFactory(receiver_name="赵六").order_no, "不存在的快递", "773194917396313"],
+    ]
+    return good_a, good_b, ambiguous, csv_bytes(rows)
+
+
+def test_a_file_with_bad_rows_offers_to_ship_the_good_ones(clerk_client):
+    _a, _b, _c, content = file_with_three_bad_rows()
+    preview = upload(clerk_client, content)
+    html = preview.content.decode()
+    assert "confirm_form" not in preview.context  # all or nothing stays the default
+    assert preview.context["partial_lines"] == "2,4"
+    assert 'value="只发货没有问题的 2 行"' in html and "有问题的 3 行不处理" in html
+    assert not Parcel.objects.exists()
+
+
+def test_ship_the_good_rows_then_download_the_bad_ones(clerk_client, ledger_is_consistent):
+    good_a, good_b, _c, content = file_with_three_bad_rows()
+    preview = upload(clerk_client, content)
+
+    response = partial_confirm(clerk_client, preview)
+
+    assert response.status_code == 302
+    assert set(Order.objects.filter(status="shipped")) == {good_a, good_b}
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "已发货 2 单，2 个包裹（顺丰速运 2 个）" in message
+    assert "另有 3 行有问题，未处理" in message and "下载这 3 行（CSV，含行号和原因）" in message
+    download = clerk_client.get(reverse("admin:orders_order_import_left"))
+    assert download["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+    rows = download.content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "原行号,订单号,快递公司,快递单号,问题"
+    assert [row.split(",")[0] for row in rows[1:]] == ["3", "5", "6"]
+    assert "订单 X404 不存在" in rows[1] and "顺丰单号为 SF 加 12–13 位数字" in rows[2]
+    assert "不认识快递公司“不存在的快递”" in rows[3]
+    ledger_is_consistent()
+
+
+def test_a_good_row_shipped_meanwhile_refuses_the_whole_partial_confirm(clerk_client, ledger_is_consistent):
+    good_a, good_b, _c, content = file_with_three_bad_rows()
+    preview = upload(clerk_client, content)
+    services.ship_order(good_b, _zto(), "70000000000001")  # another clerk, meanwhile
+
+    response = partial_confirm(clerk_client, preview)
+
+    assert response.status_code == 200 and response.context["confirm_refused"]
+    html = response.content.decode()
+    assert "未导入" in html and f"订单 {good_b.order_no} 已发货" in html
+    good_a.refresh_from_db()
+    assert good_a.status == "pending"  # never a partial of the partial
+    ledger_is_consistent()
+
+
+def _zto():
+    from tests.factories import carrier
+
+    return carrier("ZTO")
+
+
+ORDER_HEADERS = ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址", "下单时间"]
+
+
+def test_order_import_adds_the_good_orders_whole_and_leaves_an_order_with_a_bad_row(clerk_client):
+    ItemFactory(sku="SKU-TEA")
+    receiver = ["李四", "13900000000", "北京市朝阳区"]
+    rows = [
+        ORDER_HEADERS,
+        ["N1", "U1", "SKU-TEA", "1", *receiver, "2025-01-02 10:00"],
+        ["N2", "U2", "SKU-TEA", "1", *receiver, ""],
+        ["N2", "U2", "SKU-NONE", "1", *receiver, ""],  # N2's second line: no such SKU
+        ["N3", "U3", "SKU-TEA", "1", *receiver, "昨天"],
+    ]
+    preview = upload(clerk_client, csv_bytes(rows), name="orders.csv", resource=ORDERS)
+    assert "confirm_form" not in preview.context
+    assert preview.context["partial_lines"] == "2"  # N2's good row is not offered without its other line
+    assert 'value="只导入没有问题的 1 行"' in preview.content.decode()
+
+    response = partial_confirm(clerk_client, preview)
+
+    assert response.status_code == 302
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["N1"]
+    assert Order.objects.get().lines.count() == 1
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("导入完成：已新建 1 行，有问题，未导入 3 行。") and "下载这 3 行" in message
+    rows = clerk_client.get(reverse("admin:orders_order_import_left")).content.decode("utf-8-sig").splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["3", "4", "5"]
+    assert "订单 N2 的第 4 行有问题，整单不导入" in rows[1] and "SKU SKU-NONE 不存在" in rows[2]
+    assert "下单时间“昨天”无法识别" in rows[3]
+
+
+def test_order_import_partial_is_refused_when_an_order_was_added_meanwhile(clerk_client):
+    ItemFactory(sku="SKU-TEA")
+    receiver = ["李四", "13900000000", "北京市朝阳区"]
+    rows = [ORDER_HEADERS, ["N1", "U1", "SKU-TEA", "1", *receiver, ""], ["N2", "U2", "SKU-NONE", "1", *receiver, ""]]
+    preview = upload(clerk_client, csv_bytes(rows), name="orders.csv", resource=ORDERS)
+    OrderFactory(order_no="N1")  # another clerk imported N1 meanwhile: it would now be skipped
+
+    response = partial_confirm(clerk_client, preview)
+
+    assert response.status_code == 200 and response.context["confirm_refused"]
+    assert "预览时本行可以导入，现在：订单 N1 已存在，跳过（不会覆盖）。" in response.content.decode()
+    assert Order.objects.count() == 1

@@ -34,7 +34,7 @@ def test_messy_paste_finds_every_line(carriers):
         "订单号\t收货人\t快递单号\n"  # header
         "\n"
         "DD0001\t张三\tSF1234567890123\t2\n"  # tabs + extra columns
-        "  DD0002 , 李四 , 771234567890123  \n"  # commas and blanks, STO
+        "  DD0002 , 李四 , 78636098066239  \n"  # commas and blanks, ZTO
         "ＤＤ０００３　ＹＴ１２３４５６７８９０１２３\n"  # full width
         "\n"
     )
@@ -44,7 +44,7 @@ def test_messy_paste_finds_every_line(carriers):
     got = [(ln.order_no, ln.carrier.code, ln.tracking_number) for ln in lines[1:]]
     assert got == [
         ("DD0001", "SF", "SF1234567890123"),
-        ("DD0002", "STO", "771234567890123"),
+        ("DD0002", "ZTO", "78636098066239"),
         ("DD0003", "YTO", "YT1234567890123"),
     ]
     assert all(line.ok for line in lines)
@@ -61,10 +61,11 @@ def test_the_same_order_twice_with_the_same_number_is_done_once(carriers):
     assert "与第 1 行重复" in lines[1].notes[0]
 
 
-def test_the_same_order_twice_with_different_numbers_is_a_problem(carriers):
+def test_the_same_order_twice_with_different_numbers_is_a_problem_on_both_lines(carriers):
     lines = parse("DD0001 SF1234567890123\nDD0001 SF1234567890999", carriers)
-    assert lines[0].ok
     assert "第 1 行已出现" in lines[1].problems[0]
+    # Neither ships, even with 只发货没有问题的行: which number is right is the clerk's call.
+    assert lines[0].problems == ["订单 DD0001 在第 2 行还有一个不同的快递单号，请只保留正确的一行。"]
 
 
 def test_lines_without_an_order_or_a_number_are_problems(carriers):
@@ -74,13 +75,28 @@ def test_lines_without_an_order_or_a_number_are_problems(carriers):
     assert "一行中有多个快递单号" in lines[2].problems[0]
 
 
-def test_a_named_carrier_column_decides_even_without_a_pattern(carriers):
-    lines = parse("DD0001 韵达 4312345678901\nDD0002 YD 4312345678902\nDD0003 顺丰 4312345678903", carriers)
+def test_a_named_carrier_column_decides_an_ambiguous_number(carriers):
+    lines = parse("DD0001 韵达 773194917396313\nDD0002 STO 773194917396314\nDD0003 顺丰 5301156237108", carriers)
     assert [(ln.carrier and ln.carrier.code, ln.tracking_number) for ln in lines[:2]] == [
-        ("YD", "4312345678901"),
-        ("YD", "4312345678902"),
+        ("YD", "773194917396313"),
+        ("STO", "773194917396314"),
     ]
-    assert "符合顺丰速运单号格式" in lines[2].problems[0]
+    assert lines[2].problems == [
+        "快递单号“5301156237108”不符合顺丰速运的单号格式。"
+        "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。"
+    ]
+
+
+def test_an_ambiguous_number_without_a_carrier_names_the_candidates_and_picks_none(carriers):
+    (line,) = parse("DD0001 773194917396313", carriers)
+    assert line.carrier is None and not line.ships
+    assert line.problems == ["快递单号“773194917396313”可能属于：申通快递、韵达快递，请在该行加上快递公司名称。"]
+
+
+def test_a_named_carrier_without_a_pattern_takes_any_number(carriers):
+    carriers = [*carriers, Carrier.objects.create(name="同城快递", code="TC", tracking_number_pattern="")]
+    (line,) = parse("DD0001 同城快递 88880000", carriers)
+    assert (line.carrier.code, line.tracking_number) == ("TC", "88880000")
 
 
 def test_parsing_reads_no_database(carriers, django_assert_num_queries):
@@ -229,7 +245,7 @@ def test_paste_page_preview_and_confirm(clerk_client, ledger_is_consistent):
     assert "合并发货：与订单 W002（第 2 行）" in page
     assert Parcel.objects.count() == 0
     response = clerk_client.post(url, {"text": text, "confirm": "1"}, follow=True)
-    assert "批量回填完成：已发货 2 个订单（1 个包裹）" in response.content.decode()
+    assert "批量回填完成：已发货 2 单，1 个包裹（顺丰速运 1 个）" in response.content.decode()
     assert Order.objects.filter(status="shipped").count() == 2
     ledger_is_consistent()
 
@@ -288,3 +304,105 @@ def test_stock_taken_after_the_preview_lands_on_the_line_of_that_item(clerk, mon
     assert parcels == []
     assert lines[0].problems == []
     assert "库存不足" in lines[1].problems[0]
+
+
+# ---- 只发货没有问题的行 (issue 16 point 4)
+
+
+def three_bad_lines():
+    """Two good lines and three bad ones: an unknown order, a number of no carrier, an ambiguous number."""
+    for order_no in ("G001", "G002", "G003", "G004"):
+        OrderFactory(order_no=order_no, receiver_name=f"收货人{order_no}")
+    return f"G001 {sf_number(1)}\nNOPE01 SF1234567890555\nG002 12345\nG003 {sf_number(3)}\nG004 773194917396313\n"
+
+
+@pytest.mark.django_db
+def test_only_good_lines_ship_in_one_batch_and_the_bad_ones_are_handed_back(clerk, ledger_is_consistent):
+    text = three_bad_lines()
+    preview = preview_paste(text)
+    good = {line.line_no for line in preview if line.ships}
+    assert good == {1, 4}
+
+    assert apply_paste(text, user=clerk)[1] == []  # the default stays all or nothing
+    assert not Parcel.objects.exists()
+
+    lines, parcels = apply_paste(text, user=clerk, only_good=True, expected=good)
+
+    assert len(parcels) == 2
+    assert (status_of("G001"), status_of("G003")) == ("shipped", "shipped")
+    assert (status_of("G002"), status_of("G004")) == ("pending", "pending")
+    bad = [(line.line_no, line.problems[0]) for line in lines if not line.ok]
+    assert [line_no for line_no, _ in bad] == [2, 3, 5]
+    assert "没有找到已存在的订单号" in bad[0][1]
+    assert "申通快递、韵达快递" in bad[2][1]
+    assert paste.left_text(lines) == "NOPE01 SF1234567890555\nG002 12345\nG004 773194917396313"
+    ledger_is_consistent()
+
+
+@pytest.mark.django_db
+def test_a_good_line_shipped_by_another_clerk_after_the_preview_stops_the_partial_batch(clerk, ledger_is_consistent):
+    text = three_bad_lines()
+    good = {line.line_no for line in preview_paste(text) if line.ships}
+    services.ship_order(Order.objects.get(order_no="G003"), carrier("ZTO"), "70000000000001")  # another clerk
+
+    lines, parcels = apply_paste(text, user=clerk, only_good=True, expected=good)
+
+    assert parcels == []
+    assert status_of("G001") == "pending"  # never a partial of the partial
+    (line_4,) = [line for line in lines if line.line_no == 4]
+    assert line_4.problems == ["订单 G003 当前为“已发货”，不能发货。"]
+    ledger_is_consistent()
+
+
+@pytest.mark.django_db
+def test_a_refusal_under_the_locks_ships_none_of_the_good_lines(clerk, monkeypatch, ledger_is_consistent):
+    text = three_bad_lines()
+    preview = paste.preview_paste
+
+    def preview_then_another_clerk_ships(text):
+        lines = preview(text)
+        services.ship_order(Order.objects.get(order_no="G003"), carrier("ZTO"), "70000000000001")
+        return lines
+
+    monkeypatch.setattr(paste, "preview_paste", preview_then_another_clerk_ships)
+    lines, parcels = apply_paste(text, user=clerk, only_good=True, expected={1, 4})
+
+    assert parcels == []
+    assert status_of("G001") == "pending"
+    assert [line.problems for line in lines if line.line_no == 4] == [["订单 G003 当前为“已发货”，不能发货。"]]
+    ledger_is_consistent()
+
+
+@pytest.mark.django_db
+def test_paste_page_ships_the_good_lines_and_keeps_the_bad_ones_in_the_box(clerk_client):
+    text = three_bad_lines()
+    url = reverse("admin:orders_order_paste")
+    page = clerk_client.post(url, {"text": text, "preview": "1"}).content.decode()
+    assert "只发货没有问题的 2 行" in page and 'name="confirm"' not in page
+    assert 'name="good_lines" value="1,4"' in page
+
+    response = clerk_client.post(url, {"text": text, "confirm_good": "1", "good_lines": "1,4"})
+    assert response.status_code == 302
+    page = clerk_client.get(response["Location"]).content.decode()
+
+    g1, g3 = Order.objects.get(order_no="G001"), Order.objects.get(order_no="G003")
+    assert "批量回填完成：已发货 2 单，2 个包裹（顺丰速运 2 个）" in page
+    assert f'<a href="{reverse("admin:orders_order_change", args=[g1.pk])}">G001</a>' in page
+    list_url = f"{reverse('admin:orders_order_changelist')}?ship_status=all&amp;id__in={g1.pk},{g3.pk}"
+    assert list_url in page
+    assert "未发货的 3 行已留在下面的文本框中" in page
+    assert "<strong>原第 5 行</strong>" in page and "申通快递、韵达快递" in page
+    assert ">NOPE01 SF1234567890555\nG002 12345\nG004 773194917396313</textarea>" in page
+    # The list link shows exactly the shipped orders.
+    listed = clerk_client.get(list_url.replace("&amp;", "&")).content.decode()
+    assert "G001" in listed and "G003" in listed and "G002" not in listed
+
+
+@pytest.mark.django_db
+def test_paste_page_says_when_the_good_lines_changed_since_the_preview(clerk_client):
+    text = three_bad_lines()
+    url = reverse("admin:orders_order_paste")
+    services.ship_order(Order.objects.get(order_no="G003"), carrier("ZTO"), "70000000000001")
+    page = clerk_client.post(url, {"text": text, "confirm_good": "1", "good_lines": "1,4"}).content.decode()
+    assert "预览之后情况有变化" in page
+    assert status_of("G001") == "pending"

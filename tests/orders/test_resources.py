@@ -1,6 +1,10 @@
+import datetime
+import zoneinfo
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from inventory.models import StockMovement
 from orders import services
@@ -127,9 +131,15 @@ class TestTrackingImport:
             (lambda o: [o.order_no, "火星快递", sf_number(1)], "第 3 行：不认识快递公司“火星快递”"),
             (
                 lambda o: [o.order_no, "SF", "12345"],
-                "第 3 行：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。",
+                "第 3 行：快递单号“12345”不符合顺丰速运的单号格式。"
+                "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。",
             ),
-            (lambda o: [o.order_no, "", sf_number(1)], "第 3 行：快递公司为空。"),
+            (lambda o: [o.order_no, "", sf_number(1)], "第 3 行：快递公司为空（按单号可能是：顺丰速运）。"),
+            (
+                lambda o: [o.order_no, "", "773194917396313"],
+                "第 3 行：快递公司为空（按单号可能是：申通快递、韵达快递）。",
+            ),
+            (lambda o: [o.order_no, "", "HELLO-1"], "第 3 行：快递公司为空。"),
             (lambda o: [o.order_no, "SF", ""], "第 3 行：快递单号为空。"),
             (lambda o: ["", "SF", sf_number(1)], "第 3 行：订单号为空。"),
         ],
@@ -365,7 +375,10 @@ class TestLargeTrackingFile:
         rows[2400][2] = "12345"  # past the first two written batches
         before = db_snapshot()
         result = run_tracking(rows)
-        assert problems(result) == ["第 2402 行：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。"]
+        assert problems(result) == [
+            "第 2402 行：快递单号“12345”不符合顺丰速运的单号格式。"
+            "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。"
+        ]
         assert db_snapshot() == before
 
     def test_a_row_gone_bad_in_the_last_batch_changes_nothing(self, orders):
@@ -438,6 +451,92 @@ class TestOrderImport:
         assert sorted(Order.objects.values_list("order_no", flat=True)) == ["P1", "P2"]
         assert self.lines("P1") == [("SKU-TEA", 2, "S1"), ("SKU-CUP", 1, "S2"), ("SKU-POT", 3, "S3")]
         assert self.lines("P2") == [("SKU-TEA", 1, "")]
+
+    def test_order_time_and_note_are_imported_in_beijing_time(self):
+        ItemFactory(sku="SKU-TEA")
+        receiver = ["李四", "13900000000", "北京市朝阳区"]
+        rows = [
+            ["T1", "U9", "SKU-TEA", "1", *receiver, "2025-01-02 13:45:10", "不要放发票"],
+            ["T2", "U9", "SKU-TEA", "1", *receiver, "2025/1/3 8:05", ""],
+            ["T3", "U9", "SKU-TEA", "1", *receiver, "2025年1月4日 09:30", ""],
+            ["T4", "U9", "SKU-TEA", "1", *receiver, "20250105", ""],
+            ["T5", "U9", "SKU-TEA", "1", *receiver, "2025-01-06T10:00:00+00:00", ""],
+            [
+                "T6",
+                "U9",
+                "SKU-TEA",
+                "1",
+                *receiver,
+                "45664.5",
+                "",
+            ],  # an Excel date serial (45658 = 2025-01-01): 2025-01-07 12:00
+            ["T7", "U9", "SKU-TEA", "1", *receiver, "", ""],
+        ]
+        result = self.run(rows, headers=[*self.HEADERS, "下单时间", "备注"])
+        assert problems(result) == []
+        shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+        times = {o.order_no: o.created_at.astimezone(shanghai) for o in Order.objects.all()}
+        assert [f"{times[f'T{n}']:%Y-%m-%d %H:%M:%S}" for n in range(1, 7)] == [
+            "2025-01-02 13:45:10",
+            "2025-01-03 08:05:00",
+            "2025-01-04 09:30:00",
+            "2025-01-05 00:00:00",
+            "2025-01-06 18:00:00",
+            "2025-01-07 12:00:00",
+        ]
+        assert abs((timezone.now() - times["T7"]).total_seconds()) < 60  # no time given: now
+        assert Order.objects.get(order_no="T1").note == "不要放发票"
+        assert result.rows[0].plan.startswith("待发货订单，收货人 李四，下单时间 2025-01-02 13:45：")
+
+    def test_excel_date_cells_are_read_as_beijing_time(self):
+        ItemFactory(sku="SKU-TEA")
+        rows = [
+            [*self.HEADERS, "下单时间", "备注"],
+            ["X1", "U9", "SKU-TEA", 1, "李四", "13900000000", "北京市", datetime.datetime(2025, 3, 1, 23, 30), "加急"],
+        ]
+        OrderImportResource().import_data(read_spreadsheet(xlsx_bytes(rows)))
+        order = Order.objects.get(order_no="X1")
+        assert f"{timezone.localtime(order.created_at):%Y-%m-%d %H:%M}" == "2025-03-01 23:30"
+        assert order.note == "加急"
+
+    @pytest.mark.parametrize(
+        ("cell", "problem"),
+        [
+            (
+                "昨天",
+                "第 2 行：下单时间“昨天”无法识别。请写成 2025-01-02 13:45、2025/1/2 13:45:00 或 2025年1月2日 13:45",
+            ),
+            ("2025-13-40", "第 2 行：下单时间“2025-13-40”无法识别"),
+            ("2999-01-01", "第 2 行：下单时间“2999-01-01”晚于现在，请核对（时间按北京时间）。"),
+            ("1999-12-31", "第 2 行：下单时间“1999-12-31”早于 2000 年，请核对。"),
+        ],
+    )
+    def test_a_bad_order_time_is_a_chinese_problem_on_its_row(self, cell, problem):
+        ItemFactory(sku="SKU-TEA")
+        before = db_snapshot()
+        rows = [["T1", "U9", "SKU-TEA", "1", "李四", "13900000000", "北京市", cell]]
+        result = self.run(rows, headers=[*self.HEADERS, "下单时间"])
+        (found,) = problems(result)
+        assert found.startswith(problem)
+        assert db_snapshot() == before
+
+    def test_rows_of_one_order_agree_on_its_time_and_keep_each_note(self):
+        ItemFactory(sku="SKU-TEA")
+        receiver = ["李四", "13900000000", "北京市"]
+        rows = [
+            ["T1", "U9", "SKU-TEA", "1", *receiver, "", "易碎"],
+            ["T1", "U9", "SKU-TEA", "2", *receiver, "2025-01-02 10:00", "加急"],
+        ]
+        assert problems(self.run(rows, headers=[*self.HEADERS, "下单时间", "备注"])) == []
+        order = Order.objects.get(order_no="T1")
+        assert (f"{timezone.localtime(order.created_at):%H:%M}", order.note) == ("10:00", "易碎；加急")
+        rows = [
+            ["T2", "U9", "SKU-TEA", "1", *receiver, "2025-01-02 10:00"],
+            ["T2", "U9", "SKU-TEA", "2", *receiver, "2025-01-02 11:00"],
+        ]
+        assert problems(self.run(rows, headers=[*self.HEADERS, "下单时间"])) == [
+            "第 3 行：订单 T2 的下单时间与第 2 行不同。同一订单的各行下单时间必须一致。"
+        ]
 
     def test_a_row_for_another_receiver_under_one_order_number_is_refused(self):
         ItemFactory(sku="SKU-TEA")

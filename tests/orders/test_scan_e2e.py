@@ -169,7 +169,7 @@ def test_scan_flow_by_keyboard_alone(page, base_url, ledger_is_consistent):
 
     # A number no pattern decides: pick the carrier with a number key.
     scan(page, "E2E-YD")
-    scan(page, "431234567890")
+    scan(page, "5012345678901")  # 13 digits starting 50: 韵达 or 邮政
     assert page.get_attribute("#scan-app", "data-state") == "choose"
     assert "韵达快递" in page.text_content("#scan-candidates")
     page.keyboard.press("1")

@@ -98,10 +98,18 @@ def test_unknown_number_is_an_error_in_chinese(clerk):
     assert "不像快递单号" in handle_scan("<script>", current=order, user=clerk).message
 
 
-def test_a_number_no_pattern_fits_offers_the_carriers_without_a_pattern(clerk):
-    result = handle_scan("4312345678", current=OrderFactory(), user=clerk)
+def test_a_number_no_pattern_fits_is_no_candidate_of_a_carrier_without_a_pattern(clerk):
+    Carrier.objects.create(name="同城快递", code="TC", tracking_number_pattern="")
+    result = handle_scan("4312345", current=OrderFactory(), user=clerk)
+    assert result.kind == "error" and not result.candidates
+    assert "无法从快递单号“4312345”识别快递公司" in result.message
+
+
+def test_a_number_of_several_carriers_asks_naming_them(clerk):
+    result = handle_scan("773194917396313", current=OrderFactory(), user=clerk)
     assert result.kind == "choose"
-    assert [c.code for c in result.candidates] == ["YD"]
+    assert [c.code for c in result.candidates] == ["STO", "YD"]
+    assert not Parcel.objects.exists()
 
 
 def test_ambiguous_number_asks_with_candidates_best_first(clerk):
@@ -222,10 +230,10 @@ def test_page_undo_of_a_merged_parcel_voids_it_once(clerk_client, ledger_is_cons
 
 def test_page_number_key_answers_the_carrier_question(clerk_client):
     order = OrderFactory()
-    page = clerk_client.post(URL, {"code": "4312345678", "current": order.pk})
+    page = clerk_client.post(URL, {"code": "5012345678901", "current": order.pk})  # 韵达 or 邮政
     assert page.status_code == 200
-    assert 'name="number" value="4312345678"' in page.content.decode()
-    response = clerk_client.post(URL, {"code": "1", "number": "4312345678", "current": order.pk})
+    assert 'name="number" value="5012345678901"' in page.content.decode()
+    response = clerk_client.post(URL, {"code": "1", "number": "5012345678901", "current": order.pk})
     assert response.status_code == 302
     assert Parcel.objects.get().carrier.code == "YD"
     assert status_of(order) == "shipped"

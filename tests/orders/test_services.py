@@ -184,7 +184,8 @@ def test_a_batch_names_every_problem_and_writes_nothing(clerk):
     assert refused.value.messages == [
         f"订单 {short.order_no}：SKU {item.sku}（{item.name}）库存不足：需要 2 件，现有 1 件"
         "（本批前面的包裹已占用 1 件）。请先补货或调整数量。",
-        f"订单 {wrong.order_no}：快递单号“12345”不符合顺丰速运的单号格式，请核对后重新输入。",
+        f"订单 {wrong.order_no}：快递单号“12345”不符合顺丰速运的单号格式。"
+        "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。",
     ]
     assert snapshot() == before
 
