@@ -251,7 +251,7 @@ def test_ship_the_good_rows_then_download_the_bad_ones(clerk_client, ledger_is_c
     assert "已发货 2 单，2 个包裹（顺丰速运 2 个）" in message
     assert "另有 3 行有问题，未处理" in message and "下载这 3 行（CSV，含行号和原因）" in message
     download = clerk_client.get(reverse("admin:orders_order_import_left"))
-    assert download["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+    assert download["Content-Disposition"].lower().startswith("attachment; filename*=utf-8''")
     rows = download.content.decode("utf-8-sig").splitlines()
     assert rows[0] == "原行号,订单号,快递公司,快递单号,问题"
     assert [row.split(",")[0] for row in rows[1:]] == ["3", "5", "6"]
