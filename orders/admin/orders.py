@@ -37,7 +37,13 @@ from orders.admin.pagination import CappedCountPaginator
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
-from orders.selectors import SHORTAGE_RULE, mergeable_order_pks, order_search_filter, shortages_by_order
+from orders.selectors import (
+    SHORTAGE_RULE,
+    lines_in_stock,
+    mergeable_order_pks,
+    order_search_filter,
+    shortages_by_order,
+)
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
@@ -383,6 +389,9 @@ class OrderAdmin(
             for parcel in context["parcels"]:
                 parcel.safe_tracking_url = safe_url(parcel.tracking_url)
             context["can_ship"] = self.has_change_permission(request, obj) and obj.is_open
+            shortages = shortages_by_order([obj.pk]).get(obj.pk, [])
+            context["shortage_badge"] = shortage_badge(shortages)
+            context["in_stock_lines"] = lines_in_stock(obj) if shortages else []
             context["can_void"] = self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

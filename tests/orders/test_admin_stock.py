@@ -78,3 +78,33 @@ def test_the_marker_and_the_filter_cost_the_same_queries_for_5_and_40_rows(clerk
     few = page_queries(clerk_client, params)
     add(35)
     assert page_queries(clerk_client, params) == few
+
+
+def test_the_order_page_offers_ship_in_stock_lines_with_the_short_ones_at_zero(clerk_client, ledger_is_consistent):
+    a, b = ItemFactory(sku="SKU-A", initial_stock=1), ItemFactory(sku="SKU-B", initial_stock=4)
+    order = OrderFactory(lines=[(a, 3), (b, 2)])
+    short_line, stocked_line = order.lines.order_by("pk")
+    html = clerk_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert "缺货：SKU-A 差 2" in html
+    url = reverse("admin:orders_order_ship_part", args=[order.pk])
+    assert f'href="{url}?in_stock=1">发有货的商品</a>' in html
+
+    form = clerk_client.get(url, {"in_stock": "1"}).context["form"]
+    assert form[f"line_{short_line.pk}"].value() == 0
+    assert form[f"line_{stocked_line.pk}"].value() == 2
+    response = clerk_client.post(
+        f"{url}?in_stock=1", {f"line_{short_line.pk}": 0, f"line_{stocked_line.pk}": 2, "tracking_number": sf_number(5)}
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "partial"
+    assert [(pl.line_id, pl.quantity) for pl in order.lines.get(pk=stocked_line.pk).parcel_lines.all()] == [
+        (stocked_line.pk, 2)
+    ]
+    ledger_is_consistent()
+
+
+def test_an_order_with_nothing_in_stock_offers_no_partial_shipment(clerk_client):
+    order = OrderFactory(item=ItemFactory(sku="SKU-A", initial_stock=0))
+    html = clerk_client.get(reverse("admin:orders_order_change", args=[order.pk])).content.decode()
+    assert "缺货：SKU-A 差 1" in html and "发有货的商品" not in html

@@ -422,3 +422,15 @@ def test_the_y_axis_ends_within_a_quarter_above_the_maximum_in_round_steps(value
     assert value <= ticks[-1] <= value * 1.25 + 4
     steps = {b - a for a, b in itertools.pairwise(ticks)}
     assert len(steps) == 1 and 4 <= len(ticks) <= 7
+
+
+def test_the_home_chart_axis_ends_at_50_for_42_parcels_in_a_day(clerk_client, clerk):
+    import re
+
+    from tests.factories import sf_number
+
+    item = ItemFactory(initial_stock=100)
+    services.ship_orders([(OrderFactory(item=item), carrier("SF"), sf_number(n)) for n in range(42)], user=clerk)
+    html = clerk_client.get("/admin/").content.decode()
+    ticks = [int(v) for v in re.findall(r'dominant-baseline="middle" fill="#666">(\d+)</text>', html)]
+    assert ticks == [0, 10, 20, 30, 40, 50]
