@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from inventory.models import StockMovement
+from inventory.models import InventoryItem, StockMovement
 from orders.carriers import normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.services import remaining_lines
@@ -136,10 +136,16 @@ def short_order_pks():
 
     Read first and handed to the page's query as a list: as a correlated EXISTS in the list's
     query, MariaDB turned it into a semi-join that walks every order by `created_at` (210 ms at
-    100,000 orders with 15,000 open, growing with the whole table); read alone it walks the open
-    orders' (status, created_at) index only (70 ms there), and the page then costs what the queue does.
+    100,000 orders with 15,000 open). Read alone, from all open orders, it cost 1.2-2 s at a million
+    orders with 150,000 open; driven by the items that can be short, it reads their lines only
+    (docs/BENCHMARKS.md, 缺货). The page then costs what the queue does.
     """
-    pks = short_lines().order_by().values_list("order_id", flat=True).distinct()
+    # Only items that some line wants more of than their stock can be short: found by one dive per
+    # item into (item, quantity), they drive the query, so it reads their lines, not every open order.
+    largest_line = OrderLine.objects.filter(item=OuterRef("pk")).order_by("-quantity").values("quantity")[:1]
+    items = list(InventoryItem.objects.filter(stock__lt=Subquery(largest_line)).values_list("pk", flat=True))
+    lines = short_lines() if len(items) > SHORT_ORDERS_LISTED else short_lines().filter(item_id__in=items)
+    pks = lines.order_by().values_list("order_id", flat=True).distinct()
     listed = list(pks[: SHORT_ORDERS_LISTED + 1])
     return listed if len(listed) <= SHORT_ORDERS_LISTED else pks
 
