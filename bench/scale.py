@@ -189,6 +189,8 @@ PAGES = [
     Page("order list, 超过48小时未发货", LIST + "?ship_status=overdue"),
     Page("order list, 已发货", LIST + "?ship_status=shipped"),
     Page("order list, 已取消", LIST + "?ship_status=cancelled"),
+    Page("order list, 未发货 缺货", LIST + "?stock=short", sites=("ours",)),
+    Page("order list, 未发货 有货", LIST + "?stock=in_stock", sites=("ours",)),
     Page("search, exact order number", lambda s: f"{LIST}?q={s.order_no}"),
     Page("search, exact tracking number", lambda s: f"{LIST}?q={s.tracking_number}"),
     Page("search, receiver phone", lambda s: f"{LIST}?q={s.receiver_phone}"),

@@ -155,6 +155,7 @@ class Plan:
     VOID = "void"  # shipped, the parcel voided (撤销发货), shipped again with a new number
     VOID_PENDING = "void_pending"  # shipped, the parcel voided, back to pending
     CANCEL = "cancel"  # 已取消
+    SHORT = "short"  # 待发货 and 缺货: wants more of a scarce item than the shelf holds
 
 
 # The share of each plan (a MERGE takes two orders); SHIP takes the rest.
@@ -168,6 +169,11 @@ PLAN_SHARES = {
     Plan.CANCEL: 0.06,
 }
 MULTI_LINE_SHARE = 1 / 3  # of orders with 2-4 lines (a split needs at least two)
+# The clerk's first orders ship: the oldest open orders (partly shipped ones included) are never
+# short, and SHORT_ORDERS 缺货 orders come after this many pending ones, every SHORT_EVERY-th.
+SHIPPABLE_FIRST = 10
+SHORT_EVERY = 8
+SHORT_ORDERS = 3
 
 
 @dataclass
@@ -216,16 +222,21 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
     items = create_demo_items(rng, user=user)
     # The short items (低库存) only in orders that stay pending: the shipping plans must not fail.
     plenty = [item for item in items if item.stock >= 50]
+    scarce = [item for item in items if item.stock < 50]
     plans = _plans(total, rng)
     prefix = timezone.localtime(now).strftime("%y%m%d") + ("9" if Order.objects.exists() else "")
-    drafts, receiver = [], None
+    drafts, receiver, shorts = [], None, 0
+    # Pending orders before the first 缺货 one take only plentiful items: nothing in them runs short.
+    first_short = plans.index(Plan.SHORT) if Plan.SHORT in plans else len(plans)
     for n, plan in enumerate(plans):
         created = now - timedelta(days=14) * (1 - n / total) - timedelta(minutes=rng.randint(0, 90))
         # The second order of a merge, and some pending ones (合并 candidates), go to the receiver before.
-        if not (plan == Plan.MERGE_PARTNER or (plan == Plan.PENDING and n % 6 == 1 and receiver)):
+        if not (plan == Plan.MERGE_PARTNER or (plan in (Plan.PENDING, Plan.SHORT) and n % 6 == 1 and receiver)):
             receiver = (person_name(rng), phone(rng), address(rng))
         lines = rng.choice([2, 2, 3, 4]) if plan in (Plan.PARTIAL, Plan.SPLIT) else _line_count(rng)
         pool = items if plan in (Plan.PENDING, Plan.CANCEL) else plenty
+        if plan == Plan.PENDING and n < first_short:
+            pool = plenty
         order = Order(
             order_no=f"DD{prefix}{n + 1:04d}",
             customer_id=f"U{rng.randint(10000, 99999)}",
@@ -234,10 +245,15 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
             address=receiver[2],
             created_at=created,
         )
-        order_lines = [
-            OrderLine(item=item, quantity=rng.choice([1, 1, 1, 2, 2, 3]), sub_order_no=f"{order.order_no}-{k + 1}")
-            for k, item in enumerate(rng.sample(pool, lines))
-        ]
+        if plan == Plan.SHORT:
+            # Every other one also holds an item in stock: the scan desk offers 发有货的商品 for it.
+            order_lines = _short_lines(order, rng, scarce, plenty, with_stocked_line=shorts % 2 == 0)
+            shorts += 1
+        else:
+            order_lines = [
+                OrderLine(item=item, quantity=rng.choice([1, 1, 1, 2, 2, 3]), sub_order_no=f"{order.order_no}-{k + 1}")
+                for k, item in enumerate(rng.sample(pool, lines))
+            ]
         drafts.append((order, order_lines))
     orders = services.create_orders(drafts, user=user)
     shipper = _Shipper(rng, carriers, user, now)
@@ -265,8 +281,23 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
     return SeededShop(items, orders, shipper.counts)
 
 
+def _short_lines(order, rng, scarce, plenty, *, with_stocked_line):
+    """A 缺货 order's lines: one more of a scarce item than its stock, and maybe one item in stock (发有货的商品)."""
+    from orders.models import OrderLine
+
+    item = rng.choice(scarce or plenty)
+    lines = [OrderLine(item=item, quantity=item.stock + rng.randint(1, 2), sub_order_no=f"{order.order_no}-1")]
+    if with_stocked_line:
+        stocked = rng.choice([other for other in plenty if other != item])
+        lines.append(OrderLine(item=stocked, quantity=1, sub_order_no=f"{order.order_no}-2"))
+    return lines
+
+
 def _plans(total, rng):
-    """A plan per order, oldest first: every shape at least once (if `total` allows), pending ones newest."""
+    """A plan per order, oldest first: every shape at least once (if `total` allows), pending ones newest.
+
+    A few pending orders are short of stock (Plan.SHORT), never among the first SHIPPABLE_FIRST.
+    """
     counts = {plan: max(1, round(total * share)) for plan, share in PLAN_SHARES.items()}
     pending = counts.pop(Plan.PENDING)
     units = [[Plan.MERGE, Plan.MERGE_PARTNER]] * counts.pop(Plan.MERGE)
@@ -276,7 +307,13 @@ def _plans(total, rng):
     shipped = [plan for unit in units for plan in unit][: max(0, total - pending)]
     if shipped and shipped[-1] == Plan.MERGE:  # cut off from its partner
         shipped[-1] = Plan.SHIP
-    return shipped + [Plan.PENDING] * (total - len(shipped))
+    pending = [Plan.PENDING] * (total - len(shipped))
+    # A small demo has few pending orders: the 缺货 ones then start halfway and follow closer.
+    start = min(SHIPPABLE_FIRST, len(pending) // 2)
+    step = max(1, min(SHORT_EVERY, (len(pending) - start) // SHORT_ORDERS))
+    for position in range(start, len(pending), step)[:SHORT_ORDERS]:
+        pending[position] = Plan.SHORT
+    return shipped + pending
 
 
 def _line_count(rng):

@@ -150,6 +150,10 @@ class OrderLine(models.Model):
         verbose_name_plural = "订单商品"
         ordering = ["order_id", "id"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_orderline_quantity_gt_0")]
+        indexes = [
+            # 缺货: each item's largest line in one index dive (orders.selectors.short_order_pks).
+            models.Index(fields=["item", "quantity"], name="orders_line_item_qty_idx"),
+        ]
 
     def __str__(self):
         sku = self.item.sku if self.item_id else "?"

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from orders import reports
+from orders import reports, selectors
 from orders.models import Order
 
 
@@ -56,3 +56,20 @@ class ShipStatusFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class StockFilter(admin.SimpleListFilter):
+    """库存: 缺货 (an open order with a line current stock cannot cover) or 有货; the rule is selectors.short_lines."""
+
+    title = "库存"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("short", "缺货"), ("in_stock", "有货")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "short":
+            return selectors.short_of_stock(queryset)
+        if self.value() == "in_stock":
+            return selectors.in_stock(queryset)
+        return queryset

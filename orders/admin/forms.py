@@ -360,7 +360,11 @@ class ShipPartForm(CarrierFromNumber, forms.Form):
 
     @staticmethod
     def line_field(line):
-        return f"line_{line.pk}"
+        return ShipPartForm.line_field_for(line.pk)
+
+    @staticmethod
+    def line_field_for(line_pk):
+        return f"line_{line_pk}"
 
     def line_rows(self):
         """[(line, units left, bound field)] for the template."""

@@ -22,7 +22,7 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, services, views
 from orders.admin import parcel_views
-from orders.admin.filters import ShipStatusFilter
+from orders.admin.filters import ShipStatusFilter, StockFilter
 from orders.admin.forms import (
     OrderChangeListForm,
     OrderChangeListFormSet,
@@ -38,7 +38,13 @@ from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
-from orders.selectors import mergeable_order_pks, order_search_filter
+from orders.selectors import (
+    SHORTAGE_RULE,
+    lines_in_stock,
+    mergeable_order_pks,
+    order_search_filter,
+    shortages_by_order,
+)
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
@@ -53,6 +59,15 @@ def copy_button(order):
     return format_html(
         '<button type="button" class="copy-btn" data-copy-url="{}" title="复制完整收货信息（会留记录）">复制</button>',
         url,
+    )
+
+
+def shortage_badge(shortages):
+    """缺货：SKU-A 差 2、SKU-B 差 1 (see orders.selectors.short_lines), or "" when nothing is short."""
+    if not shortages:
+        return ""
+    return format_html(
+        '<span class="badge badge-short" title="{}">缺货：{}</span>', SHORTAGE_RULE, "、".join(map(str, shortages))
     )
 
 
@@ -134,7 +149,8 @@ class OrderChangeList(ChangeList):
     """The order list: its rows' 快递公司 and 快递单号 are form fields, not model fields.
 
     Django's check admin.E121 refuses non-model names in ModelAdmin.list_editable, so they are
-    set here; the page's pending orders that could share a parcel are flagged in one query.
+    set here; the page's pending orders that could share a parcel, and its orders short of stock,
+    are found in one query each.
     """
 
     def __init__(self, request, *args, **kwargs):
@@ -145,8 +161,10 @@ class OrderChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         mergeable = mergeable_order_pks(self.result_list)
+        shortages = shortages_by_order(order.pk for order in self.result_list if order.is_open)
         for order in self.result_list:
             order.could_merge = order.pk in mergeable
+            order.shortages = shortages.get(order.pk, [])
 
     @property
     def empty_hint(self):
@@ -195,7 +213,7 @@ class OrderAdmin(
     list_select_related = []  # lines and parcels are prefetched (get_queryset); no join multiplies rows
     # The clerk needs the page links, not a second COUNT(*) of the whole table.
     show_full_result_count = False
-    list_filter = [ShipStatusFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = [ShipStatusFilter, StockFilter, ("created_at", admin.DateFieldListFilter)]
     # Shows the search box; get_search_results picks the indexed prefix matches by what was typed.
     search_fields = ["^order_no", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
@@ -400,6 +418,9 @@ class OrderAdmin(
             for parcel in context["parcels"]:
                 parcel.safe_tracking_url = safe_url(parcel.tracking_url)
             context["can_ship"] = self.has_change_permission(request, obj) and obj.is_open
+            shortages = shortages_by_order([obj.pk]).get(obj.pk, [])
+            context["shortage_badge"] = shortage_badge(shortages)
+            context["in_stock_lines"] = lines_in_stock(obj) if shortages else []
             context["can_void"] = self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
@@ -448,7 +469,11 @@ class OrderAdmin(
             )
         merge = format_html('<span class="badge badge-merge" title="{}">可合并</span>', MERGE_HINT)
         return format_html(
-            '<span class="order-lines" title="{}">{}</span>{}', every, cells, merge if order.could_merge else ""
+            '<span class="order-lines" title="{}">{}</span>{}{}',
+            every,
+            cells,
+            merge if order.could_merge else "",
+            shortage_badge(getattr(order, "shortages", [])),
         )
 
     @admin.display(description="发货状态", ordering="status")

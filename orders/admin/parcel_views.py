@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from orders import services
+from orders import selectors, services
 from orders.admin.filters import ShipStatusFilter
 from orders.admin.forms import ShipPartForm
 from orders.models import Carrier, Parcel, ParcelLine
@@ -71,11 +71,21 @@ def _order_for_change(request, model_admin, object_id):
 
 
 def ship_part_view(request, model_admin, object_id):
-    """发部分商品: chosen lines and quantities of one order as one parcel (services.ship_parcel)."""
+    """发部分商品: chosen lines and quantities of one order as one parcel (services.ship_parcel).
+
+    ?in_stock=1 (发有货的商品) starts the short lines at 0, so the parcel takes what stock covers.
+    """
     order = _order_for_change(request, model_admin, object_id)
     remaining = services.remaining_lines([order])[order.pk]
+    initial = {}
+    if request.GET.get("in_stock") == "1":
+        for shortage in selectors.shortages_by_order([order.pk]).get(order.pk, []):
+            initial[ShipPartForm.line_field_for(shortage.line_id)] = 0
     form = ShipPartForm(
-        request.POST if request.method == "POST" else None, remaining=remaining, carriers=list(Carrier.objects.all())
+        request.POST if request.method == "POST" else None,
+        remaining=remaining,
+        carriers=list(Carrier.objects.all()),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         lines = form.lines()

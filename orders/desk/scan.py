@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.db.models import Sum
 
-from orders import services
+from orders import selectors, services
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
 
 UNDO_CODES = {"UNDO", "撤销"}
+SKIP_CODES = {"SKIP", "跳过"}
 # Letters, digits and dashes with at least one digit: anything else is a misread, not a waybill.
 PLAUSIBLE_NUMBER = re.compile(r"(?=.*\d)[0-9A-Z-]{6,40}")
 OPEN = (Order.Status.PENDING, Order.Status.PARTIAL)
@@ -29,6 +30,7 @@ class Outcome(models.TextChoices):
     SHIPPED = "shipped", "已发货"
     CHOOSE = "choose", "请选择快递公司"
     UNDONE = "undone", "已撤销"
+    SKIPPED = "skipped", "已跳过"
     ERROR = "error", "出错"
 
 
@@ -43,7 +45,7 @@ class ScanResult:
 
     @property
     def ok(self):
-        return self.kind in {Outcome.SWITCHED, Outcome.SHIPPED, Outcome.UNDONE}
+        return self.kind in {Outcome.SWITCHED, Outcome.SHIPPED, Outcome.UNDONE, Outcome.SKIPPED}
 
 
 @dataclass
@@ -52,6 +54,7 @@ class DeskLine:
 
     line: OrderLine
     shipped: int
+    shortage: selectors.Shortage | None = None
 
     @property
     def left(self):
@@ -63,9 +66,20 @@ def normalize_code(code):
     return unicodedata.normalize("NFKC", code or "").strip()
 
 
-def next_open_order():
-    """The order the clerk should pack next: the oldest one with something left to ship."""
-    return Order.objects.filter(status__in=OPEN).order_by("created_at", "id").first()
+def next_open_order(skipped=(), *, short=None):
+    """The order the clerk should pack next: the oldest open one that stock covers, not `skipped` (pks).
+
+    Orders short of stock wait (waiting_for_stock_count); the clerk reaches them by their number.
+    `short` is selectors.short_order_pks() when the caller already read it.
+    """
+    orders = selectors.in_stock(Order.objects.filter(status__in=OPEN), short).exclude(pk__in=list(skipped))
+    return orders.order_by("created_at", "id").first()
+
+
+def waiting_for_stock_count(short=None):
+    """How many open orders lack stock for a line (N 单等待补货)."""
+    short = selectors.short_order_pks() if short is None else short
+    return len(short) if isinstance(short, list) else short.count()
 
 
 def find_order(order_no):
@@ -86,7 +100,13 @@ def desk_lines(order):
         return []
     lines = list(order.lines.select_related("item").order_by("pk"))
     shipped = services.shipped_quantities(line.pk for line in lines)
-    return [DeskLine(line, shipped.get(line.pk, 0)) for line in lines]
+    short = {s.line_id: s for s in selectors.shortages_by_order([order.pk]).get(order.pk, [])}
+    return [DeskLine(line, shipped.get(line.pk, 0), short.get(line.pk)) for line in lines]
+
+
+def in_stock_text(lines):
+    """'SKU-B × 1、SKU-C × 2' for [(line, units)]."""
+    return "、".join(f"{line.item.sku} × {units}" for line, units in lines)
 
 
 def open_orders_for_same_receiver(order):
@@ -138,13 +158,14 @@ def carrier_candidates(number, carriers):
     return guesses if len(guesses) > 1 else []
 
 
-def handle_scan(code, *, current, user, carrier=None):
+def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
     """Interpret one scan on the scan page.
 
     An order number switches to that order; a tracking number ships what is left of `current`
     in one parcel with the carrier guessed from it (or `carrier`, chosen by the clerk); the
     number of a live parcel of the same receiver adds to that parcel (合并发货). Several possible
-    carriers → "choose".
+    carriers → "choose". With `in_stock_only` (发有货的商品) the parcel takes only the lines that
+    stock covers (selectors.lines_in_stock); the short ones stay to ship.
     """
     code = normalize_code(code)
     if not code:
@@ -171,10 +192,19 @@ def handle_scan(code, *, current, user, carrier=None):
             message = f"快递单号“{number}”无法确定快递公司，请按数字键选择："
             return ScanResult(Outcome.CHOOSE, message, order=current, number=number, candidates=candidates)
     try:
-        parcel = services.ship_order(current, carrier, number, user=user)
+        if in_stock_only:
+            in_stock = selectors.lines_in_stock(current) if current.is_open else []
+            if not in_stock:
+                raise services.ShipmentRefused(f"订单 {current.order_no} 没有现在有货的商品，请补货后再发或跳过此单。")
+            parcel = services.ship_parcel(in_stock, carrier, number, user=user)
+        else:
+            parcel = services.ship_order(current, carrier, number, user=user)
     except (services.ShipmentRefused, services.InsufficientStock) as exc:
         current.refresh_from_db()
         message = "未发货：" + "；".join(services.error_messages(exc))
+        short = not in_stock_only and current.is_open and selectors.shortages_by_order([current.pk])
+        if short and (in_stock := selectors.lines_in_stock(current)):
+            message += f"（可勾选“发有货的商品”，先发 {in_stock_text(in_stock)}）"
         return ScanResult(Outcome.ERROR, message, order=current, number=number)
     return ScanResult(Outcome.SHIPPED, shipped_message(current, parcel), order=current, number=number, parcel=parcel)
 

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from orders import privacy
+from orders import privacy, selectors
 from orders.admin.shipped import shipped_summary
 from orders.desk import paste, pick_list, scan
 from orders.models import Carrier, Order
@@ -18,6 +18,8 @@ from orders.models import Carrier, Order
 SCAN_FLASH = "scan_flash"
 SCAN_UNDO_STACK = "scan_parcels"
 UNDO_STACK_SIZE = 20
+SCAN_SKIPPED = "scan_skipped"  # order pks this desk's clerk skipped (跳过): "next order" passes them by
+SKIPPED_KEPT = 200
 
 
 def admin_context(request, model_admin, title):
@@ -41,10 +43,17 @@ def scan_view(request, model_admin):
     """GET shows the current order (?order=… or the oldest open one); POST handles one scan."""
     _require_change(request, model_admin)
     if request.method == "POST":
-        if request.POST.get("undo") or scan.normalize_code(request.POST.get("code")).upper() in scan.UNDO_CODES:
+        typed = scan.normalize_code(request.POST.get("code")).upper()
+        if request.POST.get("undo") or typed in scan.UNDO_CODES:
             return _scan_undo(request, model_admin)
         current_id = request.POST.get("current", "")
         current = Order.objects.filter(pk=current_id).first() if current_id.isdigit() else None
+        if request.POST.get("skip") or typed in scan.SKIP_CODES:
+            return _scan_skip(request, model_admin, current)
+        if request.POST.get("unskip"):
+            request.session[SCAN_SKIPPED] = []
+            result = scan.ScanResult(scan.Outcome.SWITCHED, "已恢复跳过的订单，按下单时间从最早的开始。")
+            return _scan_done(request, model_admin, result, None)
         code, carrier = request.POST.get("code", ""), None
         choice, held = scan.normalize_code(code), request.POST.get("number", "")
         if held and choice.isdigit() and len(choice) <= 2:
@@ -52,22 +61,47 @@ def scan_view(request, model_admin):
             candidates = scan.carrier_candidates(held, list(Carrier.objects.filter(is_active=True)))
             if 1 <= int(choice) <= len(candidates):
                 carrier, code = candidates[int(choice) - 1], held
-        result = scan.handle_scan(code, current=current, user=request.user, carrier=carrier)
+        in_stock_only = request.POST.get("in_stock_only") == "1"
+        result = scan.handle_scan(
+            code, current=current, user=request.user, carrier=carrier, in_stock_only=in_stock_only
+        )
         if result.kind == scan.Outcome.SHIPPED:
             stack = [scan.undo_entry(result), *request.session.get(SCAN_UNDO_STACK, [])][:UNDO_STACK_SIZE]
             request.session[SCAN_UNDO_STACK] = stack
             return _scan_done(request, model_admin, result, None)
         if result.kind == scan.Outcome.SWITCHED:
             return _scan_done(request, model_admin, result, result.order)
-        return _render_scan(request, model_admin, result.order, result)
+        return _render_scan(request, model_admin, result.order, result, in_stock_only=in_stock_only)
     flash = request.session.pop(SCAN_FLASH, None)
     result = scan.ScanResult(flash["kind"], flash["message"]) if flash else None
     requested = request.GET.get("order")
-    current = scan.find_order(requested) if requested else scan.next_open_order()
+    current = scan.find_order(requested) if requested else _next_order(request)
     if requested and current is None:
         result = scan.ScanResult(scan.Outcome.ERROR, f"找不到订单号“{requested}”。")
-        current = scan.next_open_order()
+        current = _next_order(request)
     return _render_scan(request, model_admin, current, result)
+
+
+def _short_orders(request):
+    """The open orders short of stock, read once per request (the next order and the count use it)."""
+    if not hasattr(request, "_short_order_pks"):
+        request._short_order_pks = selectors.short_order_pks()
+    return request._short_order_pks
+
+
+def _next_order(request):
+    return scan.next_open_order(skipped=request.session.get(SCAN_SKIPPED, []), short=_short_orders(request))
+
+
+def _scan_skip(request, model_admin, current):
+    """跳过: the current order leaves this desk's queue (until 恢复跳过的订单); the next one shows."""
+    if current is None:
+        result = scan.ScanResult(scan.Outcome.ERROR, "当前没有可以跳过的订单。")
+        return _render_scan(request, model_admin, None, result)
+    skipped = [pk for pk in request.session.get(SCAN_SKIPPED, []) if pk != current.pk]
+    request.session[SCAN_SKIPPED] = [*skipped, current.pk][-SKIPPED_KEPT:]
+    result = scan.ScanResult(scan.Outcome.SKIPPED, f"已跳过订单 {current.order_no}，稍后可在“恢复跳过的订单”找回。")
+    return _scan_done(request, model_admin, result, None)
 
 
 def _scan_undo(request, model_admin):
@@ -91,7 +125,7 @@ def _scan_done(request, model_admin, result, show):
     if show is not None:
         url = f"{url}?{urlencode({'order': show.order_no})}"
     if request.headers.get("X-Scan-Fetch") == "1":
-        current = show if show is not None else scan.next_open_order()
+        current = show if show is not None else _next_order(request)
         response = _render_scan(request, model_admin, current, result)
         response["X-Scan-Url"] = url
         return response
@@ -99,15 +133,24 @@ def _scan_done(request, model_admin, result, show):
     return HttpResponseRedirect(url)
 
 
-def _render_scan(request, model_admin, current, result):
+def _render_scan(request, model_admin, current, result, *, in_stock_only=False):
     stack = request.session.get(SCAN_UNDO_STACK, [])
+    lines = scan.desk_lines(current)
+    shortages = [row.shortage for row in lines if row.shortage]
+    in_stock = [(row.line, row.left) for row in lines if row.left and not row.shortage] if shortages else []
     context = {
         **admin_context(request, model_admin, "扫码发货"),
         "current": current,
-        "lines": scan.desk_lines(current),
+        "lines": lines,
+        "shortages": shortages,
+        "shortage_rule": selectors.SHORTAGE_RULE,
+        "in_stock_text": scan.in_stock_text(in_stock),
+        "in_stock_only": in_stock_only and bool(in_stock),
         "result": result,
         "state": result.kind if result else "ready",
         "open_count": scan.open_order_count(),
+        "waiting_count": scan.waiting_for_stock_count(_short_orders(request)),
+        "skipped_count": len(request.session.get(SCAN_SKIPPED, [])),
         "same_receiver": scan.open_orders_for_same_receiver(current),
         "last_parcel": scan.last_parcel(stack[0] if stack else None),
         "masked_phone": privacy.mask_phone(current.receiver_phone) if current else "",

@@ -21,14 +21,27 @@ def carrier_colour(code, position):
     return CARRIER_COLOURS.get(code) or FALLBACK_COLOURS[position % len(FALLBACK_COLOURS)]
 
 
-def nice_ceiling(value, ticks=4):
-    """A round axis maximum >= value that splits into `ticks` round steps."""
-    if value <= 0:
-        return ticks
-    raw_step = value / ticks
-    magnitude = 10 ** math.floor(math.log10(raw_step))
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw_step)
-    return step * ticks if step >= 1 else ticks
+def nice_axis(value):
+    """(maximum, tick count) of a y-axis for data up to `value`: the lowest round maximum that splits
+    into 3 to 6 steps of 1, 2, 2.5 or 5 times a power of ten (42 -> 50 in steps of 10, not 80)."""
+    if value <= 4:
+        return 4, 4
+    best = None
+    magnitude = 10 ** math.floor(math.log10(value / 5))
+    for scale in (magnitude, magnitude * 10):
+        for m in (1, 2, 2.5, 5):
+            step = m * scale
+            if step != int(step):  # 2.5 of a unit: ticks are whole parcels
+                continue
+            for ticks in (3, 4, 5, 6):
+                if step * ticks >= value and (best is None or step * ticks < best[0]):
+                    best = (int(step * ticks), ticks)
+    return best
+
+
+def nice_ceiling(value):
+    """A round axis maximum >= value (see nice_axis)."""
+    return nice_axis(value)[0]
 
 
 @dataclass
@@ -47,7 +60,7 @@ def stacked_bar_chart(days, series, *, width=760, height=260, left=44, right=12,
     `series` is [(code, name, [value per day])]. Returns a dict for the template.
     """
     totals = [sum(values[i] for _, _, values in series) for i in range(len(days))]
-    y_max = nice_ceiling(max(totals, default=0))
+    y_max, tick_count = nice_axis(max(totals, default=0))
     plot_w, plot_h = width - left - right, height - top - bottom
     slot = plot_w / max(len(days), 1)
     bar_w = slot * 0.62
@@ -72,7 +85,10 @@ def stacked_bar_chart(days, series, *, width=760, height=260, left=44, right=12,
                     title=f"{day:%m-%d} {name}：{values[i]} 个包裹",
                 )
             )
-    y_ticks = [{"value": int(y_max * k / 4), "y": round(top + plot_h - plot_h * k / 4, 1)} for k in range(5)]
+    y_ticks = [
+        {"value": y_max * k // tick_count, "y": round(top + plot_h - plot_h * k / tick_count, 1)}
+        for k in range(tick_count + 1)
+    ]
     x_labels = [
         {
             "text": f"{day.month}/{day.day}",

@@ -159,3 +159,25 @@ def test_seed_demo_with_force_adds_a_second_shop_beside_the_first():
     assert Order.objects.count() == 40
     assert InventoryItem.objects.count() == 40
     call_command("verify_stock")
+
+
+@pytest.mark.parametrize("orders", [60, 200])
+def test_seed_demo_queue_starts_with_orders_that_ship_and_shows_a_few_short_ones_later(orders, clerk):
+    from orders import selectors
+    from orders.desk import scan
+    from tests.factories import sf_number
+
+    seed(orders)
+    queue = list(Order.objects.filter(status__in=selectors.OPEN).order_by("created_at", "id"))
+    short = selectors.shortages_by_order(order.pk for order in queue)
+    positions = [index for index, order in enumerate(queue) if order.pk in short]
+    assert len(positions) == 3, positions
+    first_ones = 10 if orders == 200 else 5
+    assert min(positions) >= first_ones  # the first orders a new clerk meets all ship
+    # One of them shows 发有货的商品: a short line and a line in stock.
+    assert any(selectors.lines_in_stock(queue[index]) for index in positions)
+    # The desk opens on the oldest open order, and a clerk can ship the first ten one after another.
+    for n in range(first_ones):
+        order = scan.next_open_order()
+        assert order == queue[n]
+        assert scan.handle_scan(sf_number(900 + n), current=order, user=clerk).kind == "shipped"

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -429,6 +430,30 @@ def test_stacked_bar_chart_geometry():
     assert stacked_bar_chart(days, [])["has_data"] is False
 
 
-@pytest.mark.parametrize(("value", "ceiling"), [(0, 4), (1, 4), (4, 4), (5, 8), (9, 20), (37, 40), (1234, 2000)])
-def test_nice_ceiling(value, ceiling):
+@pytest.mark.parametrize(
+    ("value", "ceiling"),
+    [(0, 4), (1, 4), (4, 4), (5, 5), (9, 10), (11, 12), (37, 40), (42, 50), (51, 60), (81, 100), (1234, 1250)],
+)
+def test_the_y_axis_ends_near_the_maximum(value, ceiling):
     assert nice_ceiling(value) == ceiling
+
+
+@pytest.mark.parametrize("value", [5, 9, 42, 73, 99, 1234, 98765])
+def test_the_y_axis_ends_within_a_quarter_above_the_maximum_in_round_steps(value):
+    chart = stacked_bar_chart([date(2026, 11, 23)], [("SF", "顺丰速运", [value])])
+    ticks = [t["value"] for t in chart["y_ticks"]]
+    assert value <= ticks[-1] <= value * 1.25 + 4
+    steps = {b - a for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1 and 4 <= len(ticks) <= 7
+
+
+def test_the_home_chart_axis_ends_at_50_for_42_parcels_in_a_day(clerk_client, clerk):
+    import re
+
+    from tests.factories import sf_number
+
+    item = ItemFactory(initial_stock=100)
+    services.ship_orders([(OrderFactory(item=item), carrier("SF"), sf_number(n)) for n in range(42)], user=clerk)
+    html = clerk_client.get("/admin/").content.decode()
+    ticks = [int(v) for v in re.findall(r'dominant-baseline="middle" fill="#666">(\d+)</text>', html)]
+    assert ticks == [0, 10, 20, 30, 40, 50]

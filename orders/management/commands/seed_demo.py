@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from orders import demo
+from orders import demo, selectors
 from orders.models import Carrier, Order
 
 
@@ -37,11 +37,13 @@ class Command(BaseCommand):
         for status in Order.objects.filter(pk__in=[o.pk for o in shop.orders]).values_list("status", flat=True):
             statuses[status] += 1
         parcels = shop.parcels
+        short = len(selectors.shortages_by_order(o.pk for o in shop.orders))
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已写入：{len(shop.items)} 个商品，{len(shop.orders)} 个订单"
                 f"（待发货 {statuses['pending']} / 部分发货 {statuses['partial']} / 已发货 {statuses['shipped']} / "
-                f"已取消 {statuses['cancelled']}），{parcels['parcels']} 个包裹（合并发货 {parcels['merged']}、"
+                f"已取消 {statuses['cancelled']}；缺货 {short}），"
+                f"{parcels['parcels']} 个包裹（合并发货 {parcels['merged']}、"
                 f"拆单 {parcels['split'] + parcels['partial']}、已撤销 {parcels['voided']}）。"
             )
         )

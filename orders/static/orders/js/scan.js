@@ -47,7 +47,7 @@
     if (state === "shipped" || state === "undone") {
       tone(ctx, 880, 0, 0.12, "sine");
       tone(ctx, 1320, 0.1, 0.12, "sine");
-    } else if (state === "switched") {
+    } else if (state === "switched" || state === "skipped") {
       tone(ctx, 660, 0, 0.1, "sine");
     } else if (state === "choose") {
       tone(ctx, 520, 0, 0.12, "triangle");
@@ -106,7 +106,9 @@
       input().value = "";
       submitCode(code);
     } else if (!busy) {
-      send(form, ["undo", "1"]);
+      // The undo, skip and unskip forms: their button's name says what the server does.
+      var button = event.submitter || form.querySelector("button[name]");
+      send(form, [button.name, button.value]);
     }
   });
 
@@ -119,6 +121,12 @@
       var undo = document.querySelector(".scan-undo");
       event.preventDefault();
       if (undo && !busy) { send(undo, ["undo", "1"]); }
+      return;
+    }
+    if ((event.ctrlKey || event.metaKey) && event.key === "ArrowRight") {
+      var skip = document.getElementById("scan-skip");
+      event.preventDefault();
+      if (skip && !busy) { send(skip, ["skip", "1"]); }
       return;
     }
     var choosing = app().getAttribute("data-state") === "choose";
