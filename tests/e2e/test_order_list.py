@@ -200,7 +200,8 @@ def test_a_50_row_page_keeps_the_save_bar_in_view_and_the_banner_names_the_faile
     expect(banner).not_to_contain_text(good.order_no)
     for order, number in ((bad, "SF12"), (worse, "SF34")):
         expect(error_line_above(page, order)).to_have_text(
-            f"快递单号“{number}”不符合顺丰速运的单号格式，请核对后重新输入。"
+            f"快递单号“{number}”不符合顺丰速运的单号格式。"
+            "顺丰单号为 SF 加 12–13 位数字（旧单号为 12 位数字）。请核对后重新输入。"
         )
         expect(order_row(page, order)).to_have_class(re.compile(r"\brow-failed\b"))
         expect(number_input(page, order)).to_have_value(number)
