@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from inventory.selectors import items_with_ledger_drift
@@ -9,6 +10,14 @@ from tests.browser import chromium  # noqa: F401  (one browser for every e2e tes
 def media_in_tmp(settings, tmp_path):
     """Uploaded files go to a temporary folder, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Nothing a test cached (the scan desk's 等待补货 count) is seen by the next one."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

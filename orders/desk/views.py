@@ -82,15 +82,8 @@ def scan_view(request, model_admin):
     return _render_scan(request, model_admin, current, result)
 
 
-def _short_orders(request):
-    """The open orders short of stock, read once per request (the next order and the count use it)."""
-    if not hasattr(request, "_short_order_pks"):
-        request._short_order_pks = selectors.short_order_pks()
-    return request._short_order_pks
-
-
 def _next_order(request):
-    return scan.next_open_order(skipped=request.session.get(SCAN_SKIPPED, []), short=_short_orders(request))
+    return scan.next_open_order(skipped=request.session.get(SCAN_SKIPPED, []))
 
 
 def _scan_skip(request, model_admin, current):
@@ -149,7 +142,7 @@ def _render_scan(request, model_admin, current, result, *, in_stock_only=False):
         "result": result,
         "state": result.kind if result else "ready",
         "open_count": scan.open_order_count(),
-        "waiting_count": scan.waiting_for_stock_count(_short_orders(request)),
+        "waiting_count": scan.waiting_for_stock_count(),
         "skipped_count": len(request.session.get(SCAN_SKIPPED, [])),
         "same_receiver": scan.open_orders_for_same_receiver(current),
         "last_parcel": scan.last_parcel(stack[0] if stack else None),

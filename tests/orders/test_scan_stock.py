@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import InventoryItem
+from orders.desk import scan
 from orders.desk.scan import handle_scan, next_open_order, waiting_for_stock_count
 from orders.models import Order, Parcel
 from tests.factories import ItemFactory, OrderFactory, sf_number
@@ -30,6 +32,31 @@ def test_the_next_order_is_the_oldest_that_stock_covers():
     ready = aged(70)
     aged(60)
     assert next_open_order() == ready
+    assert waiting_for_stock_count() == 2
+
+
+@pytest.mark.parametrize("chunks", [3, 1])  # found while walking the queue; found by the 缺货 set after it
+def test_the_next_order_is_found_past_chunks_of_orders_waiting_for_stock(monkeypatch, chunks):
+    monkeypatch.setattr(scan, "NEXT_ORDER_CHUNK", 2)
+    monkeypatch.setattr(scan, "NEXT_ORDER_CHUNKS", chunks)
+    empty = ItemFactory(initial_stock=0)
+    same_time = timezone.now() - datetime.timedelta(minutes=50)
+    for minutes in (90, 80, 70):
+        aged(minutes, item=empty)
+    OrderFactory(created_at=same_time, item=empty)  # two orders at one instant: ordered by id
+    ready = OrderFactory(created_at=same_time)
+    aged(40)
+    assert next_open_order() == ready
+    assert next_open_order(skipped=[ready.pk]) != ready
+
+
+def test_the_waiting_count_is_a_hint_read_at_most_every_30_seconds():
+    empty = ItemFactory(initial_stock=0)
+    aged(90, item=empty)
+    assert waiting_for_stock_count() == 1
+    aged(80, item=empty)
+    assert waiting_for_stock_count() == 1  # cached
+    cache.delete(scan.WAITING_COUNT_KEY)  # what the 30 s timeout does
     assert waiting_for_stock_count() == 2
 
 
