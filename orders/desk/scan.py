@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.db.models import Sum
 
-from orders import services
+from orders import selectors, services
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
 
@@ -64,8 +64,8 @@ def normalize_code(code):
 
 
 def next_open_order():
-    """The order the clerk should pack next: the oldest one with something left to ship."""
-    return Order.objects.filter(status__in=OPEN).order_by("created_at", "id").first()
+    """The order the clerk should pack next: the oldest one with something left to ship and not held."""
+    return Order.objects.filter(status__in=OPEN).exclude(selectors.held()).order_by("created_at", "id").first()
 
 
 def find_order(order_no):
