@@ -314,6 +314,8 @@ class OrderHold(models.Model):
         verbose_name = "订单挂起"
         verbose_name_plural = "订单挂起"
         ordering = ["-created_at", "-id"]
+        # 挂起 and 解除挂起 from the order list and page (rows are written only by orders.services).
+        permissions = [("hold_order", "可挂起和解除挂起订单")]
         indexes = [
             # The 异常/挂起 queue, the dashboard count and check_shipments: open holds, by order.
             models.Index(fields=["released_at", "order"], name="orders_hold_open_idx"),

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from orders import reports
+from orders import reports, selectors
 from orders.models import Order
 
 
@@ -56,3 +56,20 @@ class ShipStatusFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class HoldFilter(admin.SimpleListFilter):
+    """审单: the 异常/挂起 queue (orders with an active hold), or the orders free to ship."""
+
+    title = "审单"
+    parameter_name = "hold"
+
+    def lookups(self, request, model_admin):
+        return [("held", "异常/挂起"), ("free", "未挂起")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "held":
+            return queryset.filter(selectors.held())
+        if self.value() == "free":
+            return queryset.exclude(selectors.held())
+        return queryset

@@ -1,4 +1,4 @@
-"""The admin index's figures (首页): open and overdue orders, today's parcels, low stock, 14 days per carrier."""
+"""The admin index's figures (首页): open, overdue and held orders, today's parcels, low stock, 14 days per carrier."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -7,6 +7,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from inventory.selectors import low_stock_items
+from orders import selectors
 from orders.models import Carrier, Order
 from orders.reports.days import day_start, local_date
 from orders.reports.shipping import shipped_parcels
@@ -26,6 +27,7 @@ class DashboardFigures:
     today: object
     open_orders: int
     overdue: int
+    held: int  # open orders with an active hold (异常/挂起)
     parcels_today: int
     low_stock: int
     days: list
@@ -34,7 +36,7 @@ class DashboardFigures:
 
 
 def dashboard_figures(now=None):
-    """The dashboard's cards and 14-day chart, in four queries whatever the volume."""
+    """The dashboard's cards and 14-day chart, in five queries whatever the volume."""
     now = now or timezone.now()
     today = local_date(now)
     orders = Order.objects.filter(status__in=OPEN).aggregate(
@@ -63,6 +65,7 @@ def dashboard_figures(now=None):
         today=today,
         open_orders=orders["total"],
         overdue=orders["overdue"],
+        held=Order.objects.filter(selectors.held(now), status__in=OPEN).count(),
         parcels_today=sum(counts[-1] for counts in per_carrier.values()),
         low_stock=low_stock_items().count(),
         days=days,
