@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +18,7 @@ from orders.models import HoldRules, Order, OrderHold, OrderLine
 from orders.reports.dashboard import dashboard_figures
 from orders.timeline import order_timeline
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+from tests.importing import xlsx_bytes
 from tests.orders.test_admin_list import needs_mysql, run_together
 from tests.role_fixtures import staff_in
 
@@ -232,6 +234,24 @@ def test_the_add_page_goes_through_create_orders_so_rules_hold_it(clerk_client, 
     assert [(line.item, line.quantity) for line in order.lines.all()] == [(item, 2)]
     assert [h.reason for h in services.active_holds([order.pk])[order.pk]] == ["buyer_message"]
     assert order.history.get().history_user == clerk  # one creation record, by the clerk
+
+
+def test_the_order_import_goes_through_create_orders_so_rules_hold_it(clerk_client):
+    set_rules(max_pieces=2)
+    ItemFactory(sku="SKU-H")
+    rows = [
+        ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址"],
+        ["IMP-1", "U1", "SKU-H", 3, "王五", "13700000000", "杭州市西湖区 1 号"],
+        ["IMP-2", "U2", "SKU-H", 2, "赵六", "13700000001", "杭州市西湖区 2 号"],
+    ]
+    file = SimpleUploadedFile("orders.xlsx", xlsx_bytes(rows))
+    preview = clerk_client.post(
+        reverse("admin:orders_order_import"), {"resource": "1", "format": "0", "import_file": file}
+    )
+    clerk_client.post(reverse("admin:orders_order_process_import"), preview.context["confirm_form"].initial)
+    large, small = Order.objects.get(order_no="IMP-1"), Order.objects.get(order_no="IMP-2")
+    assert [h.note for h in services.active_holds([large.pk])[large.pk]] == ["共 3 件，超过 2 件"]
+    assert not is_held(small)
 
 
 def test_the_rules_page_saves_the_one_row(clerk_client):
