@@ -19,6 +19,8 @@ ROLE_PERMISSIONS = {
         "orders.view_order",
         "orders.view_carrier",  # read-only: which number belongs to which carrier
         "orders.change_order",  # also the tracking-number import (its permission is change)
+        # 挂起 and 解除挂起, rule holds included: a rule only asks a person to look, and ops are that person.
+        "orders.hold_order",
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens

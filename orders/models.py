@@ -268,3 +268,105 @@ class ReceiverReveal(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_how_display()} {self.order_no}"
+
+
+class OrderHoldQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Holds in force at `now`: not released, and a time hold (`until`) not yet run out."""
+        now = now or timezone.now()
+        return self.filter(Q(until__isnull=True) | Q(until__gt=now), released_at__isnull=True)
+
+
+class OrderHold(models.Model):
+    """挂起 (审单): while an order has an active hold it ships from nowhere (services.check_shipments).
+
+    One row per hold, never deleted, so who held, why, and who released stays on record. A later
+    reason (e.g. a pending refund) is one more Reason, not a new mechanism. A time hold carries
+    `until` and stops holding by itself at that moment: a query condition, no job to run.
+    """
+
+    class Reason(models.TextChoices):
+        BUYER_MESSAGE = "buyer_message", "买家留言"
+        ADDRESS = "address", "地址异常"
+        OUT_OF_STOCK = "out_of_stock", "缺货"
+        MANUAL = "manual", "手工"
+        LARGE_ORDER = "large_order", "件数超限"
+        WAITING = "waiting", "下单后等待"
+
+    # Reasons a clerk picks by hand; the others come from HoldRules.
+    MANUAL_REASONS = (Reason.BUYER_MESSAGE, Reason.ADDRESS, Reason.OUT_OF_STOCK, Reason.MANUAL)
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds", verbose_name="订单")
+    reason = models.CharField("挂起原因", max_length=20, choices=Reason.choices)
+    note = models.CharField("说明", max_length=200, blank=True)
+    by_rule = models.BooleanField("规则自动挂起", default=False)
+    until = models.DateTimeField("自动解除时间", null=True, blank=True)
+    created_at = models.DateTimeField("挂起时间", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="挂起人",
+    )
+    released_at = models.DateTimeField("解除时间", null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="解除人",
+    )
+
+    objects = OrderHoldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "订单挂起"
+        verbose_name_plural = "订单挂起"
+        ordering = ["-created_at", "-id"]
+        # 挂起 and 解除挂起 from the order list and page (rows are written only by orders.services).
+        permissions = [("hold_order", "可挂起和解除挂起订单")]
+        indexes = [
+            # The 异常/挂起 queue, the dashboard count and check_shipments: open holds, by order.
+            models.Index(fields=["released_at", "order"], name="orders_hold_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.get_reason_display()}"
+
+    @property
+    def label(self):
+        """挂起原因 with its note, as the row badge and the refusal show it."""
+        return f"{self.get_reason_display()}：{self.note}" if self.note else self.get_reason_display()
+
+
+class HoldRules(models.Model):
+    """审单规则: the admin's settings that hold new orders as they are created (one row, pk 1)."""
+
+    hold_buyer_message = models.BooleanField(
+        "有买家留言时挂起", default=False, help_text="订单的备注（买家留言）不为空时，新订单自动挂起。"
+    )
+    max_pieces = models.PositiveIntegerField(
+        "件数上限", null=True, blank=True, help_text="一单商品总件数超过此数时自动挂起；留空表示不启用。"
+    )
+    wait_minutes = models.PositiveIntegerField(
+        "下单后等待（分钟）",
+        default=0,
+        help_text="新订单在下单时间之后的这段时间内不能发货（留给改地址与合并），到时自动解除；0 表示不启用。",
+    )
+
+    history = audited(verbose_name="审单规则历史")
+
+    class Meta:
+        verbose_name = "审单规则"
+        verbose_name_plural = "审单规则"
+
+    def __str__(self):
+        return "审单规则"
+
+    @classmethod
+    def current(cls):
+        """The rules in force (all off until an admin saves them); never writes."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

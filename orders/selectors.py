@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from inventory.models import InventoryItem, StockMovement
 from orders.carriers import normalize_tracking_number
-from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.models import Order, OrderHold, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.services import remaining_lines
 
 DIGITS = re.compile(r"\d+")
@@ -66,6 +66,11 @@ def order_search_filter(text):
             word_q = Q(receiver_name__istartswith=word)
         query = word_q if query is None else query & word_q
     return query
+
+
+def held(now=None):
+    """A condition on Order: held (挂起) at `now`, i.e. with an active OrderHold (the 异常/挂起 queue)."""
+    return Q(pk__in=OrderHold.objects.active(now).values("order_id"))
 
 
 def mergeable_order_pks(orders):

@@ -11,6 +11,7 @@ refusal to what the user reads.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from inventory.models import InventoryItem
 from inventory.services import InsufficientStock, shortage_message
 from orders import signals
 from orders.carriers import format_problem, normalize_tracking_number
-from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.models import HoldRules, Order, OrderHold, OrderLine, Parcel, ParcelLine, receiver_key
 
 __all__ = [
     "InsufficientStock",
@@ -32,6 +33,10 @@ __all__ = [
     "check_shipments",
     "create_orders",
     "error_messages",
+    "held_message",
+    "hold_order",
+    "release_hold",
+    "release_holds",
     "remaining_lines",
     "ship_order",
     "ship_orders",
@@ -174,9 +179,9 @@ def check_shipments(shipments):
     """Every problem of the proposed `shipments` (read-only), see ShipmentReview.
 
     The rules, each with one wording: a carrier and a number that fits its format; orders that
-    are still open and lines with enough left to ship; one receiver per parcel; a number of a live
-    parcel only for that parcel's receiver (then the shipment joins it: 合并发货), the same within
-    the batch; enough stock for the whole batch.
+    are still open and not held (挂起, see hold_order) and lines with enough left to ship; one
+    receiver per parcel; a number of a live parcel only for that parcel's receiver (then the
+    shipment joins it: 合并发货), the same within the batch; enough stock for the whole batch.
     """
     shipments = list(shipments)
     order_pks = {order.pk for shipment in shipments for order in shipment.orders}
@@ -206,6 +211,8 @@ def _review(shipments, stored_orders, *, lock):
     shipped = shipped_quantities(line_pks)
     items = InventoryItem.objects.in_bulk({line.item_id for shipment in shipments for line, _units in shipment.lines})
     live = _live_parcels({s.key for s in shipments if s.tracking_number}, lock=lock)
+    # Read after the orders' locks (when writing): a hold and a shipment of one order serialise.
+    holds = active_holds(stored_orders)
 
     claimed = defaultdict(int)  # units of each line taken by earlier shipments of the batch
     needed = defaultdict(int)  # units of each item taken by the batch so far
@@ -219,6 +226,8 @@ def _review(shipments, stored_orders, *, lock):
                 found.append(f"订单 {order.order_no} 已不存在。")
             elif stored.status not in OPEN:
                 found.append(f"订单 {order.order_no} 当前为“{stored.get_status_display()}”，不能发货。")
+            elif order.pk in holds:
+                found.append(held_message(order.order_no, holds[order.pk]))
             elif not any(line.order_id == order.pk for line, _units in shipment.lines):
                 found.append(f"订单 {order.order_no} 没有未发货的商品。")
         if not shipment.lines and not shipment.orders:
@@ -593,4 +602,101 @@ def create_orders(drafts, *, user=None):
                 lines.append(line)
         OrderLine.objects.bulk_create(lines, batch_size=1000)
         Order.history.bulk_history_create(orders, batch_size=500, default_user=user)
+        OrderHold.objects.bulk_create(rule_holds(drafts, HoldRules.current(), timezone.now()), batch_size=1000)
     return orders
+
+
+# --- Holds (审单, 挂起) ----------------------------------------------------------------------------
+
+
+def active_holds(order_pks, now=None):
+    """{order pk: [active OrderHold, ...]} for the orders of `order_pks` that are held at `now`."""
+    held = defaultdict(list)
+    for chunk in _chunked(order_pks):
+        for hold in OrderHold.objects.active(now).filter(order_id__in=chunk).order_by("created_at", "pk"):
+            held[hold.order_id].append(hold)
+    return dict(held)
+
+
+def hold_text(hold):
+    """One hold as the clerk reads it: 买家留言：…, or a time hold with the moment it ends."""
+    if hold.until is not None:
+        return f"{hold.label}，{timezone.localtime(hold.until):%m-%d %H:%M} 自动解除"
+    return hold.label
+
+
+def held_message(order_no, holds):
+    """The one wording of 'this order is held' (check_shipments' refusal on every shipping path)."""
+    reasons = "；".join(dict.fromkeys(hold_text(hold) for hold in holds))
+    return f"订单 {order_no} 已挂起（{reasons}），请先在订单页解除挂起。"
+
+
+def rule_holds(drafts, rules, now):
+    """The unsaved holds that `rules` (HoldRules) put on new orders: [(Order, [OrderLine, ...]), ...] in."""
+    holds = []
+    for order, lines in drafts:
+        if rules.hold_buyer_message and order.note.strip():
+            holds.append(OrderHold(order=order, reason=OrderHold.Reason.BUYER_MESSAGE, note=order.note.strip()[:200]))
+        pieces = sum(line.quantity for line in lines)
+        if rules.max_pieces is not None and pieces > rules.max_pieces:
+            note = f"共 {pieces} 件，超过 {rules.max_pieces} 件"
+            holds.append(OrderHold(order=order, reason=OrderHold.Reason.LARGE_ORDER, note=note))
+        until = order.created_at + timedelta(minutes=rules.wait_minutes)
+        if rules.wait_minutes and until > now:  # an order placed long ago has waited already
+            note = f"下单后等待 {rules.wait_minutes} 分钟"
+            holds.append(OrderHold(order=order, reason=OrderHold.Reason.WAITING, note=note, until=until))
+    for hold in holds:
+        hold.by_rule, hold.created_at = True, now
+    return holds
+
+
+def hold_order(order, reason, *, note="", user=None):
+    """挂起: hold `order` for `reason` (OrderHold.Reason) until someone releases it. Returns the hold.
+
+    Refused for an order that is not open, or already held for the same reason.
+    """
+    if reason not in OrderHold.Reason.values:
+        raise ValueError(f"unknown hold reason {reason!r}")
+    with transaction.atomic():
+        locked = _lock_orders({order.pk}).get(order.pk)
+        if locked is None:
+            raise ShipmentRefused(f"订单 {order.order_no} 已不存在。")
+        if not locked.is_open:
+            raise ShipmentRefused(f"订单 {locked.order_no} 当前为“{locked.get_status_display()}”，不能挂起。")
+        same = [hold for hold in active_holds([locked.pk]).get(locked.pk, []) if hold.reason == reason]
+        if same:
+            raise ShipmentRefused(f"订单 {locked.order_no} 已因“{same[0].get_reason_display()}”挂起，无需重复挂起。")
+        return OrderHold.objects.create(order=locked, reason=reason, note=note.strip(), created_by=user)
+
+
+def release_hold(hold, *, user=None):
+    """解除挂起: release one hold; refused when it no longer holds (released, or its time ran out)."""
+    with transaction.atomic():
+        locked = _lock_orders({hold.order_id}).get(hold.order_id)
+        current = OrderHold.objects.select_for_update().filter(pk=hold.pk).first() if locked else None
+        if current is None:
+            raise ShipmentRefused("这条挂起记录已不存在，请刷新页面。")
+        if not OrderHold.objects.active().filter(pk=current.pk).exists():
+            raise ShipmentRefused(f"订单 {locked.order_no} 的挂起（{current.label}）已经解除，无需重复解除。")
+        _release([current], user)
+    return current
+
+
+def release_holds(order, *, user=None):
+    """解除挂起: release every active hold of `order`; refused when it is not held. Returns the holds."""
+    with transaction.atomic():
+        locked = _lock_orders({order.pk}).get(order.pk)
+        if locked is None:
+            raise ShipmentRefused(f"订单 {order.order_no} 已不存在。")
+        holds = list(OrderHold.objects.active().select_for_update().filter(order=locked).order_by("pk"))
+        if not holds:
+            raise ShipmentRefused(f"订单 {locked.order_no} 没有挂起，无需解除。")
+        _release(holds, user)
+    return holds
+
+
+def _release(holds, user):
+    now = timezone.now()
+    for hold in holds:
+        hold.released_at, hold.released_by = now, user
+    OrderHold.objects.bulk_update(holds, ["released_at", "released_by"])

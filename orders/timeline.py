@@ -1,6 +1,7 @@
 """The order's and the carrier's timelines: history records plus the order's parcels, in Chinese."""
 
 from django.db import models
+from django.utils import timezone
 
 from audit.timeline import (
     TIMELINE_LIMIT,
@@ -12,7 +13,7 @@ from audit.timeline import (
     records_of,
     tracked_fields,
 )
-from orders.models import Order, Parcel, ParcelLine
+from orders.models import Order, OrderHold, Parcel, ParcelLine
 
 STATUS = Order.Status
 OLD_MARK = "[旧] "  # orders 0009 keeps the old item/quantity/carrier/number of a history row in its reason
@@ -46,7 +47,27 @@ def order_timeline(order):
             entries.extend(_order_change_entries(names, tracked, previous, record))
         previous = record
     entries.extend(_parcel_entries(order))
+    entries.extend(_hold_entries(order))
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def _hold_entries(order, now=None):
+    """挂起 and 解除挂起 entries of the order's holds (one query); a time hold that ran out, 自动解除."""
+    now = now or timezone.now()
+    holds = OrderHold.objects.filter(order=order).select_related("created_by", "released_by")
+    entries = []
+    for hold in holds.order_by("-created_at", "-pk")[:TIMELINE_LIMIT]:
+        title = f"挂起（{hold.get_reason_display()}）" + ("：审单规则" if hold.by_rule else "")
+        details = [hold.note] if hold.note else []
+        if hold.until:
+            details.append(f"到 {timezone.localtime(hold.until):%Y-%m-%d %H:%M} 自动解除")
+        entries.append(Entry(hold.created_at, title, hold.created_by, "cancelled", details))
+        if hold.released_at:
+            released = f"解除挂起（{hold.get_reason_display()}）"
+            entries.append(Entry(hold.released_at, released, hold.released_by, "undone"))
+        elif hold.until and hold.until <= now:
+            entries.append(Entry(hold.until, f"自动解除挂起（{hold.get_reason_display()}）", None, "undone"))
+    return entries
 
 
 def _old_details(record):

@@ -1,4 +1,4 @@
-"""The orders app's admin: the site's titles, and one module per admin (orders, carriers, reveals).
+"""The orders app's admin: the site's titles, and one module per admin (orders, carriers, hold rules, reveals).
 
 logistics extends OrderAdmin by subclassing it (its own admin module), so nothing here imports it.
 """
@@ -12,7 +12,8 @@ admin.site.index_title = "首页"
 admin.site.enable_nav_sidebar = False
 
 from orders.admin.carriers import CarrierAdmin  # noqa: E402  (registers on import)
+from orders.admin.hold_rules import HoldRulesAdmin  # noqa: E402
 from orders.admin.orders import OrderAdmin  # noqa: E402
 from orders.admin.reveals import ReceiverRevealAdmin  # noqa: E402
 
-__all__ = ["CarrierAdmin", "OrderAdmin", "ReceiverRevealAdmin"]
+__all__ = ["CarrierAdmin", "HoldRulesAdmin", "OrderAdmin", "ReceiverRevealAdmin"]

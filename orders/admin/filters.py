@@ -73,3 +73,20 @@ class StockFilter(admin.SimpleListFilter):
         if self.value() == "in_stock":
             return selectors.in_stock(queryset)
         return queryset
+
+
+class HoldFilter(admin.SimpleListFilter):
+    """审单: the 异常/挂起 queue (orders with an active hold), or the orders free to ship."""
+
+    title = "审单"
+    parameter_name = "hold"
+
+    def lookups(self, request, model_admin):
+        return [("held", "异常/挂起"), ("free", "未挂起")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "held":
+            return queryset.filter(selectors.held())
+        if self.value() == "free":
+            return queryset.exclude(selectors.held())
+        return queryset

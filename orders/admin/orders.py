@@ -21,8 +21,8 @@ from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, services, views
-from orders.admin import parcel_views
-from orders.admin.filters import ShipStatusFilter, StockFilter
+from orders.admin import holds, parcel_views
+from orders.admin.filters import HoldFilter, ShipStatusFilter, StockFilter
 from orders.admin.forms import (
     OrderChangeListForm,
     OrderChangeListFormSet,
@@ -36,7 +36,7 @@ from orders.admin.pagination import CappedCountPaginator
 from orders.admin.save_report import list_save_message
 from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
-from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
+from orders.models import Carrier, Order, OrderHold, OrderLine, Parcel, ParcelLine, ReceiverReveal
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import (
     SHORTAGE_RULE,
@@ -213,14 +213,14 @@ class OrderAdmin(
     list_select_related = []  # lines and parcels are prefetched (get_queryset); no join multiplies rows
     # The clerk needs the page links, not a second COUNT(*) of the whole table.
     show_full_result_count = False
-    list_filter = [ShipStatusFilter, StockFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = [ShipStatusFilter, StockFilter, HoldFilter, ("created_at", admin.DateFieldListFilter)]
     # Shows the search box; get_search_results picks the indexed prefix matches by what was typed.
     search_fields = ["^order_no", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
     list_per_page = 50
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
-    actions = ["void_parcels", "cancel_orders", "print_pick_list", merge_ship]
+    actions = ["void_parcels", "cancel_orders", "print_pick_list", merge_ship, "hold_orders", "release_holds"]
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
         ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note", "version"]}),
@@ -245,6 +245,8 @@ class OrderAdmin(
             .get_queryset(request)
             .prefetch_related(
                 Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("pk")),
+                # The rows' 挂起 badges: the page's active holds, one query.
+                Prefetch("holds", queryset=OrderHold.objects.active().order_by("created_at", "pk"), to_attr="active"),
                 Prefetch(
                     "lines__parcel_lines",
                     queryset=ParcelLine.objects.filter(parcel__status__in=Parcel.LIVE)
@@ -295,6 +297,8 @@ class OrderAdmin(
             path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
             path("<int:object_id>/receiver/", wrap(admin_views.receiver_reveal_view), name="orders_order_receiver"),
             path("<int:object_id>/ship-part/", wrap(parcel_views.ship_part_view), name="orders_order_ship_part"),
+            path("<int:object_id>/hold/", wrap(holds.hold_view), name="orders_order_hold"),
+            path("<int:object_id>/holds/<int:hold_id>/release/", wrap(holds.release_view), name="orders_order_release"),
             path(
                 "<int:object_id>/parcels/<int:parcel_id>/void/",
                 wrap(parcel_views.void_parcel_view),
@@ -365,6 +369,8 @@ class OrderAdmin(
                 self.message_user(request, list_save_message(shipped), messages.SUCCESS)
                 request.list_save_reported = True
             return
+        if not change:
+            return  # a new order is written with its lines by services.create_orders (save_related)
         obj.changed_by = request.user
         obj.save()
 
@@ -372,6 +378,14 @@ class OrderAdmin(
         if level == messages.SUCCESS and getattr(request, "list_save_reported", False):
             return  # Django's "总共 n 个 订单 变更成功。": the save already said what it shipped
         super().message_user(request, message, level, extra_tags, fail_silently)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            return super().save_related(request, form, formsets, change)
+        # 新增订单 goes through the one door for new orders, so the 审单 rules hold it like an import.
+        saved = {formset.model: formset.save(commit=False) for formset in formsets}  # the ledger inline adds none
+        lines = saved.get(OrderLine, [])
+        services.create_orders([(form.instance, lines)], user=request.user)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -422,6 +436,14 @@ class OrderAdmin(
             context["shortage_badge"] = shortage_badge(shortages)
             context["in_stock_lines"] = lines_in_stock(obj) if shortages else []
             context["can_void"] = self.has_change_permission(request, obj)
+            context["holds"] = list(
+                obj.holds.select_related("created_by", "released_by").order_by("-created_at", "-pk")
+            )
+            active = {hold.pk for hold in services.active_holds([obj.pk]).get(obj.pk, [])}
+            for hold in context["holds"]:
+                hold.is_active, hold.text = hold.pk in active, services.hold_text(hold)
+            context["can_hold"] = self.has_hold_permission(request) and obj.is_open
+            context["can_release"] = self.has_release_permission(request)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -478,7 +500,15 @@ class OrderAdmin(
 
     @admin.display(description="发货状态", ordering="status")
     def status_badge(self, order):
-        return format_html('<span class="status-badge status-{}">{}</span>', order.status, order.get_status_display())
+        status = format_html('<span class="status-badge status-{}">{}</span>', order.status, order.get_status_display())
+        active = getattr(order, "active", None)  # prefetched on the list; the order page reads its own
+        if active is None and order.pk:
+            active = services.active_holds([order.pk]).get(order.pk, [])
+        if not active or not order.is_open:
+            return status
+        reasons = "、".join(dict.fromkeys(hold.get_reason_display() for hold in active))
+        title = "；".join(services.hold_text(hold) for hold in active)
+        return format_html('{}<span class="badge badge-held" title="{}">挂起：{}</span>', status, title, reasons)
 
     @admin.display(description="快递公司")
     def carrier(self, order):
@@ -512,6 +542,20 @@ class OrderAdmin(
     @admin.action(description="取消订单", permissions=["change"])
     def cancel_orders(self, request, queryset):
         return parcel_views.cancel_orders_action(self, request, queryset)
+
+    def has_hold_permission(self, request):
+        return request.user.has_perm(holds.HOLD_PERMISSION)
+
+    def has_release_permission(self, request):
+        return request.user.has_perm(holds.HOLD_PERMISSION)
+
+    @admin.action(description="挂起所选订单（暂停发货）", permissions=["hold"])
+    def hold_orders(self, request, queryset):
+        return holds.hold_orders_action(self, request, queryset)
+
+    @admin.action(description="解除所选订单的挂起", permissions=["release"])
+    def release_holds(self, request, queryset):
+        return holds.release_holds_action(self, request, queryset)
 
     @admin.action(description="打印所选订单的拣货单", permissions=["view"])
     def print_pick_list(self, request, queryset):

@@ -78,13 +78,18 @@ WAITING_COUNT_SECONDS = 30
 
 
 def next_open_order(skipped=()):
-    """The order the clerk should pack next: the oldest open one that stock covers, not `skipped` (pks).
+    """The order the clerk should pack next: the oldest open one that stock covers, not held, not `skipped` (pks).
 
     Orders short of stock wait (waiting_for_stock_count); the clerk reaches them by their number.
     Walks the oldest open orders a chunk at a time, asking selectors.shortages_by_order about each
     chunk (one query for its lines), so a scan costs the queue's head, not the whole 缺货 set.
     """
-    orders = Order.objects.filter(status__in=OPEN).exclude(pk__in=list(skipped)).order_by("created_at", "id")
+    orders = (
+        Order.objects.filter(status__in=OPEN)
+        .exclude(selectors.held())
+        .exclude(pk__in=list(skipped))
+        .order_by("created_at", "id")
+    )
     after = None
     for _ in range(NEXT_ORDER_CHUNKS):
         chunk = (

@@ -1,4 +1,4 @@
-"""The admin index's figures (首页): open and overdue orders, today's parcels, low stock, 14 days per carrier."""
+"""The admin index's figures (首页): open, overdue and held orders, today's parcels, low stock, 14 days per carrier."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,6 +8,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from inventory.selectors import low_stock_items
+from orders import selectors
 from orders.models import Carrier, Order
 from orders.reports.days import day_start, local_date
 from orders.reports.shipping import shipped_parcels
@@ -27,6 +28,7 @@ class DashboardFigures:
     today: object
     open_orders: int
     overdue: int
+    held: int  # open orders with an active hold (异常/挂起)
     parcels_today: int
     low_stock: int
     days: list
@@ -41,7 +43,11 @@ def dashboard_figures(now=None, *, using=DEFAULT_DB_ALIAS):
     orders = (
         Order.objects.using(using)
         .filter(status__in=OPEN)
-        .aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER)))
+        .aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER)),
+            held=Count("pk", filter=selectors.held(now)),
+        )
     )
     days = [today - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
     # Each parcel's day as an index into `days` (the first day whose end is after shipped_at),
@@ -67,6 +73,7 @@ def dashboard_figures(now=None, *, using=DEFAULT_DB_ALIAS):
         today=today,
         open_orders=orders["total"],
         overdue=orders["overdue"],
+        held=orders["held"],
         parcels_today=sum(counts[-1] for counts in per_carrier.values()),
         low_stock=low_stock_items().using(using).count(),
         days=days,

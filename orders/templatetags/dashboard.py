@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.roles import DASHBOARD_PERMISSION, LOW_STOCK_CARD_PERMISSION
-from orders.admin.filters import ShipStatusFilter
+from orders.admin.filters import HoldFilter, ShipStatusFilter
 from orders.reports.charts import stacked_bar_chart
 from orders.reports.dashboard import dashboard_figures
 from orders.reports.replica import read_with_fallback, report_source
@@ -31,6 +31,7 @@ def shipping_dashboard(context):
         ("待发货", figures.open_orders, f"{orders_url}?{status}=unshipped", False),
         ("今日发货（包裹）", figures.parcels_today, report_url, False),
         ("超过 48 小时未发货", figures.overdue, f"{orders_url}?{status}=overdue", figures.overdue > 0),
+        ("异常/挂起", figures.held, f"{orders_url}?{HoldFilter.parameter_name}=held", figures.held > 0),
     ]
     if user.has_perm(LOW_STOCK_CARD_PERMISSION):
         low_stock_url = reverse("admin:inventory_inventoryitem_changelist") + "?low_stock=yes"
