@@ -20,7 +20,18 @@ SCAN = "/admin/orders/order/scan/"
 
 
 def no_sideways_scroll(page):
+    page.wait_for_load_state("networkidle")  # the pictures are in, the layout is final
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def wider_than_the_window(page):
+    """The elements sticking out on the right (the failure message of a sideways-scroll check)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+            .slice(0, 8)
+            .map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+    )
 
 
 def pictured(sku, name, stock, index):
@@ -137,7 +148,7 @@ def test_the_desk_fits_a_390_px_phone_and_shows_long_tracking_numbers(page, ops_
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, "ops", OPS_PASSWORD, path=f"{SCAN}?order={short.order_no}")
     expect(page.locator("#scan-short")).to_be_visible()
-    assert no_sideways_scroll(page)
+    assert no_sideways_scroll(page), wider_than_the_window(page)
     field = page.locator("#scan-input")
     for number in ("SF1234567890123", "JT12345678901234567"):  # 15 and 19 characters
         field.fill(number)
