@@ -17,6 +17,7 @@ ROLE_PERMISSIONS = {
     OPS: [
         "orders.view_order",
         "orders.change_order",  # also the tracking-number import (its permission is change)
+        "orders.view_shop",  # the shop filter and column; shops are configured by admins
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
@@ -27,6 +28,7 @@ ROLE_PERMISSIONS = {
     MANAGERS: [
         "orders.view_order",
         "orders.view_carrier",
+        "orders.view_shop",
         "orders.view_shipping_report",
         "orders.export_order",
         "inventory.view_inventoryitem",

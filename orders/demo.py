@@ -198,6 +198,24 @@ def create_demo_items(rng, *, user=None):
     return items
 
 
+DEMO_SHOPS = [
+    # (name, platform, default ship-by hours)
+    ("天猫旗舰店", "taobao", 24),
+    ("拼多多专营店", "pinduoduo", 48),
+    ("抖音小店", "doudian", 48),
+]
+
+
+def create_demo_shops():
+    """The demo's shops (get_or_create, so a second seed adds none); orders are spread over them."""
+    from orders.models import Shop
+
+    return [
+        Shop.objects.get_or_create(name=name, defaults={"platform": platform, "default_ship_by_hours": hours})[0]
+        for name, platform, hours in DEMO_SHOPS
+    ]
+
+
 def seed_shop(total, *, rng, carriers, user=None, now=None):
     """Add `total` demo orders over the last 14 days, shipped, merged, split, voided and cancelled.
 
@@ -207,11 +225,15 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
     """
     from django.utils import timezone
 
-    from orders import services
+    from orders import selectors, services
     from orders.models import Order, OrderLine
 
     now = now or timezone.now()
     items = create_demo_items(rng, user=user)
+    shops = create_demo_shops()
+    # Pending orders with a deadline already past, and others due before the Shanghai day ends.
+    overdue_at, due_today_at = now - timedelta(hours=3), now + (selectors.end_of_today(now) - now) / 2
+    pending_seen = 0
     # The short items (低库存) only in orders that stay pending: the shipping plans must not fail.
     plenty = [item for item in items if item.stock >= 50]
     plans = _plans(total, rng)
@@ -231,7 +253,11 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
             receiver_phone=receiver[1],
             address=receiver[2],
             created_at=created,
+            shop=shops[n % len(shops)],
         )
+        if plan == Plan.PENDING:
+            pending_seen += 1
+            order.ship_by = {0: overdue_at, 1: due_today_at}.get(pending_seen % 4)  # else the shop's default
         order_lines = [
             OrderLine(item=item, quantity=rng.choice([1, 1, 1, 2, 2, 3]), sub_order_no=f"{order.order_no}-{k + 1}")
             for k, item in enumerate(rng.sample(pool, lines))

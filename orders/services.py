@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from inventory.models import InventoryItem
 from inventory.services import InsufficientStock, shortage_message
-from orders import signals
+from orders import selectors, signals
 from orders.carriers import normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 
@@ -33,6 +33,7 @@ __all__ = [
     "create_orders",
     "error_messages",
     "remaining_lines",
+    "set_default_ship_by",
     "ship_order",
     "ship_orders",
     "ship_parcel",
@@ -557,8 +558,17 @@ def _unique(parcels):
 # --- New orders ------------------------------------------------------------------------------
 
 
-def create_orders(drafts, *, user=None):
+def set_default_ship_by(order):
+    """An order without its own 承诺发货时间 gets its shop's default hours after it was placed."""
+    if order.ship_by is None:
+        order.ship_by = order.shop.ship_by_for(order.created_at)
+
+
+def create_orders(drafts, *, shop=None, user=None):
     """Add new pending orders with their lines in bulk: `drafts` is [(Order, [OrderLine, ...]), ...].
+
+    Orders that name no shop go to `shop`, else to selectors.default_shop(); each order without
+    a ship_by gets its shop's default (set_default_ship_by).
 
     The rows are validated by the caller (an import's preview). One INSERT per 1,000 orders and
     lines, plus the orders' history rows. Raises IntegrityError if an order number was taken
@@ -570,13 +580,21 @@ def create_orders(drafts, *, user=None):
     if any(not lines for _order, lines in drafts):
         raise ValueError("an order needs at least one line")
     with transaction.atomic():
+        fallback = None
         for order in orders:
             order.status = STATUS.PENDING
+            if order.shop_id is None:
+                fallback = fallback or shop or selectors.default_shop()
+                order.shop = fallback
+            set_default_ship_by(order)
         Order.objects.bulk_create(orders, batch_size=1000)
         if any(order.pk is None for order in orders):  # MySQL returns no ids from a bulk insert
-            ids = dict(Order.objects.filter(order_no__in=[o.order_no for o in orders]).values_list("order_no", "pk"))
+            found = Order.objects.filter(
+                order_no__in=[o.order_no for o in orders], shop__in={o.shop_id for o in orders}
+            )
+            ids = {(shop_id, order_no): pk for shop_id, order_no, pk in found.values_list("shop_id", "order_no", "pk")}
             for order in orders:
-                order.pk = ids[order.order_no]
+                order.pk = ids[(order.shop_id, order.order_no)]
         lines = []
         for order, order_lines in drafts:
             for line in order_lines:

@@ -7,7 +7,8 @@ import factory
 from inventory.models import InventoryItem, StockMovement
 from inventory.services import adjust_stock
 from orders import demo
-from orders.models import Carrier, Order, OrderLine
+from orders.models import Carrier, Order, OrderLine, Shop
+from orders.selectors import default_shop
 
 _numbers = itertools.count(1)
 
@@ -28,6 +29,14 @@ class ItemFactory(factory.django.DjangoModelFactory):
             adjust_stock(item, extracted, StockMovement.Reason.RECEIVE, note="测试入库")
 
 
+class ShopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shop
+
+    name = factory.Sequence(lambda n: f"测试店铺{n}")
+    platform = Shop.Platform.TAOBAO
+
+
 class OrderFactory(factory.django.DjangoModelFactory):
     """A pending order with lines.
 
@@ -40,6 +49,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     order_no = factory.LazyFunction(lambda: f"T{next(_numbers):08d}")
+    shop = factory.LazyFunction(default_shop)
     customer_id = factory.Sequence(lambda n: f"U{n:05d}")
     receiver_name = "张三"
     receiver_phone = "13800138000"

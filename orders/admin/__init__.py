@@ -14,5 +14,6 @@ admin.site.enable_nav_sidebar = False
 from orders.admin.carriers import CarrierAdmin  # noqa: E402  (registers on import)
 from orders.admin.orders import OrderAdmin  # noqa: E402
 from orders.admin.reveals import ReceiverRevealAdmin  # noqa: E402
+from orders.admin.shops import ShopAdmin  # noqa: E402
 
-__all__ = ["CarrierAdmin", "OrderAdmin", "ReceiverRevealAdmin"]
+__all__ = ["CarrierAdmin", "OrderAdmin", "ReceiverRevealAdmin", "ShopAdmin"]

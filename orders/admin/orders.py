@@ -23,11 +23,13 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, services, views
 from orders.admin import parcel_views
-from orders.admin.filters import ShipStatusFilter
+from orders.admin.filters import ShipByFilter, ShipStatusFilter, ShopFilter
 from orders.admin.forms import (
     OrderChangeListForm,
     OrderChangeListFormSet,
     OrderForm,
+    OrderImportConfirmForm,
+    OrderImportForm,
     carrier_names,
     live_parcels,
     safe_url,
@@ -35,9 +37,17 @@ from orders.admin.forms import (
 )
 from orders.admin.pagination import CappedCountPaginator
 from orders.desk.merge import merge_ship
-from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal
+from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, ReceiverReveal, Shop
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
-from orders.selectors import mergeable_order_pks, order_search_filter
+from orders.selectors import (
+    ShipByState,
+    end_of_today,
+    has_several_shops,
+    mergeable_order_pks,
+    only_shop,
+    order_search_filter,
+    ship_by_state,
+)
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
@@ -146,6 +156,14 @@ class OrderChangeList(ChangeList):
         mergeable = mergeable_order_pks(self.result_list)
         for order in self.result_list:
             order.could_merge = order.pk in mergeable
+        # The page's shops in one query (orders stay the only table of the page's query), and
+        # each row's ship-by state against one "now".
+        shops = Shop.objects.in_bulk({order.shop_id for order in self.result_list})
+        now = timezone.now()
+        today_ends = end_of_today(now)
+        for order in self.result_list:
+            order.shop = shops[order.shop_id]
+            order.ship_by_state = ship_by_state(order, now, today_ends)
 
 
 ROW_SHIPPING_FIELDS = ("carrier", "tracking_number")
@@ -168,6 +186,8 @@ class OrderAdmin(
     change_form_template = "admin/orders/order/change_form.html"
     # Imports (issue 4): each row through the same services as the list page; all or nothing.
     import_resource_classes = [TrackingImportResource, OrderImportResource]
+    import_form_class = OrderImportForm
+    confirm_form_class = OrderImportConfirmForm
     list_display = [
         "order_no",
         "order_lines",
@@ -178,13 +198,14 @@ class OrderAdmin(
         "carrier",
         "tracking_number",
         "ordered",
+        "ship_by_badge",
     ]
     list_display_links = ["order_no"]
     list_editable = []  # the rows' carrier and number: see OrderChangeList
     list_select_related = []  # lines and parcels are prefetched (get_queryset); no join multiplies rows
     # The clerk needs the page links, not a second COUNT(*) of the whole table.
     show_full_result_count = False
-    list_filter = [ShipStatusFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = [ShipStatusFilter, ShipByFilter, ShopFilter, ("created_at", admin.DateFieldListFilter)]
     # Shows the search box; get_search_results picks the indexed prefix matches by what was typed.
     search_fields = ["^order_no", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
@@ -194,12 +215,12 @@ class OrderAdmin(
     actions = ["void_parcels", "cancel_orders", "print_pick_list", merge_ship]
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
-        ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note", "version"]}),
+        ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note", "version"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
         ("物流信息", {"fields": ["status_badge"]}),
     ]
     add_fieldsets = [
-        ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note"]}),
+        ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address"]}),
     ]
     inlines = [OrderLineInline, StockMovementInline]
@@ -235,6 +256,14 @@ class OrderAdmin(
 
     def get_changelist(self, request, **kwargs):
         return OrderChangeList
+
+    def get_list_display(self, request):
+        # 店铺 only when there is a choice of shops: one shop needs no column.
+        shown = super().get_list_display(request)
+        return [*shown[:1], "shop", *shown[1:]] if has_several_shops() else shown
+
+    def get_changeform_initial_data(self, request):
+        return {"shop": only_shop(), **super().get_changeform_initial_data(request)}
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -291,6 +320,17 @@ class OrderAdmin(
             return ["created_at", "id"]
         return ["-created_at", "-id"]
 
+    def get_import_resource_kwargs(self, request, **kwargs):
+        # The shop chosen on the upload page, carried to the confirm step (OrderImportConfirmForm).
+        form = kwargs.get("form")
+        shop = form.cleaned_data.get("shop") if form is not None and hasattr(form, "cleaned_data") else None
+        return {**super().get_import_resource_kwargs(request, **kwargs), "shop": shop}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        shop = import_form.cleaned_data.get("shop") if import_form is not None else None
+        return {**initial, "shop": shop.pk if shop else ""}
+
     def get_export_resource_classes(self, request):
         return [OrderExportResource]
 
@@ -324,6 +364,7 @@ class OrderAdmin(
             form.formset.ship(request.user)
             return
         obj.changed_by = request.user
+        services.set_default_ship_by(obj)
         obj.save()
 
     def get_readonly_fields(self, request, obj=None):
@@ -332,7 +373,10 @@ class OrderAdmin(
             return readonly
         # Ops fix receivers only (accounts.roles); the version stamp is the form's, never locked.
         form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in [*readonly, "version"]]
-        return readonly + order_fields_locked_for(request.user, form_fields)
+        locked = order_fields_locked_for(request.user, form_fields)
+        if obj.status != Order.Status.PENDING and "shop" not in locked:
+            locked.append("shop")  # an order moves to another shop only before anything shipped
+        return readonly + locked
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "订单", "can_ship": self.has_change_permission(request), **(extra_context or {})}
@@ -446,6 +490,17 @@ class OrderAdmin(
     @admin.display(description="下单时间", ordering="created_at")
     def ordered(self, order):
         return short_time(order.created_at)
+
+    @admin.display(description="承诺发货", ordering="ship_by")
+    def ship_by_badge(self, order):
+        if order.ship_by is None:
+            return "-"
+        state = getattr(order, "ship_by_state", ShipByState.OTHER)
+        if state == ShipByState.OTHER:
+            return short_time(order.ship_by)
+        return format_html(
+            '{}<span class="badge ship-by-{}">{}</span>', short_time(order.ship_by), state, ShipByState(state).label
+        )
 
     @admin.display(description="复制收货信息")
     def receiver_copy(self, order):

@@ -1,24 +1,24 @@
-"""The admin index's figures (首页): open and overdue orders, today's parcels, low stock, 14 days per carrier."""
+"""The admin index's figures (首页): open, 已超时 and 今天到期 orders, parcels today, low stock, the 14-day chart."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 
 from inventory.selectors import low_stock_items
+from orders import selectors
 from orders.models import Carrier, Order
 from orders.reports.days import day_start, local_date
 from orders.reports.shipping import shipped_parcels
 
-OVERDUE_AFTER = timedelta(hours=48)
 CHART_DAYS = 14
 OPEN = (Order.Status.PENDING, Order.Status.PARTIAL)
 
 
 def overdue_orders(queryset, now):
-    """Open orders (待发货 or 部分发货) placed more than 48 hours before `now` (超过 48 小时未发货)."""
-    return queryset.filter(status__in=OPEN, created_at__lt=now - OVERDUE_AFTER)
+    """Open orders (待发货 or 部分发货) whose ship-by time (承诺发货时间) is before `now` (已超时)."""
+    return queryset.filter(selectors.ship_by_condition(selectors.ShipByState.OVERDUE, now))
 
 
 @dataclass
@@ -26,6 +26,7 @@ class DashboardFigures:
     today: object
     open_orders: int
     overdue: int
+    due_today: int
     parcels_today: int
     low_stock: int
     days: list
@@ -38,7 +39,9 @@ def dashboard_figures(now=None):
     now = now or timezone.now()
     today = local_date(now)
     orders = Order.objects.filter(status__in=OPEN).aggregate(
-        total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER))
+        total=Count("pk"),
+        overdue=Count("pk", filter=selectors.ship_by_condition(selectors.ShipByState.OVERDUE, now)),
+        due_today=Count("pk", filter=selectors.ship_by_condition(selectors.ShipByState.DUE_TODAY, now)),
     )
     days = [today - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
     # Each parcel's day as an index into `days` (the first day whose end is after shipped_at),
@@ -63,6 +66,7 @@ def dashboard_figures(now=None):
         today=today,
         open_orders=orders["total"],
         overdue=orders["overdue"],
+        due_today=orders["due_today"],
         parcels_today=sum(counts[-1] for counts in per_carrier.values()),
         low_stock=low_stock_items().count(),
         days=days,
