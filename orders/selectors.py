@@ -209,10 +209,10 @@ def ship_by_condition(state, now):
     return ~Q(status__in=OPEN) | Q(ship_by__isnull=True) | Q(ship_by__gte=end_of_today(now))
 
 
-def ship_by_state(order, now, end_of_today=None):
-    """The ShipByState of one order (as ship_by_condition would place it); pass end_of_today for a page of rows."""
+def ship_by_state(order, now, day_ends=None):
+    """The ShipByState of one order (as ship_by_condition places it); a page of rows passes end_of_today(now)."""
     if order.status not in OPEN or order.ship_by is None:
         return ShipByState.OTHER
     if order.ship_by < now:
         return ShipByState.OVERDUE
-    return ShipByState.DUE_TODAY if order.ship_by < (end_of_today or end_of_today(now)) else ShipByState.OTHER
+    return ShipByState.DUE_TODAY if order.ship_by < (day_ends or end_of_today(now)) else ShipByState.OTHER

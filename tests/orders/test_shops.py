@@ -1,0 +1,302 @@
+"""Shops (店铺): order numbers unique per shop, what each path does with a number two shops share, ship-by deadlines."""
+
+from datetime import datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import services
+from orders.desk import scan
+from orders.desk.paste import preview_paste
+from orders.models import Order, OrderLine, Parcel, Shop
+from orders.reports.dashboard import dashboard_figures
+from orders.selectors import ShipByState, default_shop, ship_by_condition, ship_by_state
+from tests.factories import ItemFactory, OrderFactory, ShopFactory, carrier, sf_number
+from tests.importing import csv_bytes, db_snapshot
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIST_URL = reverse("admin:orders_order_changelist")
+IMPORT = reverse("admin:orders_order_import")
+CONFIRM = reverse("admin:orders_order_process_import")
+
+
+def shanghai(*args):
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def two_shops():
+    """The same order number DD1 in 天猫店 and 拼多多店."""
+    tmall = ShopFactory(name="天猫店", platform=Shop.Platform.TAOBAO)
+    pdd = ShopFactory(name="拼多多店", platform=Shop.Platform.PINDUODUO)
+    return OrderFactory(order_no="DD1", shop=tmall), OrderFactory(order_no="DD1", shop=pdd)
+
+
+# --- Order numbers per shop ----------------------------------------------------------------------
+
+
+def test_an_order_number_is_unique_per_shop_not_across_shops(two_shops):
+    in_tmall, in_pdd = two_shops
+    assert in_tmall.order_no == in_pdd.order_no and in_tmall.shop != in_pdd.shop
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderFactory(order_no="DD1", shop=in_tmall.shop)
+
+
+def test_the_scan_desk_refuses_a_number_of_two_shops_naming_them(two_shops, clerk):
+    result = scan.handle_scan("dd1", current=None, user=clerk)
+    assert result.kind == scan.Outcome.ERROR
+    assert "天猫店" in result.message and "拼多多店" in result.message
+    # The desk's own links carry the shop, so a switch lands on the right one.
+    assert scan.find_order("DD1", two_shops[1].shop_id) == two_shops[1]
+
+
+def test_the_scan_page_shows_the_order_of_the_shop_in_its_link(two_shops, clerk_client):
+    url = reverse("admin:orders_order_scan")
+    html = clerk_client.get(url, {"order": "DD1", "shop": two_shops[1].shop_id}).content.decode()
+    assert 'data-order-no="DD1"' in html and "无法确定" not in html
+    assert "无法确定是哪一单" in clerk_client.get(url, {"order": "DD1"}).content.decode()
+
+
+def test_paste_back_refuses_a_number_of_two_shops(two_shops):
+    other = OrderFactory(order_no="DD2")
+    lines = preview_paste(f"DD1 {sf_number(1)}\nDD2 {sf_number(2)}")
+    assert "天猫店、拼多多店" in lines[0].problems[0]
+    assert lines[1].ok and lines[1].order == other
+
+
+def tracking_upload(client, rows, shop=""):
+    content = csv_bytes([["订单号", "快递公司", "快递单号"], *rows])
+    file = SimpleUploadedFile("t.csv", content, content_type="text/csv")
+    return client.post(IMPORT, {"resource": "0", "format": "0", "import_file": file, "shop": shop})
+
+
+def test_the_tracking_import_ships_in_the_chosen_shop_and_refuses_a_shared_number_otherwise(two_shops, clerk_client):
+    in_tmall, in_pdd = two_shops
+    before = db_snapshot()
+    refused = tracking_upload(clerk_client, [["DD1", "顺丰", sf_number(1)]])
+    assert "无法确定是哪一单" in refused.content.decode() and "confirm_form" not in refused.context
+    assert db_snapshot() == before
+
+    preview = tracking_upload(clerk_client, [["DD1", "顺丰", sf_number(1)]], shop=in_pdd.shop_id)
+    assert clerk_client.post(CONFIRM, preview.context["confirm_form"].initial).status_code == 302
+    in_tmall.refresh_from_db(), in_pdd.refresh_from_db()
+    assert (in_tmall.status, in_pdd.status) == ("pending", "shipped")
+
+
+def test_the_import_tracking_command_takes_a_shop(two_shops, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(csv_bytes([["订单号", "快递公司", "快递单号"], ["DD1", "顺丰", sf_number(3)]]))
+    with pytest.raises(CommandError):
+        call_command("import_tracking", str(path), stdout=StringIO(), stderr=StringIO())
+    assert not Parcel.objects.exists()
+    call_command("import_tracking", str(path), "--shop", "天猫店", stdout=StringIO(), stderr=StringIO())
+    assert Order.objects.get(shop__name="天猫店").status == "shipped"
+    assert Order.objects.get(shop__name="拼多多店").status == "pending"
+
+
+def order_upload(client, rows, shop=""):
+    header = ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址"]
+    file = SimpleUploadedFile("o.csv", csv_bytes([header, *rows]), content_type="text/csv")
+    return client.post(IMPORT, {"resource": "1", "format": "0", "import_file": file, "shop": shop})
+
+
+def test_the_order_import_creates_orders_in_the_chosen_shop(two_shops, clerk_client):
+    _in_tmall, in_pdd = two_shops
+    item = ItemFactory(sku="CUP-1")
+    row = ["DD1", "", item.sku, "1", "李四", "13900000000", "上海市 1 号"]
+    refused = order_upload(clerk_client, [row])  # several shops, none chosen
+    assert "请先选择这些订单属于哪个店铺" in refused.content.decode()
+
+    # DD1 exists in 天猫店 and 拼多多店, not in a third shop: there it is a new order.
+    third = ShopFactory(name="有赞店", platform=Shop.Platform.YOUZAN, default_ship_by_hours=24)
+    preview = order_upload(clerk_client, [row], shop=third.pk)
+    assert clerk_client.post(CONFIRM, preview.context["confirm_form"].initial).status_code == 302
+    created = Order.objects.get(shop=third)
+    assert created.order_no == "DD1" and created.ship_by == created.created_at + timedelta(hours=24)
+
+    skipped = order_upload(clerk_client, [row], shop=in_pdd.shop_id)
+    assert "在店铺“拼多多店”中已存在，跳过" in skipped.content.decode()
+
+
+def test_with_one_shop_the_order_import_needs_no_choice(clerk_client):
+    item = ItemFactory(sku="CUP-2")
+    preview = order_upload(clerk_client, [["N1", "", item.sku, "2", "李四", "13900000000", "上海市 1 号"]])
+    assert clerk_client.post(CONFIRM, preview.context["confirm_form"].initial).status_code == 302
+    assert Order.objects.get(order_no="N1").shop == default_shop()
+
+
+# --- The migration ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_puts_every_old_order_in_the_default_shop_and_back():
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("orders", target)])
+        return executor.loader.project_state([("orders", target)]).apps
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("orders")[0][1]
+    try:
+        old = migrate("0011_parcel_day_carrier_index")
+        OldOrder = old.get_model("orders", "Order")
+        placed = timezone.now() - timedelta(days=3)
+        for n in range(3):
+            OldOrder.objects.create(
+                order_no=f"OLD{n}", receiver_name="甲", receiver_phone="1", address="某地", created_at=placed
+            )
+        new = migrate("0014_order_no_unique_per_shop")
+        NewOrder, NewShop = new.get_model("orders", "Order"), new.get_model("orders", "Shop")
+        shop = NewShop.objects.get(name="默认店铺")
+        assert shop.platform == "other" and shop.default_ship_by_hours == 48
+        assert sorted(NewOrder.objects.values_list("order_no", "shop_id", "ship_by")) == [
+            (f"OLD{n}", shop.pk, placed + timedelta(hours=48)) for n in range(3)
+        ]
+        old = migrate("0011_parcel_day_carrier_index")  # reversible
+        assert old.get_model("orders", "Order").objects.count() == 3
+    finally:
+        migrate(latest)
+
+
+# --- Ship-by --------------------------------------------------------------------------------------
+
+
+def test_new_orders_get_their_shops_default_ship_by_unless_they_bring_one():
+    fast = ShopFactory(default_ship_by_hours=24)
+    item = ItemFactory()
+    placed = shanghai(2026, 11, 20, 10, 0)
+    promised = shanghai(2026, 11, 20, 18, 0)
+    default, own = services.create_orders(
+        [
+            (
+                Order(
+                    order_no="S1", shop=fast, receiver_name="甲", receiver_phone="1", address="某地", created_at=placed
+                ),
+                [OrderLine(item=item)],
+            ),
+            (
+                Order(
+                    order_no="S2",
+                    shop=fast,
+                    receiver_name="甲",
+                    receiver_phone="1",
+                    address="某地",
+                    created_at=placed,
+                    ship_by=promised,
+                ),
+                [OrderLine(item=item)],
+            ),
+        ]
+    )
+    assert (default.ship_by, own.ship_by) == (placed + timedelta(hours=24), promised)
+
+
+@pytest.mark.parametrize(
+    ("ship_by", "state"),
+    [
+        (shanghai(2026, 11, 20, 22, 59), ShipByState.OVERDUE),  # a minute ago
+        (shanghai(2026, 11, 20, 23, 1), ShipByState.DUE_TODAY),
+        (shanghai(2026, 11, 20, 23, 59, 59), ShipByState.DUE_TODAY),  # the Shanghai day's last second
+        (shanghai(2026, 11, 21, 0, 0), ShipByState.OTHER),  # tomorrow in Shanghai (16:00 UTC today)
+        (None, ShipByState.OTHER),
+    ],
+)
+def test_ship_by_states_follow_the_shanghai_day(ship_by, state):
+    now = shanghai(2026, 11, 20, 23, 0)
+    order = OrderFactory(ship_by=ship_by)
+    assert ship_by_state(order, now) == state
+    # The list filter and the dashboard (ship_by_condition) put the order in the same place.
+    assert [s for s in ShipByState if Order.objects.filter(ship_by_condition(s, now), pk=order.pk).exists()] == [state]
+
+
+def test_shipped_orders_are_never_overdue():
+    order = OrderFactory(ship_by=timezone.now() - timedelta(days=2))
+    services.ship_order(order, carrier("SF"), sf_number(9))
+    order.refresh_from_db()
+    assert ship_by_state(order, timezone.now()) == ShipByState.OTHER
+
+
+def test_the_dashboard_counts_overdue_and_due_today():
+    now = timezone.now()
+    OrderFactory(ship_by=now - timedelta(hours=1))
+    OrderFactory(ship_by=now - timedelta(days=3))
+    OrderFactory(ship_by=now + timedelta(seconds=1))  # due today unless the day ends within a second
+    OrderFactory(ship_by=now + timedelta(days=2))
+    figures = dashboard_figures(now)
+    assert (figures.open_orders, figures.overdue, figures.due_today) == (4, 2, 1)
+
+
+def test_the_list_marks_filters_and_sorts_by_ship_by(clerk_client):
+    now = timezone.now()
+    late = OrderFactory(order_no="LATE", ship_by=now - timedelta(hours=1))
+    soon = OrderFactory(order_no="SOON", ship_by=now + timedelta(seconds=30))
+    later = OrderFactory(order_no="LATER", ship_by=now + timedelta(days=3))
+    html = clerk_client.get(LIST_URL).content.decode()
+    assert '<span class="badge ship-by-overdue">已超时</span>' in html
+    assert '<span class="badge ship-by-today">今天到期</span>' in html
+
+    def shown(params):
+        return [order.order_no for order in clerk_client.get(LIST_URL, params).context["cl"].result_list]
+
+    assert shown({"ship_by": "overdue"}) == [late.order_no]
+    assert shown({"ship_by": "today"}) == [soon.order_no]
+    assert shown({"ship_by": "other"}) == [later.order_no]
+    column = clerk_client.get(LIST_URL).context["cl"].list_display.index("ship_by_badge")
+    assert shown({"o": str(column)}) == ["LATE", "SOON", "LATER"]  # the column sorts by the deadline
+
+
+def test_the_dashboard_cards_link_to_the_filters(clerk_client):
+    OrderFactory(ship_by=timezone.now() - timedelta(hours=1))
+    html = clerk_client.get(reverse("admin:index")).content.decode()
+    assert "已超时未发货" in html and "?ship_by=overdue" in html and "今天到期" in html and "?ship_by=today" in html
+
+
+# --- The list and the order page ----------------------------------------------------------------
+
+
+def test_the_shop_column_and_filter_appear_with_a_second_shop(clerk_client):
+    OrderFactory(order_no="A1")
+    one = clerk_client.get(LIST_URL)
+    assert "shop" not in one.context["cl"].list_display and "?shop=" not in one.content.decode()
+
+    pdd = ShopFactory(name="拼多多店")
+    OrderFactory(order_no="P1", shop=pdd)
+    two = clerk_client.get(LIST_URL)
+    assert "shop" in two.context["cl"].list_display and "拼多多店" in two.content.decode()
+    assert [o.order_no for o in clerk_client.get(LIST_URL, {"shop": pdd.pk}).context["cl"].result_list] == ["P1"]
+
+
+def test_the_list_queries_stay_flat_with_shops(clerk_client):
+    shops = [default_shop(), ShopFactory(), ShopFactory()]
+    item = ItemFactory(initial_stock=100)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert clerk_client.get(LIST_URL).status_code == 200
+        return len(captured)
+
+    for n in range(3):
+        OrderFactory(item=item, shop=shops[n % 3])
+    few = count()
+    for n in range(30):
+        OrderFactory(item=item, shop=shops[n % 3])
+    assert count() == few
+
+
+def test_the_shop_is_edited_only_while_the_order_is_pending(clerk_client):
+    other = ShopFactory(name="京东店", platform=Shop.Platform.JD)
+    order = OrderFactory()
+    page = clerk_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert "shop" in page.context["adminform"].form.fields
+    services.ship_order(order, carrier("SF"), sf_number(5))
+    page = clerk_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert "shop" not in page.context["adminform"].form.fields and other.name not in page.content.decode()
