@@ -327,7 +327,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             return None, "", ["订单号为空。"], False
         key = order_no_key(order_no)
         if key in self.existing:
-            return None, f"订单 {self.existing[key].order_no} 在店铺“{self.shop}”中已存在，跳过（不会覆盖）", [], True
+            return None, f"订单 {self.existing[key].order_no} 已存在，跳过（不会覆盖）", [], True
 
         problems = []
         item = self.items.get(values["sku"])

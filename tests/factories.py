@@ -3,6 +3,7 @@
 import itertools
 
 import factory
+from django.utils import timezone
 
 from inventory.models import InventoryItem, StockMovement
 from inventory.services import adjust_stock
@@ -57,6 +58,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, item=None, quantity=1, **kwargs):
+        # As every path that adds orders does (services.set_default_ship_by): the shop's default deadline.
+        kwargs.setdefault("created_at", timezone.now())
+        kwargs.setdefault("ship_by", kwargs["shop"].ship_by_for(kwargs["created_at"]))
         order = super()._create(model_class, *args, **kwargs)
         order._factory_line = (item, quantity)
         return order

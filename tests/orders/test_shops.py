@@ -124,7 +124,7 @@ def test_the_order_import_creates_orders_in_the_chosen_shop(two_shops, clerk_cli
     assert created.order_no == "DD1" and created.ship_by == created.created_at + timedelta(hours=24)
 
     skipped = order_upload(clerk_client, [row], shop=in_pdd.shop_id)
-    assert "在店铺“拼多多店”中已存在，跳过" in skipped.content.decode()
+    assert "订单 DD1 已存在，跳过" in skipped.content.decode() and Order.objects.filter(order_no="DD1").count() == 3
 
 
 def test_with_one_shop_the_order_import_needs_no_choice(clerk_client):
