@@ -222,7 +222,10 @@ def test_shipped_orders_are_never_overdue():
     order = OrderFactory(ship_by=timezone.now() - timedelta(days=2))
     services.ship_order(order, carrier("SF"), sf_number(9))
     order.refresh_from_db()
-    assert ship_by_state(order, timezone.now()) == ShipByState.OTHER
+    now = timezone.now()
+    assert ship_by_state(order, now) == ShipByState.OTHER
+    assert not Order.objects.filter(ship_by_condition(ShipByState.OVERDUE, now)).exists()
+    assert dashboard_figures(now).overdue == 0
 
 
 def test_the_dashboard_counts_overdue_and_due_today():
