@@ -21,7 +21,7 @@ from orders.reports import exports
 from orders.selectors import ambiguous_number_message, only_shop, order_no_key, orders_by_number
 from spreadsheets.cells import escape_formula
 from spreadsheets.formats import ImportFileError, cell_text
-from spreadsheets.resources import AllOrNothingImport, labelled_messages, text_column, whole_number
+from spreadsheets.resources import AllOrNothingImport, labelled_messages, local_datetime, text_column, whole_number
 
 
 class OrderExportResource(resources.ModelResource):
@@ -264,7 +264,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_name = text_column("receiver_name", "收货人")
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
-    # An optional 子订单号 column (or 子订单编号) is read in before_import.
+    # Optional columns, read in before_import: 子订单号 (or 子订单编号), 承诺发货时间 (else the shop's default).
 
     admin_permission = "add"
 
@@ -300,7 +300,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
 
     def get_user_visible_fields(self):
         # The column list on the import page names the optional column too.
-        return [*super().get_user_visible_fields(), fields.Field(column_name="子订单号（可选）")]
+        optional = ["子订单号（可选）", "承诺发货时间（可选）"]
+        return [*super().get_user_visible_fields(), *(fields.Field(column_name=name) for name in optional)]
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)  # refuses a file without the required columns
@@ -312,6 +313,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             row = dict(zip(dataset.headers, cells, strict=True))
             values = {name: self.fields[name].clean(row) for name in self._meta.fields}
             values["sub_order_no"] = cell_text(row.get("子订单号"))
+            values["ship_by"] = cell_text(row.get("承诺发货时间"))
             rows.append(values)
         self.existing = orders_by_order_no((row["order_no"] for row in rows), shop=self.shop)
         skus = {row["sku"] for row in rows if row["sku"]}
@@ -343,9 +345,20 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             if not values[name]:
                 problems.append(f"{self.fields[name].column_name}为空。")
 
+        ship_by = None
+        if values["ship_by"]:
+            try:
+                ship_by = local_datetime(values["ship_by"], "承诺发货时间")
+            except ValidationError as exc:
+                problems.extend(exc.messages)
         draft = self.drafts.get(key)
         if draft is None:
-            order = Order(**{name: values[name] for name in self.ORDER_FIELDS}, shop=self.shop, status=STATUS.PENDING)
+            order = Order(
+                **{name: values[name] for name in self.ORDER_FIELDS},
+                shop=self.shop,
+                ship_by=ship_by,  # None: services.create_orders gives the shop's default
+                status=STATUS.PENDING,
+            )
             draft = self.drafts[key] = (order, [], line)
         order, lines, first_line = draft
         this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})

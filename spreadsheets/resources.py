@@ -4,7 +4,10 @@ Mixed into django-import-export's ModelResource; the concrete resources live in 
 resources.py and add their own row rules in `import_instance` and batch writes in `write_rows`.
 """
 
+from datetime import datetime
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from import_export import widgets
 from import_export.fields import Field
 from import_export.results import RowResult
@@ -44,6 +47,27 @@ def whole_number(text, label, *, minimum=0, maximum):
     if int(digits) < minimum:
         raise ValidationError(f"{label}“{text}”无效，{wanted}。")
     return int(digits)
+
+
+LOCAL_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+
+
+def local_datetime(text, label):
+    """A cell as an aware datetime, read as Shanghai time (DESIGN.md rule 6); ValidationError in Chinese if not."""
+    for pattern in LOCAL_TIME_FORMATS:
+        try:
+            moment = datetime.strptime(text.translate(FULL_WIDTH_DIGITS), pattern)
+        except ValueError:
+            continue
+        return timezone.make_aware(moment, timezone.get_default_timezone())
+    raise ValidationError(f"{label}“{text}”无效，应为 2026-11-20 10:00 这样的日期和时间。")
 
 
 def repeated_columns(given, columns):

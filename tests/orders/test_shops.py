@@ -304,3 +304,23 @@ def test_the_shop_is_edited_only_while_the_order_is_pending(clerk_client):
     services.ship_order(order, carrier("SF"), sf_number(5))
     page = clerk_client.get(reverse("admin:orders_order_change", args=[order.pk]))
     assert "shop" not in page.context["adminform"].form.fields and other.name not in page.content.decode()
+
+
+def test_the_order_import_takes_a_ship_by_column_in_shanghai_time(clerk_client):
+    item = ItemFactory(sku="CUP-3")
+    header = ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址", "承诺发货时间"]
+    rows = [
+        ["B1", "", item.sku, "1", "李四", "13900000000", "上海市 1 号", "2026/11/25 18:00"],
+        ["B2", "", item.sku, "1", "李四", "13900000000", "上海市 1 号", ""],  # the shop's default
+    ]
+    file = SimpleUploadedFile("o.csv", csv_bytes([header, *rows]), content_type="text/csv")
+    preview = clerk_client.post(IMPORT, {"resource": "1", "format": "0", "import_file": file})
+    assert clerk_client.post(CONFIRM, preview.context["confirm_form"].initial).status_code == 302
+    promised, default = Order.objects.get(order_no="B1"), Order.objects.get(order_no="B2")
+    assert promised.ship_by == shanghai(2026, 11, 25, 18, 0)
+    assert default.ship_by == default.created_at + timedelta(hours=48)
+
+    bad = [["B3", "", item.sku, "1", "李四", "13900000000", "上海市 1 号", "明天"]]
+    file = SimpleUploadedFile("o.csv", csv_bytes([header, *bad]), content_type="text/csv")
+    refused = clerk_client.post(IMPORT, {"resource": "1", "format": "0", "import_file": file})
+    assert "承诺发货时间“明天”无效" in refused.content.decode() and "confirm_form" not in refused.context
