@@ -263,10 +263,8 @@ class OrderAdmin(
         return [SHOP_COLUMN if name == "order_no" else name for name in shown] if has_several_shops() else shown
 
     def get_list_display_links(self, request, list_display):
-        return [
-            SHOP_COLUMN if name == "order_no" else name
-            for name in super().get_list_display_links(request, list_display)
-        ]
+        links = super().get_list_display_links(request, list_display)
+        return [SHOP_COLUMN if name == "order_no" else name for name in links] if SHOP_COLUMN in list_display else links
 
     def get_changeform_initial_data(self, request):
         return {"shop": only_shop(), **super().get_changeform_initial_data(request)}

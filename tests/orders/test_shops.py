@@ -270,11 +270,13 @@ def test_the_shop_column_and_filter_appear_with_a_second_shop(clerk_client):
     OrderFactory(order_no="A1")
     one = clerk_client.get(LIST_URL)
     assert "order_no_and_shop" not in one.context["cl"].list_display and "?shop=" not in one.content.decode()
+    assert one.context["cl"].list_display_links == ["order_no"]  # the number still opens the order
 
     pdd = ShopFactory(name="拼多多店")
     OrderFactory(order_no="P1", shop=pdd)
     two = clerk_client.get(LIST_URL)
     assert "order_no_and_shop" in two.context["cl"].list_display  # the shop under each order number
+    assert two.context["cl"].list_display_links == ["order_no_and_shop"]
     assert '<span class="order-shop">拼多多店</span>' in two.content.decode()
     assert [o.order_no for o in clerk_client.get(LIST_URL, {"shop": pdd.pk}).context["cl"].result_list] == ["P1"]
 
