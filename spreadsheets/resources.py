@@ -66,6 +66,8 @@ def local_datetime(text, label):
             moment = datetime.strptime(text.translate(FULL_WIDTH_DIGITS), pattern)
         except ValueError:
             continue
+        if not 2000 <= moment.year <= 2100:  # also keeps year 1 or 9999 from overflowing in UTC
+            break
         return timezone.make_aware(moment, timezone.get_default_timezone())
     raise ValidationError(f"{label}“{text}”无效，应为 2026-11-20 10:00 这样的日期和时间。")
 

@@ -5,6 +5,7 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -326,3 +327,28 @@ def test_the_order_import_takes_a_ship_by_column_in_shanghai_time(clerk_client):
     file = SimpleUploadedFile("o.csv", csv_bytes([header, *bad]), content_type="text/csv")
     refused = clerk_client.post(IMPORT, {"resource": "1", "format": "0", "import_file": file})
     assert "承诺发货时间“明天”无效" in refused.content.decode() and "confirm_form" not in refused.context
+
+
+@pytest.mark.parametrize("text", ["明天", "0001-01-01 00:00", "9999-12-31 23:59", "2026-13-01"])
+def test_a_ship_by_cell_that_is_no_time_is_a_chinese_problem(text):
+    from spreadsheets.resources import local_datetime
+
+    with pytest.raises(ValidationError) as refused:
+        local_datetime(text, "承诺发货时间")
+    assert refused.value.messages == [f"承诺发货时间“{text}”无效，应为 2026-11-20 10:00 这样的日期和时间。"]
+
+
+def test_both_roles_may_view_shops_and_only_view():
+    from accounts.roles import MANAGERS, OPS, setup_roles
+
+    granted, _skipped = setup_roles()
+    for role in (OPS, MANAGERS):
+        assert [p for p in granted[role] if p.endswith("_shop")] == ["orders.view_shop"]
+
+
+def test_with_several_shops_the_add_page_makes_the_clerk_choose(clerk_client):
+    page = clerk_client.get(reverse("admin:orders_order_add"))
+    assert page.context["adminform"].form.initial["shop"] == default_shop()
+    ShopFactory()
+    page = clerk_client.get(reverse("admin:orders_order_add"))
+    assert page.context["adminform"].form.initial["shop"] is None
