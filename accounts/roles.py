@@ -21,6 +21,7 @@ ROLE_PERMISSIONS = {
         "orders.change_order",  # also the tracking-number import (its permission is change)
         # 挂起 and 解除挂起, rule holds included: a rule only asks a person to look, and ops are that person.
         "orders.hold_order",
+        "orders.view_shop",  # the shop filter and column; shops are configured by admins
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS = {
     MANAGERS: [
         "orders.view_order",
         "orders.view_carrier",
+        "orders.view_shop",
         "orders.view_shipping_report",
         "orders.export_order",
         "inventory.view_inventoryitem",

@@ -24,6 +24,7 @@ from devdata.db import bulk_connection
 from inventory.models import InventoryItem, StockMovement
 from orders import demo
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine
+from orders.selectors import default_shop
 
 CHUNK = 100_000
 # Share of each carrier among parcels (SF and ZTO carry most).
@@ -216,7 +217,10 @@ def load(total_orders, *, items=20_000, seed=2026, now=None, log=print):
         "created_at",
         "updated_at",
         "note",
+        "shop_id",
+        "ship_by",
     ]
+    shop_id = default_shop().pk  # every bench order in one shop, due 48 hours after it was placed
     line_columns = ["id", "order_id", "item_id", "quantity", "sub_order_no"]
     counts = {"orders": total_orders, "lines": 0, "multi_line": 0, "partial": 0}
     step = (now - start) / total_orders
@@ -293,6 +297,8 @@ def load(total_orders, *, items=20_000, seed=2026, now=None, log=print):
                     _ts(created),
                     _ts(updated),
                     "",
+                    shop_id,
+                    _ts(created + 48 * 3600),
                 ]
             )
         _load_file(cursor, Order._meta.db_table, order_columns, orders)

@@ -186,7 +186,7 @@ PAGES = [
     Page("order list, all orders", LIST + "?ship_status=all"),
     Page("order list, 待发货", LIST + "?ship_status=pending"),
     Page("order list, 部分发货", LIST + "?ship_status=partial"),
-    Page("order list, 超过48小时未发货", LIST + "?ship_status=overdue"),
+    Page("order list, 已超时 (ship-by)", LIST + "?ship_by=overdue"),
     Page("order list, 已发货", LIST + "?ship_status=shipped"),
     Page("order list, 已取消", LIST + "?ship_status=cancelled"),
     Page("order list, 未发货 缺货", LIST + "?stock=short", sites=("ours",)),

@@ -206,6 +206,24 @@ def create_demo_items(rng, *, user=None):
     return items
 
 
+DEMO_SHOPS = [
+    # (name, platform, default ship-by hours)
+    ("天猫旗舰店", "taobao", 24),
+    ("拼多多专营店", "pinduoduo", 48),
+    ("抖音小店", "doudian", 48),
+]
+
+
+def create_demo_shops():
+    """The demo's shops (get_or_create, so a second seed adds none); orders are spread over them."""
+    from orders.models import Shop
+
+    return [
+        Shop.objects.get_or_create(name=name, defaults={"platform": platform, "default_ship_by_hours": hours})[0]
+        for name, platform, hours in DEMO_SHOPS
+    ]
+
+
 def seed_shop(total, *, rng, carriers, user=None, now=None):
     """Add `total` demo orders over the last 14 days, shipped, merged, split, voided and cancelled.
 
@@ -215,11 +233,15 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
     """
     from django.utils import timezone
 
-    from orders import services
+    from orders import selectors, services
     from orders.models import Order, OrderLine
 
     now = now or timezone.now()
     items = create_demo_items(rng, user=user)
+    shops = create_demo_shops()
+    # Pending orders with a deadline already past, and others due before the Shanghai day ends.
+    overdue_at, due_today_at = now - timedelta(hours=3), now + (selectors.end_of_today(now) - now) / 2
+    pending_seen = 0
     # The short items (低库存) only in orders that stay pending: the shipping plans must not fail.
     plenty = [item for item in items if item.stock >= 50]
     scarce = [item for item in items if item.stock < 50]
@@ -244,7 +266,11 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
             receiver_phone=receiver[1],
             address=receiver[2],
             created_at=created,
+            shop=shops[n % len(shops)],
         )
+        if plan == Plan.PENDING:
+            pending_seen += 1
+            order.ship_by = {0: overdue_at, 1: due_today_at}.get(pending_seen % 4)  # else the shop's default
         if plan == Plan.SHORT:
             # Every other one also holds an item in stock: the scan desk offers 发有货的商品 for it.
             order_lines = _short_lines(order, rng, scarce, plenty, with_stocked_line=shorts % 2 == 0)
@@ -257,7 +283,7 @@ def seed_shop(total, *, rng, carriers, user=None, now=None):
         drafts.append((order, order_lines))
     orders = services.create_orders(drafts, user=user)
     shipper = _Shipper(rng, carriers, user, now)
-    remaining = services.remaining_lines(orders)
+    remaining = selectors.remaining_lines(orders)
     for index, (order, plan) in enumerate(zip(orders, plans, strict=True)):
         lines = remaining[order.pk]
         if plan == Plan.CANCEL:

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -72,6 +73,43 @@ class Carrier(models.Model):
         return links.web_address(self.tracking_url_template.replace("{number}", number))
 
 
+class Shop(models.Model):
+    """店铺: where orders come from (a platform store or the shop's own channel); one queue for all shops."""
+
+    class Platform(models.TextChoices):
+        # Stable codes: later steps (platform export import, 回传 files) key their layouts on them.
+        TAOBAO = "taobao", "淘宝/天猫"
+        PINDUODUO = "pinduoduo", "拼多多"
+        DOUDIAN = "doudian", "抖店"
+        JD = "jd", "京东"
+        YOUZAN = "youzan", "有赞"
+        WECHAT = "wechat", "微信小店"
+        OTHER = "other", "自营/其他"
+
+    DEFAULT_NAME = "默认店铺"  # made by migration 0013 for the orders that predate shops
+
+    name = models.CharField("店铺名称", max_length=50, unique=True)
+    platform = models.CharField("平台", max_length=16, choices=Platform.choices, default=Platform.OTHER)
+    default_ship_by_hours = models.PositiveSmallIntegerField(
+        "默认发货时限（小时）",
+        default=48,
+        help_text="订单没有承诺发货时间时，按下单时间加上这么多小时计算。",
+    )
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "店铺"
+        verbose_name_plural = "店铺"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def ship_by_for(self, ordered_at):
+        """承诺发货时间 for an order placed at `ordered_at` that brings none of its own."""
+        return ordered_at + timedelta(hours=self.default_ship_by_hours) if ordered_at else None
+
+
 def receiver_key(order):
     """Who and where an order goes, blanks folded: orders with one key may share a parcel."""
     return tuple(
@@ -91,13 +129,18 @@ class Order(models.Model):
         SHIPPED = "shipped", "已发货"
         CANCELLED = "cancelled", "已取消"
 
-    order_no = models.CharField("订单号", max_length=64, unique=True)
+    # Unique per shop (Meta.constraints); the index serves look-ups and prefix search by number alone.
+    order_no = models.CharField("订单号", max_length=64, db_index=True)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name="店铺")
     customer_id = models.CharField("用户ID", max_length=64, blank=True)
     receiver_name = models.CharField("收货人", max_length=50)
     receiver_phone = models.CharField("电话", max_length=30)
     address = models.CharField("地址", max_length=300)
     status = models.CharField("发货状态", max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
     created_at = models.DateTimeField("下单时间", default=timezone.now)
+    ship_by = models.DateTimeField(
+        "承诺发货时间", null=True, blank=True, help_text="留空则按店铺的默认发货时限（下单时间起）计算。"
+    )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     note = models.TextField("备注", blank=True)
 
@@ -120,6 +163,11 @@ class Order(models.Model):
             # Exact and prefix search.
             models.Index(fields=["receiver_phone"], name="orders_phone_idx"),
             models.Index(fields=["receiver_name"], name="orders_receiver_idx"),
+            # The pending list by deadline, and the dashboard's 已超时 / 今天到期 counts.
+            models.Index(fields=["status", "ship_by"], name="orders_status_ship_by_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "order_no"], name="orders_order_shop_order_no_unique"),
         ]
 
     def __str__(self):

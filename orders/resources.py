@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
-from django.db.models.functions import Upper
+from django.db import IntegrityError
 from django.utils import timezone
 from import_export import fields, resources
 
 from inventory.models import InventoryItem
 from inventory.validators import MAX_QUANTITY
-from orders import services
+from orders import selectors, services
 from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
 from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.reports import exports
 from orders.reports.replica import read_with_fallback, report_source
-from spreadsheets.formats import cell_text
+from orders.selectors import ambiguous_number_message, only_shop, order_no_key, orders_by_number
+from spreadsheets.formats import ImportFileError, cell_text
 from spreadsheets.resources import AllOrNothingImport, date_time, labelled_messages, text_column, whole_number
 
 
@@ -72,24 +72,9 @@ STATUS = Order.Status
 # collation already compares them so; SQLite compares exactly, so there the look-up uses UPPER().
 
 
-def order_no_key(order_no):
-    """What two spellings of one order number have in common: no surrounding blanks, upper case."""
-    return order_no.strip().upper()
-
-
-def orders_by_order_no(order_nos):
-    """{order_no_key: Order} for the orders `order_nos` name, matched case-insensitively, one query."""
-    keys = sorted({order_no_key(order_no) for order_no in order_nos if order_no.strip()})
-    if not keys:
-        return {}
-    if connection.vendor == "mysql":  # the column's _ci collation matches any case, and keeps the index
-        orders = Order.objects.filter(order_no__in=keys)
-    else:
-        orders = Order.objects.annotate(order_no_key=Upper("order_no")).filter(order_no_key__in=keys)
-    found = {}
-    for order in orders.order_by("pk"):
-        found.setdefault(order_no_key(order.order_no), order)
-    return found
+def orders_by_order_no(order_nos, *, shop=None):
+    """{order_no_key: Order} for the numbers that name one order (in `shop`, or in the only shop that has it)."""
+    return {key: found[0] for key, found in orders_by_number(order_nos, shop=shop).items() if len(found) == 1}
 
 
 # --- 导入快递单号 ----------------------------------------------------------------------------------
@@ -121,6 +106,10 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
     carrier = text_column(None, "快递公司")
     tracking_number = text_column(None, "快递单号")
 
+    def __init__(self, *, shop=None, **kwargs):
+        super().__init__(**kwargs)
+        self.shop = shop  # None: look the numbers up in every shop
+
     column_aliases = {"物流公司": "快递公司", "快递": "快递公司", "运单号": "快递单号", "物流单号": "快递单号"}
     outcome_labels = {"update": ("将发货", "已发货"), "skip": ("跳过", "已跳过")}
     allows_partial = True
@@ -142,7 +131,10 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
         super().before_import(dataset, **kwargs)  # refuses a file without the three columns
         cells = zip(dataset["订单号"], dataset["快递公司"], dataset["快递单号"], strict=True)
         cells = [(cell_text(o), cell_text(c), normalize_tracking_number(cell_text(n))) for o, c, n in cells]
-        self.orders = orders_by_order_no(order_no for order_no, _c, _n in cells)
+        # In the shop chosen on the import page, else in every shop (a number of two shops is refused).
+        found = orders_by_number((order_no for order_no, _c, _n in cells), shop=self.shop)
+        self.orders = {key: orders[0] for key, orders in found.items() if len(orders) == 1}
+        self.ambiguous = {key: orders for key, orders in found.items() if len(orders) > 1}
         self.rows = self.plan_rows(cells)
         self.good_lines = [row.line for row in self.rows if row.shipment is not None and not row.problems]
         if self.expected_lines is not None:
@@ -171,7 +163,7 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
     def plan_rows(self, cells):
         """A TrackingRow per row of the file; the shipping rules come from one check_shipments call."""
         carriers = CarrierDirectory()
-        remaining = services.remaining_lines(self.orders.values())
+        remaining = selectors.remaining_lines(self.orders.values())
         live = live_parcels_by_order(self.orders.values())
         rows, first_row = [], {}  # first_row: order pk -> the row that ships it
         for line, (order_no, carrier_text, number) in zip(self.lines, cells, strict=True):
@@ -184,6 +176,8 @@ class TrackingImportResource(AllOrNothingImport, resources.ModelResource):
                 continue
             carrier = carriers.find(carrier_text) if carrier_text else None
             row.problems = self.cell_problems(order_no, order, carrier_text, carrier, number, carriers)
+            if order_no and order_no_key(order_no) in self.ambiguous:
+                row.problems[-1:] = [ambiguous_number_message(order_no, self.ambiguous[order_no_key(order_no)])]
             if row.problems:
                 continue
             row.key = (carrier.pk, number)
@@ -310,10 +304,16 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_name = text_column("receiver_name", "收货人")
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
-    # Optional columns, read in before_import: 子订单号 (or 子订单编号), 下单时间, 备注.
-    OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注")
+    # Optional columns, read in before_import: 子订单号 (or 子订单编号), 下单时间, 备注,
+    # 承诺发货时间 (else the shop's default).
+    OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注", "承诺发货时间")
 
     admin_permission = "add"
+
+    def __init__(self, *, shop=None, **kwargs):
+        super().__init__(**kwargs)
+        self.shop = shop or only_shop()  # the new orders' shop; with several shops the page must name one
+
     column_aliases = {
         "sku": "SKU",
         "商品编码": "SKU",
@@ -353,6 +353,9 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)  # refuses a file without the required columns
+        if self.shop is None:
+            dataset.wipe()
+            raise ImportFileError("有多个店铺，请先选择这些订单属于哪个店铺。")
         rows = []
         for cells in dataset:
             row = dict(zip(dataset.headers, cells, strict=True))
@@ -360,8 +363,9 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             values["sub_order_no"] = cell_text(row.get("子订单号"))
             values["created_at"] = cell_text(row.get("下单时间"))
             values["note"] = cell_text(row.get("备注"))
+            values["ship_by"] = cell_text(row.get("承诺发货时间"))
             rows.append(values)
-        self.existing = orders_by_order_no(row["order_no"] for row in rows)
+        self.existing = orders_by_order_no((row["order_no"] for row in rows), shop=self.shop)
         skus = {row["sku"] for row in rows if row["sku"]}
         self.items = {item.sku: item for item in InventoryItem.objects.filter(sku__in=skus)}
         self.drafts = {}  # order_no_key -> (Order, [OrderLine, ...], line of its first row)
@@ -426,9 +430,20 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             except ValidationError as exc:
                 problems.extend(exc.messages)
 
+        ship_by = None
+        if values["ship_by"]:
+            try:
+                ship_by = date_time(values["ship_by"], "承诺发货时间", future=True)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
         draft = self.drafts.get(key)
         if draft is None:
-            order = Order(**{name: values[name] for name in self.ORDER_FIELDS}, status=STATUS.PENDING)
+            order = Order(
+                **{name: values[name] for name in self.ORDER_FIELDS},
+                shop=self.shop,
+                ship_by=ship_by,  # None: services.create_orders gives the shop's default
+                status=STATUS.PENDING,
+            )
             if created_at is not None:
                 order.created_at = created_at  # else now, as for an order added by hand
             order.note = values["note"]
@@ -455,7 +470,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
 
         order_line = OrderLine(item=item, quantity=quantity, sub_order_no=values["sub_order_no"])
         lines.append(order_line)
-        problems.extend(model_problems(order, exclude=["status"]) if line == first_line else [])
+        problems.extend(model_problems(order, exclude=["status", "shop"]) if line == first_line else [])
         problems.extend(model_problems(order_line, exclude=["order", "item"]))
         sub_order = f"（子订单 {order_line.sub_order_no}）" if order_line.sub_order_no else ""
         plan = f"{item.sku}（{item.name}）× {order_line.quantity}{sub_order}"

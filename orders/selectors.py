@@ -3,18 +3,129 @@
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.db import connection, models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 
 from inventory.models import InventoryItem, StockMovement
 from orders.carriers import normalize_tracking_number
-from orders.models import Order, OrderHold, OrderLine, Parcel, ParcelLine, receiver_key
-from orders.services import remaining_lines
+from orders.models import Order, OrderHold, OrderLine, Parcel, ParcelLine, Shop, receiver_key
+
+# Keys per IN (...) list: SQLite allows 32,766 parameters a query, and a 20,000-row file may
+# name 40,000 lines.
+IN_CHUNK = 5000
+
+
+def chunked(values):
+    """`values`, sorted and deduplicated, in lists of at most IN_CHUNK (the IN lists every query here uses)."""
+    values = sorted(set(values))
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+def shipped_quantities(line_pks):
+    """{order line pk: units in live parcels} for `line_pks` (lines with none are left out)."""
+    shipped = {}
+    for chunk in chunked(line_pks):
+        rows = (
+            ParcelLine.objects.filter(line_id__in=chunk, parcel__status__in=Parcel.LIVE)
+            .values("line_id")
+            .annotate(units=Sum("quantity"))
+            .order_by()
+        )
+        shipped.update((row["line_id"], row["units"]) for row in rows)
+    return shipped
+
+
+def remaining_lines(orders):
+    """{order pk: [(line, units not yet in a live parcel), ...]} for `orders`, lines with nothing left omitted.
+
+    Two queries whatever the number of orders: the lines (with their items), their shipped sums.
+    """
+    orders = list(orders)
+    by_pk = {order.pk: order for order in orders}
+    lines = [
+        line
+        for chunk in chunked(by_pk)
+        for line in OrderLine.objects.filter(order_id__in=chunk).order_by("order_id", "pk")
+    ]
+    # One instance per item, not one per line: a 10,000-row file has a few hundred SKUs.
+    items = InventoryItem.objects.in_bulk({line.item_id for line in lines})
+    shipped = shipped_quantities(line.pk for line in lines)
+    remaining = {order.pk: [] for order in orders}
+    for line in lines:
+        line.order, line.item = by_pk[line.order_id], items[line.item_id]
+        left = line.quantity - shipped.get(line.pk, 0)
+        if left > 0:
+            remaining[line.order_id].append((line, left))
+    return remaining
+
 
 DIGITS = re.compile(r"\d+")
 ASCII_WORD = re.compile(r"[A-Za-z0-9_-]+")
 LETTERS = re.compile(r"[A-Za-z]+")
+
+
+# --- Shops and order numbers -----------------------------------------------------------------
+# An order number is unique per shop only: every path that is given a number finds its orders
+# here, and decides what two shops' orders with one number mean for it (see README 多店铺).
+
+
+def only_shop():
+    """The one active shop when there is exactly one (the forms' default choice), else None."""
+    shops = list(Shop.objects.filter(is_active=True)[:2])
+    return shops[0] if len(shops) == 1 else None
+
+
+def default_shop():
+    """The shop of an order that names none: the only active shop, else 默认店铺 (made if missing)."""
+    shop = only_shop()
+    if shop is None:
+        shop, _created = Shop.objects.get_or_create(name=Shop.DEFAULT_NAME)
+    return shop
+
+
+def has_several_shops():
+    """Whether the list needs a shop column and filter (two rows read, never a COUNT of the table)."""
+    return len(Shop.objects.values_list("pk", flat=True)[:2]) > 1
+
+
+def order_no_key(order_no):
+    """What two spellings of one order number have in common: no surrounding blanks, upper case."""
+    return order_no.strip().upper()
+
+
+def orders_by_number(order_nos, *, shop=None):
+    """{order_no_key: [Order, ...]}, one order per shop, for the numbers `order_nos` names (one query).
+
+    Matched case-insensitively (issue 15 point 11: MariaDB's _ci collation already compares so,
+    SQLite needs UPPER()); within `shop` when given, else in every shop, so a list of two or more
+    means the number alone does not say which order is meant. Orders come with their shop.
+    """
+    keys = sorted({order_no_key(order_no) for order_no in order_nos if order_no and order_no.strip()})
+    if not keys:
+        return {}
+    orders = Order.objects.select_related("shop")
+    if shop is not None:
+        orders = orders.filter(shop=shop)
+    if connection.vendor == "mysql":  # the column's _ci collation matches any case, and keeps the index
+        orders = orders.filter(order_no__in=keys)
+    else:
+        orders = orders.annotate(order_no_key=Upper("order_no")).filter(order_no_key__in=keys)
+    found = {}
+    for order in orders.order_by("pk"):
+        per_shop = found.setdefault(order_no_key(order.order_no), [])
+        if all(other.shop_id != order.shop_id for other in per_shop):
+            per_shop.append(order)
+    return found
+
+
+def ambiguous_number_message(order_no, orders):
+    """The one wording for a number that names orders of several shops."""
+    shops = "、".join(order.shop.name for order in orders)
+    return f"订单号 {order_no} 在多个店铺都有（{shops}），无法确定是哪一单。请在导入页选择店铺，或在订单列表中处理。"
 
 
 # Orders found by a tracking-number prefix that are listed by id in the order query (see below).
@@ -226,3 +337,42 @@ def lines_with_shipping_drift():
             if units != taken or not 0 <= units <= quantity:
                 drift.append((pk, order_no, quantity, units, taken))
     return sorted(drift)
+
+
+# --- Ship-by deadlines (承诺发货时间) ---------------------------------------------------------------
+OPEN = (Order.Status.PENDING, Order.Status.PARTIAL)
+
+
+class ShipByState(models.TextChoices):
+    """Where an order stands against its ship-by time; the list filter's values and the badges' classes."""
+
+    OVERDUE = "overdue", "已超时"
+    DUE_TODAY = "today", "今天到期"
+    OTHER = "other", "其他"
+
+
+def end_of_today(now):
+    """The moment the Shanghai day of `now` ends (DESIGN.md rule 6): the bound of 今天到期."""
+    from orders.reports.days import day_start, local_date  # orders.reports imports this module
+
+    return day_start(local_date(now) + timedelta(days=1))
+
+
+def ship_by_condition(state, now):
+    """The orders in `state` at `now`: open and past ship_by; open and due before the Shanghai day ends; the rest."""
+    overdue = Q(status__in=OPEN, ship_by__lt=now)
+    due_today = Q(status__in=OPEN, ship_by__gte=now, ship_by__lt=end_of_today(now))
+    if state == ShipByState.OVERDUE:
+        return overdue
+    if state == ShipByState.DUE_TODAY:
+        return due_today
+    return ~Q(status__in=OPEN) | Q(ship_by__isnull=True) | Q(ship_by__gte=end_of_today(now))
+
+
+def ship_by_state(order, now, day_ends=None):
+    """The ShipByState of one order (as ship_by_condition places it); a page of rows passes end_of_today(now)."""
+    if order.status not in OPEN or order.ship_by is None:
+        return ShipByState.OTHER
+    if order.ship_by < now:
+        return ShipByState.OVERDUE
+    return ShipByState.DUE_TODAY if order.ship_by < (day_ends or end_of_today(now)) else ShipByState.OTHER

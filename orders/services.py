@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from inventory.models import InventoryItem
 from inventory.services import InsufficientStock, shortage_message
-from orders import signals
+from orders import selectors, signals
 from orders.carriers import format_problem, normalize_tracking_number
 from orders.models import HoldRules, Order, OrderHold, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.selectors import chunked, remaining_lines, shipped_quantities
 
 __all__ = [
     "InsufficientStock",
@@ -37,11 +38,10 @@ __all__ = [
     "hold_order",
     "release_hold",
     "release_holds",
-    "remaining_lines",
+    "set_default_ship_by",
     "ship_order",
     "ship_orders",
     "ship_parcel",
-    "shipped_quantities",
     "void_parcel",
 ]
 
@@ -60,58 +60,6 @@ def error_messages(exc):
     if isinstance(exc, InsufficientStock):
         return [str(exc)]
     raise TypeError(f"not a domain error: {exc!r}")
-
-
-# --- Reads the decisions share ---------------------------------------------------------------
-
-
-# Keys per IN (...) list: SQLite allows 32,766 parameters a query, and a 20,000-row file may
-# name 40,000 lines.
-IN_CHUNK = 5000
-
-
-def _chunked(values):
-    values = sorted(set(values))
-    for start in range(0, len(values), IN_CHUNK):
-        yield values[start : start + IN_CHUNK]
-
-
-def shipped_quantities(line_pks):
-    """{order line pk: units in live parcels} for `line_pks` (lines with none are left out)."""
-    shipped = {}
-    for chunk in _chunked(line_pks):
-        rows = (
-            ParcelLine.objects.filter(line_id__in=chunk, parcel__status__in=Parcel.LIVE)
-            .values("line_id")
-            .annotate(units=Sum("quantity"))
-            .order_by()
-        )
-        shipped.update((row["line_id"], row["units"]) for row in rows)
-    return shipped
-
-
-def remaining_lines(orders):
-    """{order pk: [(line, units not yet in a live parcel), ...]} for `orders`, lines with nothing left omitted.
-
-    Two queries whatever the number of orders: the lines (with their items), their shipped sums.
-    """
-    orders = list(orders)
-    by_pk = {order.pk: order for order in orders}
-    lines = [
-        line
-        for chunk in _chunked(by_pk)
-        for line in OrderLine.objects.filter(order_id__in=chunk).order_by("order_id", "pk")
-    ]
-    # One instance per item, not one per line: a 10,000-row file has a few hundred SKUs.
-    items = InventoryItem.objects.in_bulk({line.item_id for line in lines})
-    shipped = shipped_quantities(line.pk for line in lines)
-    remaining = {order.pk: [] for order in orders}
-    for line in lines:
-        line.order, line.item = by_pk[line.order_id], items[line.item_id]
-        left = line.quantity - shipped.get(line.pk, 0)
-        if left > 0:
-            remaining[line.order_id].append((line, left))
-    return remaining
 
 
 # --- Deciding --------------------------------------------------------------------------------
@@ -204,7 +152,7 @@ def _review(shipments, stored_orders, *, lock):
 
     line_pks = {line.pk for shipment in shipments for line, _units in shipment.lines}
     stored_lines = {}
-    for chunk in _chunked(line_pks):
+    for chunk in chunked(line_pks):
         rows = OrderLine.objects.filter(pk__in=chunk).values_list("pk", "order_id", "item_id", "quantity")
         for pk, order_id, item_id, quantity in rows:
             stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
@@ -308,7 +256,7 @@ def _live_parcels(keys, *, lock):
     if not keys:
         return {}
     found = {}
-    for chunk in _chunked(keys):
+    for chunk in chunked(keys):
         parcels = Parcel.objects.filter(
             carrier_id__in={carrier_pk for carrier_pk, _number in chunk}, live_number__in={n for _c, n in chunk}
         ).order_by("pk")
@@ -318,7 +266,7 @@ def _live_parcels(keys, *, lock):
         parcel.receiver, parcel.order_nos = None, []
     rows = (
         row
-        for chunk in _chunked(parcels)
+        for chunk in chunked(parcels)
         for row in ParcelLine.objects.filter(parcel_id__in=chunk)
         .select_related("line__order")
         .order_by("line__order__created_at", "line__order_id")
@@ -575,8 +523,17 @@ def _unique(parcels):
 # --- New orders ------------------------------------------------------------------------------
 
 
-def create_orders(drafts, *, user=None):
+def set_default_ship_by(order):
+    """An order without its own 承诺发货时间 gets its shop's default hours after it was placed."""
+    if order.ship_by is None:
+        order.ship_by = order.shop.ship_by_for(order.created_at)
+
+
+def create_orders(drafts, *, shop=None, user=None):
     """Add new pending orders with their lines in bulk: `drafts` is [(Order, [OrderLine, ...]), ...].
+
+    Orders that name no shop go to `shop`, else to selectors.default_shop(); each order without
+    a ship_by gets its shop's default (set_default_ship_by).
 
     The rows are validated by the caller (an import's preview). One INSERT per 1,000 orders and
     lines, plus the orders' history rows. Raises IntegrityError if an order number was taken
@@ -588,13 +545,21 @@ def create_orders(drafts, *, user=None):
     if any(not lines for _order, lines in drafts):
         raise ValueError("an order needs at least one line")
     with transaction.atomic():
+        fallback = None
         for order in orders:
             order.status = STATUS.PENDING
+            if order.shop_id is None:
+                fallback = fallback or shop or selectors.default_shop()
+                order.shop = fallback
+            set_default_ship_by(order)
         Order.objects.bulk_create(orders, batch_size=1000)
         if any(order.pk is None for order in orders):  # MySQL returns no ids from a bulk insert
-            ids = dict(Order.objects.filter(order_no__in=[o.order_no for o in orders]).values_list("order_no", "pk"))
+            found = Order.objects.filter(
+                order_no__in=[o.order_no for o in orders], shop__in={o.shop_id for o in orders}
+            )
+            ids = {(shop_id, order_no): pk for shop_id, order_no, pk in found.values_list("shop_id", "order_no", "pk")}
             for order in orders:
-                order.pk = ids[order.order_no]
+                order.pk = ids[(order.shop_id, order.order_no)]
         lines = []
         for order, order_lines in drafts:
             for line in order_lines:
@@ -612,7 +577,7 @@ def create_orders(drafts, *, user=None):
 def active_holds(order_pks, now=None):
     """{order pk: [active OrderHold, ...]} for the orders of `order_pks` that are held at `now`."""
     held = defaultdict(list)
-    for chunk in _chunked(order_pks):
+    for chunk in chunked(order_pks):
         for hold in OrderHold.objects.active(now).filter(order_id__in=chunk).order_by("created_at", "pk"):
             held[hold.order_id].append(hold)
     return dict(held)

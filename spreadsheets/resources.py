@@ -63,11 +63,15 @@ DATE_TIME_FORMATS = [
 EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
 EXCEL_SERIAL = re.compile(r"(\d{5})(\.\d+)?")
 EARLIEST = datetime.datetime(2000, 1, 1)
+LATEST = datetime.datetime(2100, 12, 31, 23, 59, 59)
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-def date_time(text, label, *, now=None):
-    """A cell as an aware datetime (naive times are Asia/Shanghai); ValidationError in Chinese if not one."""
+def date_time(text, label, *, now=None, future=False):
+    """A cell as an aware datetime (naive times are Asia/Shanghai); ValidationError in Chinese if not one.
+
+    A time in the future is refused unless `future` (a deadline such as 承诺发货时间 may be ahead).
+    """
     cleaned = unicodedata.normalize("NFKC", text).strip().replace("T", " ", 1).replace("  ", " ")
     value = None
     serial = EXCEL_SERIAL.fullmatch(cleaned)
@@ -91,10 +95,12 @@ def date_time(text, label, *, now=None):
     if value.tzinfo is None:
         value = value.replace(tzinfo=SHANGHAI)
     now = now or datetime.datetime.now(datetime.UTC)
-    if value > now + datetime.timedelta(days=1):
+    if not future and value > now + datetime.timedelta(days=1):
         raise ValidationError(f"{label}“{text}”晚于现在，请核对（时间按北京时间）。")
     if value < EARLIEST.replace(tzinfo=SHANGHAI):
         raise ValidationError(f"{label}“{text}”早于 2000 年，请核对。")
+    if value > LATEST.replace(tzinfo=SHANGHAI):  # also keeps year 9999 from overflowing in UTC
+        raise ValidationError(f"{label}“{text}”晚于 2100 年，请核对。")
     return value.astimezone(datetime.UTC)
 
 

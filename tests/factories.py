@@ -3,11 +3,13 @@
 import itertools
 
 import factory
+from django.utils import timezone
 
 from inventory.models import InventoryItem, StockMovement
 from inventory.services import adjust_stock
 from orders import demo
-from orders.models import Carrier, Order, OrderLine
+from orders.models import Carrier, Order, OrderLine, Shop
+from orders.selectors import default_shop
 
 _numbers = itertools.count(1)
 
@@ -28,6 +30,14 @@ class ItemFactory(factory.django.DjangoModelFactory):
             adjust_stock(item, extracted, StockMovement.Reason.RECEIVE, note="测试入库")
 
 
+class ShopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shop
+
+    name = factory.Sequence(lambda n: f"测试店铺{n}")
+    platform = Shop.Platform.TAOBAO
+
+
 class OrderFactory(factory.django.DjangoModelFactory):
     """A pending order with lines.
 
@@ -40,6 +50,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     order_no = factory.LazyFunction(lambda: f"T{next(_numbers):08d}")
+    shop = factory.LazyFunction(default_shop)
     customer_id = factory.Sequence(lambda n: f"U{n:05d}")
     receiver_name = "张三"
     receiver_phone = "13800138000"
@@ -47,6 +58,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, item=None, quantity=1, **kwargs):
+        # As every path that adds orders does (services.set_default_ship_by): the shop's default deadline.
+        kwargs.setdefault("created_at", timezone.now())
+        kwargs.setdefault("ship_by", kwargs["shop"].ship_by_for(kwargs["created_at"]))
         order = super()._create(model_class, *args, **kwargs)
         order._factory_line = (item, quantity)
         return order

@@ -17,6 +17,7 @@ from logistics.conf import get_provider
 from logistics.models import Sender, Waybill
 from logistics.providers.base import Party, ProviderError, WaybillRequest
 from logistics.services.tracking import subscribe_tracking
+from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.links import web_address
 from orders.models import Order
@@ -50,7 +51,7 @@ def _reserve_waybill(order, sender):
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not locked.is_open:
             raise WaybillError(f"订单当前为“{locked.get_status_display()}”，不能下电子面单。")
-        lines = order_services.remaining_lines([locked])[locked.pk]
+        lines = order_selectors.remaining_lines([locked])[locked.pk]
         if not lines:
             raise WaybillError("订单没有未发货的商品。")
         waybill = (

@@ -15,5 +15,6 @@ from orders.admin.carriers import CarrierAdmin  # noqa: E402  (registers on impo
 from orders.admin.hold_rules import HoldRulesAdmin  # noqa: E402
 from orders.admin.orders import OrderAdmin  # noqa: E402
 from orders.admin.reveals import ReceiverRevealAdmin  # noqa: E402
+from orders.admin.shops import ShopAdmin  # noqa: E402
 
-__all__ = ["CarrierAdmin", "HoldRulesAdmin", "OrderAdmin", "ReceiverRevealAdmin"]
+__all__ = ["CarrierAdmin", "HoldRulesAdmin", "OrderAdmin", "ReceiverRevealAdmin", "ShopAdmin"]

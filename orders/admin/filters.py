@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from orders import reports, selectors
-from orders.models import Order
+from orders import selectors
+from orders.models import Order, Shop
 
 
 class ShipStatusFilter(admin.SimpleListFilter):
@@ -13,7 +13,7 @@ class ShipStatusFilter(admin.SimpleListFilter):
     title = "发货状态"
     parameter_name = "ship_status"
     DEFAULT = "unshipped"
-    OLDEST_FIRST = ("unshipped", "pending", "partial", "overdue")  # the work queues
+    OLDEST_FIRST = ("unshipped", "pending", "partial")  # the work queues
     STATUSES = {
         "unshipped": [Order.Status.PENDING, Order.Status.PARTIAL],
         "pending": [Order.Status.PENDING],
@@ -31,7 +31,6 @@ class ShipStatusFilter(admin.SimpleListFilter):
             ("unshipped", "未发货"),
             ("pending", "待发货"),
             ("partial", "部分发货"),
-            ("overdue", "超过48小时未发货"),
             ("shipped", "已发货"),
             ("cancelled", "已取消"),
             ("all", "全部"),
@@ -39,13 +38,11 @@ class ShipStatusFilter(admin.SimpleListFilter):
 
     def value(self):
         chosen = super().value()
-        if chosen in self.STATUSES or chosen in ("overdue", "all"):
+        if chosen in self.STATUSES or chosen == "all":
             return chosen
         return "all" if self.searching else self.DEFAULT
 
     def queryset(self, request, queryset):
-        if self.value() == "overdue":
-            return reports.overdue_orders(queryset, timezone.now())
         statuses = self.STATUSES.get(self.value())
         return queryset.filter(status__in=statuses) if statuses else queryset
 
@@ -90,3 +87,33 @@ class HoldFilter(admin.SimpleListFilter):
         if self.value() == "free":
             return queryset.exclude(selectors.held())
         return queryset
+
+
+class ShipByFilter(admin.SimpleListFilter):
+    """承诺发货: 已超时 / 今天到期 (open orders, by the Shanghai day) / 其他; see selectors.ship_by_condition."""
+
+    title = "承诺发货"
+    parameter_name = "ship_by"
+
+    def lookups(self, request, model_admin):
+        return selectors.ShipByState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in selectors.ShipByState.values:
+            return queryset.filter(selectors.ship_by_condition(self.value(), timezone.now()))
+        return queryset
+
+
+class ShopFilter(admin.SimpleListFilter):
+    """店铺: shown only when there is more than one shop (one queue for all shops is the default)."""
+
+    title = "店铺"
+    parameter_name = "shop"
+
+    def lookups(self, request, model_admin):
+        shops = list(Shop.objects.values_list("pk", "name"))
+        return [(str(pk), name) for pk, name in shops] if len(shops) > 1 else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(shop_id=value) if value and value.isdigit() else queryset

@@ -1,4 +1,4 @@
-"""Admin forms for orders: the list page's editable rows, the change page, 发部分商品.
+"""Admin forms for orders: the list page's editable rows, the change page, 发部分商品, the import's shop.
 
 The forms read what the clerk typed; every decision about shipping (carrier format, number in
 use, stock, what is left to ship) is orders.services.check_shipments', shown next to the row.
@@ -13,10 +13,12 @@ from django.forms.models import BaseModelFormSet
 from django.forms.utils import ErrorList
 from django.utils.html import format_html, format_html_join
 
-from orders import services
+from orders import selectors, services
 from orders.admin.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
-from orders.models import Order
+from orders.models import Order, Shop
+from orders.selectors import only_shop
+from spreadsheets.admin import SpreadsheetConfirmForm, SpreadsheetImportForm
 
 
 def names_sku(message, sku):
@@ -291,7 +293,7 @@ class OrderChangeListFormSet(BaseModelFormSet):
         forms_ = self.shipping_forms()
         if not forms_:
             return
-        remaining = services.remaining_lines(form.instance for form in forms_)
+        remaining = selectors.remaining_lines(form.instance for form in forms_)
         review = services.check_shipments(
             services.Shipment(
                 form.cleaned_data["carrier"],
@@ -329,7 +331,17 @@ class OrderForm(forms.ModelForm):
 
     class Meta:
         model = Order
-        fields = ["order_no", "customer_id", "created_at", "note", "receiver_name", "receiver_phone", "address"]
+        fields = [
+            "shop",
+            "order_no",
+            "customer_id",
+            "created_at",
+            "ship_by",
+            "note",
+            "receiver_name",
+            "receiver_phone",
+            "address",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -383,3 +395,24 @@ class ShipPartForm(CarrierFromNumber, forms.Form):
         for message in services.error_messages(exc):
             named = [line for line, _left in self.remaining if names_sku(message, line.item.sku)]
             self.add_error(self.line_field(named[0]) if named else None, message)
+
+
+class OrderImportForm(SpreadsheetImportForm):
+    """The order list's upload step, with the shop the file belongs to (order numbers are unique per shop)."""
+
+    shop = forms.ModelChoiceField(
+        Shop.objects.filter(is_active=True),
+        required=False,
+        label="店铺",
+        empty_label="（不限店铺）",
+        help_text="导入订单：新订单归入这个店铺（有多个店铺时必选）。导入快递单号：只在这个店铺中找订单号；"
+        "不选则在全部店铺中找，同一订单号在多个店铺都有时该行会提示。",
+    )
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["shop"].initial = only_shop()
+
+
+class OrderImportConfirmForm(SpreadsheetConfirmForm):
+    shop = forms.ModelChoiceField(Shop.objects.all(), required=False, widget=forms.HiddenInput)

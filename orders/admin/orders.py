@@ -22,11 +22,13 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, services, views
 from orders.admin import holds, parcel_views
-from orders.admin.filters import HoldFilter, ShipStatusFilter, StockFilter
+from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
 from orders.admin.forms import (
     OrderChangeListForm,
     OrderChangeListFormSet,
     OrderForm,
+    OrderImportConfirmForm,
+    OrderImportForm,
     carrier_names,
     live_parcels,
     safe_url,
@@ -36,13 +38,18 @@ from orders.admin.pagination import CappedCountPaginator
 from orders.admin.save_report import list_save_message
 from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
-from orders.models import Carrier, Order, OrderHold, OrderLine, Parcel, ParcelLine, ReceiverReveal
+from orders.models import Carrier, Order, OrderHold, OrderLine, Parcel, ParcelLine, ReceiverReveal, Shop
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import (
     SHORTAGE_RULE,
+    ShipByState,
+    end_of_today,
+    has_several_shops,
     lines_in_stock,
     mergeable_order_pks,
+    only_shop,
     order_search_filter,
+    ship_by_state,
     shortages_by_order,
 )
 from orders.timeline import order_timeline
@@ -165,6 +172,14 @@ class OrderChangeList(ChangeList):
         for order in self.result_list:
             order.could_merge = order.pk in mergeable
             order.shortages = shortages.get(order.pk, [])
+        # The page's shops in one query (orders stay the only table of the page's query), and
+        # each row's ship-by state against one "now".
+        shops = Shop.objects.in_bulk({order.shop_id for order in self.result_list})
+        now = timezone.now()
+        today_ends = end_of_today(now)
+        for order in self.result_list:
+            order.shop = shops[order.shop_id]
+            order.ship_by_state = ship_by_state(order, now, today_ends)
 
     @property
     def empty_hint(self):
@@ -178,6 +193,7 @@ class OrderChangeList(ChangeList):
 
 
 ROW_SHIPPING_FIELDS = ("carrier", "tracking_number")
+SHOP_COLUMN = "order_no_and_shop"  # the 订单号 column when there are several shops
 MERGE_HINT = "同一收货人还有待发货的订单，可合并发货"
 THUMBNAILS_SHOWN = 2  # lines shown whole in a list cell; more become "共 n 种 m 件"
 
@@ -197,6 +213,8 @@ class OrderAdmin(
     change_form_template = "admin/orders/order/change_form.html"
     # Imports (issue 4): each row through the same services as the list page; all or nothing.
     import_resource_classes = [TrackingImportResource, OrderImportResource]
+    import_form_class = OrderImportForm
+    confirm_form_class = OrderImportConfirmForm
     list_display = [
         "order_no",
         "order_lines",
@@ -213,7 +231,14 @@ class OrderAdmin(
     list_select_related = []  # lines and parcels are prefetched (get_queryset); no join multiplies rows
     # The clerk needs the page links, not a second COUNT(*) of the whole table.
     show_full_result_count = False
-    list_filter = [ShipStatusFilter, StockFilter, HoldFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        ShipStatusFilter,
+        StockFilter,
+        HoldFilter,
+        ShipByFilter,
+        ShopFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]
     # Shows the search box; get_search_results picks the indexed prefix matches by what was typed.
     search_fields = ["^order_no", "^receiver_name", "^receiver_phone"]
     search_help_text = "按订单号、快递单号、收货人或电话搜索（搜索范围为全部订单）"
@@ -223,12 +248,12 @@ class OrderAdmin(
     actions = ["void_parcels", "cancel_orders", "print_pick_list", merge_ship, "hold_orders", "release_holds"]
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
-        ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note", "version"]}),
+        ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note", "version"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
         ("物流信息", {"fields": ["status_badge"]}),
     ]
     add_fieldsets = [
-        ("订单信息", {"fields": ["order_no", "customer_id", "created_at", "note"]}),
+        ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note"]}),
         ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address"]}),
     ]
     inlines = [OrderLineInline, StockMovementInline]
@@ -266,6 +291,18 @@ class OrderAdmin(
 
     def get_changelist(self, request, **kwargs):
         return OrderChangeList
+
+    def get_list_display(self, request):
+        # 店铺 only when there is a choice of shops, under the order number (no column to spare at 1280 px).
+        shown = super().get_list_display(request)
+        return [SHOP_COLUMN if name == "order_no" else name for name in shown] if has_several_shops() else shown
+
+    def get_list_display_links(self, request, list_display):
+        links = super().get_list_display_links(request, list_display)
+        return [SHOP_COLUMN if name == "order_no" else name for name in links] if SHOP_COLUMN in list_display else links
+
+    def get_changeform_initial_data(self, request):
+        return {"shop": only_shop(), **super().get_changeform_initial_data(request)}
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -328,6 +365,17 @@ class OrderAdmin(
             return ["created_at", "id"]
         return ["-created_at", "-id"]
 
+    def get_import_resource_kwargs(self, request, **kwargs):
+        # The shop chosen on the upload page, carried to the confirm step (OrderImportConfirmForm).
+        form = kwargs.get("form")
+        shop = form.cleaned_data.get("shop") if form is not None and hasattr(form, "cleaned_data") else None
+        return {**super().get_import_resource_kwargs(request, **kwargs), "shop": shop}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        shop = import_form.cleaned_data.get("shop") if import_form is not None else None
+        return {**initial, "shop": shop.pk if shop else ""}
+
     def get_export_resource_classes(self, request):
         return [OrderExportResource]
 
@@ -372,6 +420,7 @@ class OrderAdmin(
         if not change:
             return  # a new order is written with its lines by services.create_orders (save_related)
         obj.changed_by = request.user
+        services.set_default_ship_by(obj)
         obj.save()
 
     def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
@@ -393,7 +442,10 @@ class OrderAdmin(
             return readonly
         # Ops fix receivers only (accounts.roles); the version stamp is the form's, never locked.
         form_fields = [name for name in flatten_fieldsets(self.fieldsets) if name not in [*readonly, "version"]]
-        return readonly + order_fields_locked_for(request.user, form_fields)
+        locked = order_fields_locked_for(request.user, form_fields)
+        if obj.status != Order.Status.PENDING and "shop" not in locked:
+            locked.append("shop")  # an order moves to another shop only before anything shipped
+        return readonly + locked
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "订单", "can_ship": self.has_change_permission(request), **(extra_context or {})}
@@ -527,9 +579,24 @@ class OrderAdmin(
         short = privacy.short_address(order.address)
         return format_html('<span class="address" title="{}">{}</span>{}', short, short, copy_button(order))
 
-    @admin.display(description="下单时间", ordering="created_at")
+    @admin.display(description="订单号", ordering="order_no")
+    def order_no_and_shop(self, order):
+        return format_html('{}<span class="order-shop">{}</span>', order.order_no, order.shop.name)
+
+    @admin.display(description="下单时间 / 承诺发货", ordering="ship_by")
     def ordered(self, order):
-        return short_time(order.created_at)
+        # Sorting this column sorts by the deadline (承诺发货); unsorted, the queue is oldest first.
+        placed = short_time(order.created_at)
+        if order.ship_by is None:
+            return placed
+        state = getattr(order, "ship_by_state", ShipByState.OTHER)
+        badge = format_html('<span class="badge ship-by-{}">{}</span>', state, ShipByState(state).label)
+        return format_html(
+            '{}<span class="ship-by" title="承诺发货时间">{}{}</span>',
+            placed,
+            short_time(order.ship_by),
+            badge if state != ShipByState.OTHER else "",
+        )
 
     @admin.display(description="复制收货信息")
     def receiver_copy(self, order):

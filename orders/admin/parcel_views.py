@@ -76,7 +76,7 @@ def ship_part_view(request, model_admin, object_id):
     ?in_stock=1 (发有货的商品) starts the short lines at 0, so the parcel takes what stock covers.
     """
     order = _order_for_change(request, model_admin, object_id)
-    remaining = services.remaining_lines([order])[order.pk]
+    remaining = selectors.remaining_lines([order])[order.pk]
     initial = {}
     if request.GET.get("in_stock") == "1":
         for shortage in selectors.shortages_by_order([order.pk]).get(order.pk, []):

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from orders import services
+from orders import selectors, services
 from orders.models import Carrier, receiver_key
 
 
@@ -40,7 +40,7 @@ def merge_ship(modeladmin, request, queryset):
         names = "；".join(f"{name}（订单 {'、'.join(order_nos)}）" for name, order_nos in receivers)
         modeladmin.message_user(request, f"不能合并发货：所选订单的收货人不同——{names}。", messages.ERROR)
         return None
-    remaining = services.remaining_lines(orders)
+    remaining = selectors.remaining_lines(orders)
     form = MergeShipForm(request.POST if "apply" in request.POST else None)
     errors = []
     if form.is_valid():

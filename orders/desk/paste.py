@@ -6,9 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from orders import services
+from orders import selectors, services
 from orders.carriers import CarrierDirectory, format_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, Parcel, ParcelLine
+from orders.selectors import ambiguous_number_message, orders_by_number
 
 MAX_LINES = 2000
 # Cells are split on tabs, commas, semicolons, vertical bars and blanks (after NFKC, which turns
@@ -162,8 +163,14 @@ def preview_paste(text):
     makes them one). A flat number of queries whatever the number of lines.
     """
     candidates = candidate_order_numbers(text)
-    orders = {order.order_no: order for order in Order.objects.filter(order_no__in=candidates)}
-    lines = parse_pasted_text(text, set(orders), list(Carrier.objects.filter(is_active=True)))
+    found = orders_by_number(candidates)
+    orders = {lst[0].order_no: lst[0] for lst in found.values() if len(lst) == 1}
+    # A number of several shops is known (so the line is not "not found") but refused, naming the shops.
+    ambiguous = {order.order_no: lst for lst in found.values() if len(lst) > 1 for order in lst}
+    lines = parse_pasted_text(text, set(orders) | set(ambiguous), list(Carrier.objects.filter(is_active=True)))
+    for line in lines:
+        if line.order_no in ambiguous and line.ok:
+            line.problems.append(ambiguous_number_message(line.order_no, ambiguous[line.order_no]))
     shipping = [line for line in lines if line.ok and not line.header and line.duplicate_of is None]
     for line in shipping:
         line.order = orders[line.order_no]
@@ -173,7 +180,7 @@ def preview_paste(text):
             line.notes.append("已发货（单号相同），跳过")
             line.order = None  # pasting the same file twice ships nothing twice
     shipping = [line for line in shipping if line.order is not None]
-    remaining = services.remaining_lines(line.order for line in shipping)
+    remaining = selectors.remaining_lines(line.order for line in shipping)
     for line in shipping:
         line.remaining = remaining[line.order.pk]
     review = services.check_shipments(

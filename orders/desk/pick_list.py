@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from inventory.models import InventoryItem
-from orders import services
+from orders import selectors
 from orders.models import Order
 
 OPEN = (Order.Status.PENDING, Order.Status.PARTIAL)
@@ -38,7 +38,7 @@ def picked_orders(orders):
     Three queries whatever the number of orders: the orders, their lines with items, the shipped sums.
     """
     orders = list(orders.filter(status__in=OPEN).order_by("created_at", "id"))
-    remaining = services.remaining_lines(orders)
+    remaining = selectors.remaining_lines(orders)
     picked = []
     for order in orders:
         lines = sorted(remaining[order.pk], key=lambda pair: (pair[0].item.sku, pair[0].pk))

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from orders import selectors, services
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.selectors import ambiguous_number_message, order_no_key, orders_by_number
 
 UNDO_CODES = {"UNDO", "撤销"}
 SKIP_CODES = {"SKIP", "跳过"}
@@ -120,12 +121,22 @@ def waiting_for_stock_count():
     return count
 
 
-def find_order(order_no):
-    """The order with this order number (exact, then upper-cased as scanners may send), or None."""
+class AmbiguousOrderNumber(Exception):
+    """The number names orders of several shops: the desk refuses to guess which one."""
+
+
+def find_order(order_no, shop_id=None):
+    """The order with this order number (any case), in shop `shop_id` if given, or None.
+
+    Raises AmbiguousOrderNumber, with the Chinese message, when the number is in several shops.
+    """
     order_no = normalize_code(order_no)
     if not order_no:
         return None
-    return Order.objects.filter(order_no__in={order_no, order_no.upper()}).order_by("-order_no").first()
+    found = orders_by_number([order_no], shop=shop_id).get(order_no_key(order_no), [])
+    if len(found) > 1:
+        raise AmbiguousOrderNumber(ambiguous_number_message(order_no, found))
+    return found[0] if found else None
 
 
 def open_order_count():
@@ -137,7 +148,7 @@ def desk_lines(order):
     if order is None:
         return []
     lines = list(order.lines.select_related("item").order_by("pk"))
-    shipped = services.shipped_quantities(line.pk for line in lines)
+    shipped = selectors.shipped_quantities(line.pk for line in lines)
     short = {s.line_id: s for s in selectors.shortages_by_order([order.pk]).get(order.pk, [])}
     return [DeskLine(line, shipped.get(line.pk, 0), short.get(line.pk)) for line in lines]
 
@@ -208,7 +219,10 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
     code = normalize_code(code)
     if not code:
         return ScanResult(Outcome.ERROR, "请扫描订单号或快递单号。", order=current)
-    scanned_order = find_order(code)
+    try:
+        scanned_order = find_order(code)
+    except AmbiguousOrderNumber as exc:
+        return ScanResult(Outcome.ERROR, str(exc), order=current)
     if scanned_order is not None:
         note = "" if scanned_order.is_open else f"（该订单{scanned_order.get_status_display()}，不能再发货）"
         return ScanResult(Outcome.SWITCHED, f"已切换到订单 {scanned_order.order_no}{note}", order=scanned_order)

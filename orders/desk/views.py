@@ -75,10 +75,15 @@ def scan_view(request, model_admin):
     flash = request.session.pop(SCAN_FLASH, None)
     result = scan.ScanResult(flash["kind"], flash["message"]) if flash else None
     requested = request.GET.get("order")
-    current = scan.find_order(requested) if requested else _next_order(request)
-    if requested and current is None:
-        result = scan.ScanResult(scan.Outcome.ERROR, f"找不到订单号“{requested}”。")
-        current = _next_order(request)
+    try:
+        shop_id = request.GET.get("shop", "")
+        current = scan.find_order(requested, shop_id if shop_id.isdigit() else None) if requested else None
+    except scan.AmbiguousOrderNumber as exc:
+        current, result = None, scan.ScanResult(scan.Outcome.ERROR, str(exc))
+    else:
+        if requested and current is None:
+            result = scan.ScanResult(scan.Outcome.ERROR, f"找不到订单号“{requested}”。")
+    current = current or _next_order(request)
     return _render_scan(request, model_admin, current, result)
 
 
@@ -116,7 +121,7 @@ def _scan_done(request, model_admin, result, show):
     (None = the next open order). scan.js asks for the page itself instead, saving a round trip."""
     url = reverse("admin:orders_order_scan")
     if show is not None:
-        url = f"{url}?{urlencode({'order': show.order_no})}"
+        url = f"{url}?{urlencode({'shop': show.shop_id, 'order': show.order_no})}"
     if request.headers.get("X-Scan-Fetch") == "1":
         current = show if show is not None else _next_order(request)
         response = _render_scan(request, model_admin, current, result)

@@ -1,10 +1,10 @@
-"""The admin index's figures (首页): open, overdue and held orders, today's parcels, low stock, 14 days per carrier."""
+"""The admin index's figures (首页): open, 已超时, 今天到期 and held orders, parcels today, low stock, 14 days."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 
 from inventory.selectors import low_stock_items
@@ -13,14 +13,13 @@ from orders.models import Carrier, Order
 from orders.reports.days import day_start, local_date
 from orders.reports.shipping import shipped_parcels
 
-OVERDUE_AFTER = timedelta(hours=48)
 CHART_DAYS = 14
 OPEN = (Order.Status.PENDING, Order.Status.PARTIAL)
 
 
 def overdue_orders(queryset, now):
-    """Open orders (待发货 or 部分发货) placed more than 48 hours before `now` (超过 48 小时未发货)."""
-    return queryset.filter(status__in=OPEN, created_at__lt=now - OVERDUE_AFTER)
+    """Open orders (待发货 or 部分发货) whose ship-by time (承诺发货时间) is before `now` (已超时)."""
+    return queryset.filter(selectors.ship_by_condition(selectors.ShipByState.OVERDUE, now))
 
 
 @dataclass
@@ -28,6 +27,7 @@ class DashboardFigures:
     today: object
     open_orders: int
     overdue: int
+    due_today: int
     held: int  # open orders with an active hold (异常/挂起)
     parcels_today: int
     low_stock: int
@@ -45,7 +45,8 @@ def dashboard_figures(now=None, *, using=DEFAULT_DB_ALIAS):
         .filter(status__in=OPEN)
         .aggregate(
             total=Count("pk"),
-            overdue=Count("pk", filter=Q(created_at__lt=now - OVERDUE_AFTER)),
+            overdue=Count("pk", filter=selectors.ship_by_condition(selectors.ShipByState.OVERDUE, now)),
+            due_today=Count("pk", filter=selectors.ship_by_condition(selectors.ShipByState.DUE_TODAY, now)),
             held=Count("pk", filter=selectors.held(now)),
         )
     )
@@ -73,6 +74,7 @@ def dashboard_figures(now=None, *, using=DEFAULT_DB_ALIAS):
         today=today,
         open_orders=orders["total"],
         overdue=orders["overdue"],
+        due_today=orders["due_today"],
         held=orders["held"],
         parcels_today=sum(counts[-1] for counts in per_carrier.values()),
         low_stock=low_stock_items().using(using).count(),

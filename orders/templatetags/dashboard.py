@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.roles import DASHBOARD_PERMISSION, LOW_STOCK_CARD_PERMISSION
-from orders.admin.filters import HoldFilter, ShipStatusFilter
+from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter
 from orders.reports.charts import stacked_bar_chart
 from orders.reports.dashboard import dashboard_figures
 from orders.reports.replica import read_with_fallback, report_source
 from orders.reports.shipping import REPORT_PERMISSION
+from orders.selectors import ShipByState
 
 register = template.Library()
 
@@ -26,11 +27,12 @@ def shipping_dashboard(context):
     figures, source = read_with_fallback(report_source(), lambda alias: dashboard_figures(now, using=alias))
     report_url = reverse("admin:shipping_report") if user.has_perm(REPORT_PERMISSION) else ""
     orders_url = reverse("admin:orders_order_changelist")
-    status = ShipStatusFilter.parameter_name
+    status, ship_by = ShipStatusFilter.parameter_name, ShipByFilter.parameter_name
     cards = [
         ("待发货", figures.open_orders, f"{orders_url}?{status}=unshipped", False),
         ("今日发货（包裹）", figures.parcels_today, report_url, False),
-        ("超过 48 小时未发货", figures.overdue, f"{orders_url}?{status}=overdue", figures.overdue > 0),
+        ("已超时未发货", figures.overdue, f"{orders_url}?{ship_by}={ShipByState.OVERDUE}", figures.overdue > 0),
+        ("今天到期", figures.due_today, f"{orders_url}?{ship_by}={ShipByState.DUE_TODAY}", figures.due_today > 0),
         ("异常/挂起", figures.held, f"{orders_url}?{HoldFilter.parameter_name}=held", figures.held > 0),
     ]
     if user.has_perm(LOW_STOCK_CARD_PERMISSION):

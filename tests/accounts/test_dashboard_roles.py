@@ -7,7 +7,8 @@ from tests.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db
 
-FIGURES = ["oms-dashboard", "待发货", "今日发货（包裹）", "超过 48 小时未发货", "近 14 天每日发货包裹数", "低库存"]
+FIGURES = ["oms-dashboard", "待发货", "今日发货（包裹）", "已超时未发货", "今天到期", "近 14 天每日发货包裹数"]
+FIGURES += ["低库存"]
 
 
 @pytest.fixture

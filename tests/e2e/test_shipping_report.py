@@ -95,7 +95,7 @@ def test_the_dashboard_counts_parcels_and_fits_the_screen(page, manager, ops_use
 
     log_in(page, "manager", MANAGER_PASSWORD)
     expect(page.locator(".oms-dashboard-card", has_text="今日发货（包裹）")).to_contain_text("1")
-    expect(page.locator(".oms-dashboard-card.warn", has_text="超过 48 小时未发货")).to_contain_text("1")
+    expect(page.locator(".oms-dashboard-card.warn", has_text="已超时未发货")).to_contain_text("1")
     expect(page.locator(".oms-dashboard-chart svg rect")).to_have_count(1)
     for size in ({"width": 1366, "height": 768}, {"width": 1280, "height": 720}):
         page.set_viewport_size(size)

@@ -48,7 +48,8 @@ def test_list_lands_on_unshipped_oldest_first_with_lines_and_chinese_columns(cle
 
     html = response.content.decode()
     assert list(response.context["cl"].result_list) == [pending, partial]
-    for header in ["订单号", "商品", "收货人", "电话", "地址", "发货状态", "快递公司", "快递单号", "下单时间"]:
+    headers = ["订单号", "商品", "收货人", "电话", "地址", "发货状态", "快递公司", "快递单号", "下单时间 / 承诺发货"]
+    for header in headers:
         assert f">{header}<" in html
     assert 'src="/media/items/cup.png"' in html and "CUP-1 × 2" in html
     assert 'class="status-badge status-partial">部分发货<' in html

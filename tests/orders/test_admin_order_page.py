@@ -7,6 +7,7 @@ from django.utils import timezone
 from inventory.models import InventoryItem, StockMovement
 from orders import services
 from orders.models import Order, Parcel, ReceiverReveal
+from orders.selectors import default_shop
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +160,9 @@ def test_the_add_page_creates_an_order_with_lines_and_moves_no_stock(clerk_clien
     item = ItemFactory(initial_stock=4)
     page = clerk_client.get(reverse("admin:orders_order_add"))
     assert 'name="lines-0-item"' in page.content.decode()
+    assert 'name="shop"' in page.content.decode()
     data = {
+        "shop": default_shop().pk,  # the only shop, chosen on the page
         "order_no": "NEW-1",
         "customer_id": "",
         "created_at_0": "2026-11-20",
@@ -188,6 +191,8 @@ def test_the_add_page_creates_an_order_with_lines_and_moves_no_stock(clerk_clien
         [(item, 3, "SUB-1")],
     )
     assert stock(item) == 4 and not StockMovement.objects.filter(order=order).exists()
+    # No 承诺发货时间 typed: the shop's default (48 hours) after 下单时间 (10:00 Shanghai).
+    assert timezone.localtime(order.ship_by).strftime("%m-%d %H:%M") == "11-22 10:00"
 
     data.update({"order_no": "NEW-2", "lines-TOTAL_FORMS": "0"})
     assert clerk_client.post(reverse("admin:orders_order_add"), data).status_code == 200  # an order needs a line

@@ -13,6 +13,7 @@ from django.utils import timezone
 from orders import services
 from orders.admin import OrderAdmin
 from orders.models import Order, OrderLine
+from orders.selectors import default_shop
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ LIST_URL = reverse("admin:orders_order_changelist")
 
 def add_orders(count, item, prefix):
     """Pending orders with one line each, in bulk: no stock moves until they ship, so no service is skipped."""
-    now = timezone.now()
+    now, shop = timezone.now(), default_shop()
     orders = Order.objects.bulk_create(
         Order(
             order_no=f"{prefix}{n:06d}",
@@ -29,6 +30,7 @@ def add_orders(count, item, prefix):
             receiver_phone=f"139{n:08d}",
             address="北京市朝阳区建国路 1 号",
             created_at=now,
+            shop=shop,
         )
         for n in range(count)
     )

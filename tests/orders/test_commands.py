@@ -7,7 +7,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from inventory.models import InventoryItem, StockMovement
-from orders import services
+from orders import selectors
 from orders.models import Order, Parcel, ParcelLine, receiver_key
 from tests.factories import ItemFactory
 
@@ -95,7 +95,7 @@ def test_seed_demo_splits_orders_partly_and_fully_shipped():
     parcels = live_parcels_per_order()
     partial = Order.objects.filter(status="partial")
     assert partial and all(parcels[order.pk] == 1 for order in partial)
-    assert all(services.remaining_lines([order])[order.pk] for order in partial)
+    assert all(selectors.remaining_lines([order])[order.pk] for order in partial)
     shipped_in_two = Order.objects.filter(status="shipped", pk__in=[pk for pk, n in parcels.items() if n >= 2])
     assert shipped_in_two.exists()
 

@@ -403,7 +403,8 @@ def test_a_merged_parcel_is_one_bar_unit():
     assert figures.parcels_today == 1 and figures.parcels_per_day == [("SF", "顺丰速运", [0] * 13 + [1])]
 
 
-def test_overdue_orders_are_open_orders_older_than_48_hours():
+def test_overdue_orders_are_open_orders_past_their_ship_by():
+    # Factory orders are due the default shop's 48 hours after they were placed.
     now = shanghai(2026, 11, 24, 15, 0)
     old = OrderFactory(created_at=now - timedelta(hours=50))
     half = OrderFactory(quantity=2, created_at=now - timedelta(hours=50))

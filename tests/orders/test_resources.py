@@ -10,6 +10,7 @@ from inventory.models import StockMovement
 from orders import services
 from orders.models import Order, OrderLine, Parcel
 from orders.resources import OrderImportResource, TrackingImportResource
+from orders.selectors import default_shop
 from spreadsheets.formats import read_spreadsheet
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 from tests.importing import csv_bytes, db_snapshot, xlsx_bytes
@@ -356,9 +357,9 @@ class TestLargeTrackingFile:
 
     @pytest.fixture
     def orders(self):
-        item = ItemFactory(initial_stock=self.ROWS)
+        item, shop = ItemFactory(initial_stock=self.ROWS), default_shop()
         orders = [
-            Order(order_no=f"BIG{n:05d}", receiver_name=f"收货人{n}", receiver_phone="1", address="某地")
+            Order(order_no=f"BIG{n:05d}", shop=shop, receiver_name=f"收货人{n}", receiver_phone="1", address="某地")
             for n in range(self.ROWS)
         ]
         # Plain bulk inserts: 2,500 factories would take most of the test's time.

@@ -253,7 +253,7 @@ def test_page_error_is_next_to_the_field_and_not_a_500(clerk_client):
 def test_page_scanning_an_order_number_switches(clerk_client):
     order = OrderFactory(order_no="DD7777")
     response = clerk_client.post(URL, {"code": "DD7777", "current": ""})
-    assert response["Location"].endswith("?order=DD7777")
+    assert response["Location"].endswith(f"?shop={order.shop_id}&order=DD7777")  # the number is unique per shop
     assert f'data-order-no="{order.order_no}"' in clerk_client.get(response["Location"]).content.decode()
     assert "找不到订单号" in clerk_client.get(URL + "?order=NOPE").content.decode()
 
