@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import MANAGERS, OPS
-from orders import services
+from orders import selectors, services
 from orders.desk.scan import next_open_order
 from orders.models import HoldRules, Order, OrderHold, OrderLine
 from orders.reports.dashboard import dashboard_figures
@@ -211,6 +211,7 @@ def test_the_add_page_goes_through_create_orders_so_rules_hold_it(clerk_client, 
     item = ItemFactory(initial_stock=4)
     data = {
         "order_no": "ADD-1",
+        "shop": selectors.default_shop().pk,
         "customer_id": "",
         "created_at_0": "2026-11-20",
         "created_at_1": "10:00:00",
