@@ -58,12 +58,6 @@ class Carrier(models.Model):
                 message = f"不是有效的正则表达式：{where}请检查括号是否成对、特殊字符前是否加了 \\。"
                 raise ValidationError({"tracking_number_pattern": message}) from exc
 
-    def accepts(self, number):
-        """Whether `number` has this carrier's public format (any number if no pattern is set)."""
-        from orders.carriers import fits_format
-
-        return fits_format(self, number)
-
     def tracking_url(self, number):
         """The carrier's tracking page for `number`; "" unless it is an http(s) address."""
         from orders import links

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from orders import selectors, services
-from orders.carriers import CarrierDirectory, format_problem, guess_carriers, normalize_tracking_number
+from orders.carriers import CarrierDirectory, fits_format, format_problem, guess_carriers, normalize_tracking_number
 from orders.models import Carrier, Order, Parcel, ParcelLine
 from orders.selectors import ambiguous_number_message, orders_by_number
 
@@ -114,7 +114,7 @@ def parse_pasted_text(text, known_order_nos, carriers):
         numbers = [normalize_tracking_number(cell) for cell in others if cell != carrier_cell]
         numbers = [number for number in numbers if _NUMBER_LIKE.fullmatch(number)]
         if named_carrier is not None:
-            accepted = [n for n in numbers if named_carrier.accepts(n) and (n[0].isalpha() or len(n) >= 8)]
+            accepted = [n for n in numbers if fits_format(named_carrier, n) and (n[0].isalpha() or len(n) >= 8)]
             if accepted:
                 line.carrier, line.tracking_number = named_carrier, accepted[0]
             elif len(numbers) == 1:  # says what this carrier's numbers look like
