@@ -92,7 +92,7 @@ def test_two_clerks_saving_one_row_at_the_same_instant_exactly_one_wins(django_u
     pages = run_together([lambda c=c, d=d: c.post(URL, d, follow=True).content.decode() for c, d in posts])
 
     assert Parcel.objects.count() == 1 and Order.objects.get(pk=order.pk).status == "shipped"
-    won = [page for page in pages if "成功" in page and "未保存" not in page]
+    won = [page for page in pages if "已发货：订单" in page and "未保存" not in page]
     lost = [page for page in pages if "未保存" in page]
     assert (len(won), len(lost)) == (1, 1)
     # The rows are read under a lock: the loser is told the order changed, not a bare refusal.
