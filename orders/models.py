@@ -130,6 +130,18 @@ class Order(models.Model):
     receiver_name = models.CharField("收货人", max_length=50)
     receiver_phone = models.CharField("电话", max_length=30)
     address = models.CharField("地址", max_length=300)
+    # Structured 省/市/区, filled by every path that has them (platform exports, the chat paste);
+    # `address` stays the full line the courier prints.
+    province = models.CharField("省", max_length=20, blank=True)
+    city = models.CharField("市", max_length=30, blank=True)
+    district = models.CharField("区/县", max_length=30, blank=True)
+    # The platform hides the receiver (拼多多, masked ****): such an order ships only with a number
+    # typed or imported back from the platform's own printing, never from a copied address.
+    receiver_encrypted = models.BooleanField(
+        "平台加密",
+        default=False,
+        help_text="平台隐藏了收货信息：只能填入或导入平台打单得到的快递单号，不能复制地址下单。",
+    )
     status = models.CharField("发货状态", max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
     created_at = models.DateTimeField("下单时间", default=timezone.now)
     ship_by = models.DateTimeField(
@@ -236,6 +248,8 @@ class Parcel(models.Model):
         verbose_name="撤销人",
     )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # When the parcel last went out in a 发货回传 file (the platform's batch-ship upload).
+    platform_exported_at = models.DateTimeField("回传导出时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "包裹"
@@ -334,6 +348,7 @@ class OrderHold(models.Model):
         MANUAL = "manual", "手工"
         LARGE_ORDER = "large_order", "件数超限"
         WAITING = "waiting", "下单后等待"
+        REFUND = "refund", "退款中"
 
     # Reasons a clerk picks by hand; the others come from HoldRules.
     MANUAL_REASONS = (Reason.BUYER_MESSAGE, Reason.ADDRESS, Reason.OUT_OF_STOCK, Reason.MANUAL)
@@ -412,3 +427,57 @@ class HoldRules(models.Model):
     def current(cls):
         """The rules in force (all off until an admin saves them); never writes."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class SkuMapping(models.Model):
+    """商家编码 → 库存商品: a shop's platform SKU code and the items (×quantities) one piece of it is.
+
+    One component is a plain mapping; several make a 组合装 (bundle), each component becoming an
+    order line of its own so stock moves per item.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sku_mappings", verbose_name="店铺")
+    platform_code = models.CharField("商家编码", max_length=100, help_text="平台导出文件里的商家编码 / SKU 编码。")
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    history = audited(verbose_name="商家编码对应历史")
+
+    class Meta:
+        verbose_name = "商家编码对应"
+        verbose_name_plural = "商家编码对应"
+        ordering = ["shop", "platform_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "platform_code"], name="orders_skumapping_shop_code_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.shop} {self.platform_code}"
+
+    @property
+    def is_bundle(self):
+        return len(self.components.all()) > 1
+
+
+class SkuMappingComponent(models.Model):
+    """One item of a mapping: `quantity` pieces of `item` per piece of the platform SKU."""
+
+    mapping = models.ForeignKey(
+        SkuMapping, on_delete=models.CASCADE, related_name="components", verbose_name="商家编码"
+    )
+    item = models.ForeignKey(
+        "inventory.InventoryItem", on_delete=models.PROTECT, related_name="+", verbose_name="库存商品"
+    )
+    quantity = models.PositiveIntegerField("数量", default=1)
+
+    class Meta:
+        verbose_name = "组合商品"
+        verbose_name_plural = "组合商品"
+        ordering = ["mapping_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mapping", "item"], name="orders_skumappingcomponent_item_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_skumappingcomponent_quantity_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} × {self.quantity}"
