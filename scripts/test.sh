@@ -15,15 +15,37 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done
 fi
 
-echo "==> 测试 (SQLite)"
-env -u DATABASE_URL $PY -m pytest -q -m "not mariadb" "$@"
+# The two halves run at the same time (each is mostly one core), each on its own fixed ports
+# (OMS_TEST_PORT_OFFSET, see tests/replication.py); the SQLite half's output follows the MariaDB half's.
+sqlite_log="$(mktemp -t oms-test-sqlite.XXXXXX)"
+run_sqlite_half() {
+  env -u DATABASE_URL OMS_TEST_PORT_OFFSET=0 $PY -m pytest -q -p no:cacheprovider -m "not mariadb" "$@" >"$sqlite_log" 2>&1
+}
 
 if $PY -m devdata.db create "$MYSQL_URL" >/dev/null 2>&1; then
-  echo "==> 测试 (MariaDB: ${MYSQL_URL})"
-  DATABASE_URL="$MYSQL_URL" $PY -m pytest -q "$@"
+  run_sqlite_half "$@" &
+  sqlite_pid=$!
+  echo "==> 测试 (MariaDB: ${MYSQL_URL})；SQLite 同时在后台运行"
+  mariadb_status=0
+  DATABASE_URL="$MYSQL_URL" OMS_TEST_PORT_OFFSET=100 $PY -m pytest -q -p no:cacheprovider "$@" || mariadb_status=$?
+  sqlite_status=0
+  wait "$sqlite_pid" || sqlite_status=$?
+  echo "==> 测试 (SQLite)"
+  cat "$sqlite_log"
+  rm -f "$sqlite_log"
+  if [ "$mariadb_status" -ne 0 ] || [ "$sqlite_status" -ne 0 ]; then
+    echo "测试失败：MariaDB 退出码 $mariadb_status，SQLite 退出码 $sqlite_status" >&2
+    exit 1
+  fi
 elif [ "${OMS_REQUIRE_MARIADB:-0}" = 1 ]; then
   echo "MariaDB 不可用 ($MYSQL_URL)，但 OMS_REQUIRE_MARIADB=1" >&2
   exit 1
 else
+  echo "==> 测试 (SQLite)"
+  sqlite_status=0
+  run_sqlite_half "$@" || sqlite_status=$?
+  cat "$sqlite_log"
+  rm -f "$sqlite_log"
   echo "==> 跳过 MariaDB 测试: 连接不上 $MYSQL_URL (设置 OMS_TEST_MYSQL_URL 指向一个 MySQL/MariaDB)"
+  exit "$sqlite_status"
 fi

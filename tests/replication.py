@@ -19,7 +19,9 @@ from pathlib import Path
 
 from django.db import connections
 
-PRIMARY_PORT, REPLICA_PORT = 18881, 18882
+# OMS_TEST_PORT_OFFSET: scripts/test.sh runs the SQLite and MariaDB halves at once, each on its own ports.
+PORT_OFFSET = int(os.environ.get("OMS_TEST_PORT_OFFSET", "0"))
+PRIMARY_PORT, REPLICA_PORT = 18881 + PORT_OFFSET, 18882 + PORT_OFFSET
 DATABASE = "oms_replica"
 # The app's account: all rights on its database and REPLICA MONITOR, to read the replica's lag.
 APP_USER, APP_PASSWORD = "oms_app", "oms-app-pw"

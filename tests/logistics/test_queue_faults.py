@@ -39,7 +39,7 @@ from tests.logistics.conftest import PUSH_PATH, run_action
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_PORT = 18866
+REDIS_PORT = 18866 + int(os.environ.get("OMS_TEST_PORT_OFFSET", "0"))  # see tests/replication.py
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 WAIT = 90  # seconds: the bound of every wait below (each ends as soon as its condition holds)
 
