@@ -74,6 +74,30 @@ PRODUCTS = [
     "香薰蜡烛",
     "厨房剪刀",
 ]
+# The shop's own 商家编码 for each product, as a small shop writes them (not SKU-001: messages
+# like "SKU SKU-004 库存不足" read oddly, and real codes are what clerks type and scan).
+PRODUCT_SKUS = [
+    "TS-WHT-L",
+    "TS-BLK-M",
+    "CUP-500",
+    "BT-EAR-01",
+    "PH-STAND",
+    "CBL-C-1M",
+    "BAG-CANVAS",
+    "BOX-SS",
+    "YOGA-MAT",
+    "MUG-CER",
+    "LAMP-LED",
+    "KB-BLUE",
+    "MOUSE-WL",
+    "UMB-FOLD",
+    "BTL-750",
+    "SCARF-WOOL",
+    "NOTE-A5",
+    "PWR-10K",
+    "CANDLE-01",
+    "SCISSORS-K",
+]
 
 # Each carrier's most common current form (orders/migrations/0012_carrier_number_hint.py).
 # 申通's 77 + 13 digits also fits 韵达 (a known overlap): the desk asks which one, as it would live.
@@ -194,8 +218,8 @@ def create_demo_items(rng, *, user=None):
     items = []
     # Seeding again (--force), a batch prefix keeps SKUs unique.
     batch = "" if not InventoryItem.objects.exists() else timezone.localtime().strftime("%H%M%S-")
-    for index, name in enumerate(PRODUCTS):
-        sku = f"SKU-{batch}{index + 1:03d}"
+    for index, (name, code) in enumerate(zip(PRODUCTS, PRODUCT_SKUS, strict=True)):
+        sku = f"{batch}{code}"
         item = InventoryItem(sku=sku, name=name, low_stock_threshold=10)
         item.image.save(f"{sku}.png", ContentFile(product_picture(name, index, len(PRODUCTS))), save=False)
         item.save()
