@@ -85,13 +85,16 @@ class InventoryItemAdmin(SpreadsheetImportMixin, TimelineAdminMixin, SelectedRow
     show_change_form_export = False  # the export action and button on the list, not on each order
     # Import (issue 4): 盘点导入, each difference one 盘点 ledger movement.
     import_resource_classes = [StockCountImportResource]
-    list_display = ["thumbnail", "sku", "name", "stock_with_badge", "low_stock_threshold", "updated_at"]
+    list_display = ["thumbnail", "sku", "name", "location", "stock_with_badge", "low_stock_threshold", "updated_at"]
     list_display_links = ["sku", "name"]
     list_filter = [LowStockFilter]
-    search_fields = ["^sku", "name"]
+    search_fields = ["^sku", "name", "=barcode"]
     readonly_fields = ["image_preview", "stock", "ledger_link"]
     fieldsets = [
-        ("商品信息", {"fields": ["sku", "name", "image", "image_preview", "low_stock_threshold"]}),
+        (
+            "商品信息",
+            {"fields": ["sku", "name", "image", "image_preview", "barcode", "location", "low_stock_threshold"]},
+        ),
         ("库存", {"fields": ["stock", "ledger_link", "stock_delta", "stock_reason", "stock_note"]}),
     ]
     inlines = [LedgerInline]

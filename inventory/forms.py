@@ -2,7 +2,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 
 from inventory.models import InventoryItem, StockMovement
-from inventory.validators import MAX_QUANTITY, image_rules_text
+from inventory.validators import MAX_QUANTITY, image_rules_text, normalize_barcode
 
 CORRECTION_REASONS = [
     (StockMovement.Reason.RECEIVE, StockMovement.Reason.RECEIVE.label),
@@ -31,7 +31,7 @@ class InventoryItemForm(forms.ModelForm):
 
     class Meta:
         model = InventoryItem
-        fields = ["sku", "name", "image", "low_stock_threshold"]
+        fields = ["sku", "name", "image", "barcode", "location", "low_stock_threshold"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,6 +42,9 @@ class InventoryItemForm(forms.ModelForm):
             threshold = self.fields["low_stock_threshold"]
             threshold.validators.append(MaxValueValidator(MAX_QUANTITY, f"预警库存最多 {MAX_QUANTITY}。"))
             threshold.widget.attrs["max"] = MAX_QUANTITY
+
+    def clean_barcode(self):
+        return normalize_barcode(self.cleaned_data.get("barcode")) or None
 
     def clean(self):
         cleaned = super().clean()

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from audit.history import audited
-from inventory.validators import validate_product_image
+from inventory.validators import validate_item_barcode, validate_product_image
 
 
 class InventoryItem(models.Model):
@@ -17,6 +17,19 @@ class InventoryItem(models.Model):
     )
     stock = models.IntegerField("库存", default=0, editable=False)
     low_stock_threshold = models.PositiveIntegerField("预警库存", default=10)
+    # The goods' own barcode (69码 / EAN-13) for scanning at the packing desk; NULL when it has none,
+    # so the unique index allows any number of items without one.
+    barcode = models.CharField(
+        "条码",
+        max_length=14,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_item_barcode],
+        error_messages={"unique": "这个条码已被另一个库存商品使用。"},
+        help_text="商品包装上的条码（如 69 开头的 13 位），验货扫码时用；没有可不填。",
+    )
+    location = models.CharField("货位", max_length=32, blank=True, help_text="如 A-01-3；拣货单按货位排序。")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

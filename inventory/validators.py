@@ -61,3 +61,28 @@ def validate_product_image(value):
         raise ValidationError(
             f"不支持 {image_format} 格式，请上传 {'、'.join(ALLOWED_FORMATS.values())} 图片。", code="image_format"
         )
+
+
+# GS1 barcodes printed on retail goods: EAN-8, UPC-A (12), EAN-13 (China's 69… codes), GTIN-14.
+GS1_LENGTHS = (8, 12, 13, 14)
+
+
+def gs1_check_digit_ok(digits):
+    """Whether the last digit is the GS1 check digit of the others (weights 3,1,3,… from the right)."""
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def normalize_barcode(text):
+    """A scanned or typed item barcode: blanks dropped, full-width digits folded (what an input method types)."""
+    folded = "".join(chr(ord(c) - 0xFEE0) if "０" <= c <= "９" else c for c in (text or ""))
+    return "".join(folded.split())
+
+
+def validate_item_barcode(value):
+    """An item's 条码: 8, 12, 13 or 14 digits with a correct GS1 check digit, or a Chinese refusal."""
+    if not (value.isascii() and value.isdigit()) or len(value) not in GS1_LENGTHS:
+        raise ValidationError(f"条码“{value}”无效：应为 8、12、13 或 14 位数字（如 69 开头的 13 位商品条码）。")
+    if not gs1_check_digit_ok(value):
+        raise ValidationError(f"条码“{value}”的校验位不对，请核对是否少扫或多扫了一位。")

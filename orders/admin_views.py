@@ -6,10 +6,27 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from orders import privacy
-from orders.desk.views import paste_view, pick_list_response, pick_list_view, scan_view
+from orders.desk.views import (
+    SLIP_ORDERS_MAX,
+    packing_slips_url,
+    packing_slips_view,
+    paste_view,
+    pick_list_response,
+    pick_list_view,
+    scan_view,
+)
 from orders.models import Order, ReceiverReveal
 
-__all__ = ["paste_view", "pick_list_response", "pick_list_view", "receiver_reveal_view", "scan_view"]
+__all__ = [
+    "SLIP_ORDERS_MAX",
+    "packing_slips_url",
+    "packing_slips_view",
+    "paste_view",
+    "pick_list_response",
+    "pick_list_view",
+    "receiver_reveal_view",
+    "scan_view",
+]
 
 
 @require_POST

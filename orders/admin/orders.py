@@ -245,7 +245,15 @@ class OrderAdmin(
     list_per_page = 50
     # Rows counted at most for the pagination line (beyond it: "10000+"), see CappedCountPaginator.
     list_count_cap = 10_000
-    actions = ["void_parcels", "cancel_orders", "print_pick_list", merge_ship, "hold_orders", "release_holds"]
+    actions = [
+        "void_parcels",
+        "cancel_orders",
+        "print_pick_list",
+        "print_packing_slips",
+        merge_ship,
+        "hold_orders",
+        "release_holds",
+    ]
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note", "version"]}),
@@ -332,6 +340,7 @@ class OrderAdmin(
             path("scan/", wrap(admin_views.scan_view), name="orders_order_scan"),
             path("paste/", wrap(admin_views.paste_view), name="orders_order_paste"),
             path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
+            path("packing-slips/", wrap(admin_views.packing_slips_view), name="orders_order_packing_slips"),
             path("<int:object_id>/receiver/", wrap(admin_views.receiver_reveal_view), name="orders_order_receiver"),
             path("<int:object_id>/ship-part/", wrap(parcel_views.ship_part_view), name="orders_order_ship_part"),
             path("<int:object_id>/hold/", wrap(holds.hold_view), name="orders_order_hold"),
@@ -623,6 +632,18 @@ class OrderAdmin(
     @admin.action(description="解除所选订单的挂起", permissions=["release"])
     def release_holds(self, request, queryset):
         return holds.release_holds_action(self, request, queryset)
+
+    @admin.action(description="打印所选订单的发货单", permissions=["view"])
+    def print_packing_slips(self, request, queryset):
+        pks = list(
+            queryset.order_by("created_at", "id").values_list("pk", flat=True)[: admin_views.SLIP_ORDERS_MAX + 1]
+        )
+        if len(pks) > admin_views.SLIP_ORDERS_MAX:
+            self.message_user(
+                request, f"一次最多打印 {admin_views.SLIP_ORDERS_MAX} 单的发货单，请少选一些。", messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(admin_views.packing_slips_url(pks))
 
     @admin.action(description="打印所选订单的拣货单", permissions=["view"])
     def print_pick_list(self, request, queryset):

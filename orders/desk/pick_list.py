@@ -47,8 +47,13 @@ def picked_orders(orders):
     return picked
 
 
+def shelf_order(item):
+    """Where the picker walks: by 货位 (items without one last), then by SKU."""
+    return (not item.location, item.location, item.sku)
+
+
 def pick_rows(picked):
-    """Units per item across `picked` (see picked_orders), sorted by SKU (the shelves are laid out by SKU).
+    """Units per item across `picked` (see picked_orders), in walking order (shelf_order).
 
     A three-line order adds to three rows; a line partly shipped adds only what is left.
     """
@@ -58,4 +63,4 @@ def pick_rows(picked):
             items[line.item_id] = line.item
             units[line.item_id] += left
             orders[line.item_id].add(entry.order.pk)
-    return [PickRow(item, units[item.pk], len(orders[item.pk])) for item in sorted(items.values(), key=lambda i: i.sku)]
+    return [PickRow(item, units[item.pk], len(orders[item.pk])) for item in sorted(items.values(), key=shelf_order)]
