@@ -52,6 +52,8 @@ class Waybill(models.Model):
         REQUESTED = "requested", "已请求（结果未知）"
         ISSUED = "issued", "已取号"
         USED = "used", "已发货"
+        CANCELLED = "cancelled", "已取消（不计费）"
+        CANCEL_FAILED = "cancel_failed", "取消失败"
 
     UNUSED = (State.REQUESTED, State.ISSUED)
 

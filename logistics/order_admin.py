@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from logistics import selectors
 from logistics.conf import is_enabled
-from logistics.models import TrackingState, WaybillBatch
+from logistics.models import TrackingState, Waybill, WaybillBatch
 from logistics.services import batches, waybills
 from orders.links import web_address
 from orders.models import Order
@@ -52,6 +52,17 @@ def tracking_state(order):
     return format_html_join(" ", "{}", ((badge,) for badge in badges))
 
 
+def waybill_cancel_note(waybill):
+    """What became of a voided parcel's e-waybill at the courier (waybills.cancel_voided_waybills)."""
+    if waybill is None:
+        return ""
+    if waybill.state == Waybill.State.CANCELLED:
+        return "，电子面单已取消，不计费"
+    if waybill.state == Waybill.State.CANCEL_FAILED:
+        return f"，电子面单未能取消：{waybill.last_error} 请联系快递网点处理"
+    return ""
+
+
 def _parcel_timeline(parcel):
     tracking = getattr(parcel, "tracking", None)
     events = list(parcel.trace_events.all())
@@ -61,7 +72,7 @@ def _parcel_timeline(parcel):
     if url:
         label = format_html(' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', url)
     state = state_badge(tracking) if tracking and tracking.state else ""
-    voided = "（已撤销）" if not parcel.is_live else ""
+    voided = f"（已撤销{waybill_cancel_note(waybill)}）" if not parcel.is_live else ""
     header = format_html(
         '<p class="trace-head">{} {} {}{}（{} 条）{}</p>',
         state,

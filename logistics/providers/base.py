@@ -84,6 +84,10 @@ class Provider:
     def create_waybill(self, request: WaybillRequest) -> WaybillResult:
         raise NotImplementedError
 
+    def cancel_waybill(self, company: str, number: str, *, order_id: str, partner_id="", partner_key="", reason=""):
+        """Cancel an e-waybill that will not be used, so it is not billed; ProviderError if it cannot be."""
+        raise NotImplementedError
+
     def query_trace(self, company: str, number: str, phone: str = "") -> Trace:
         raise NotImplementedError
 

@@ -20,7 +20,7 @@ from logistics.services.tracking import subscribe_tracking
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.links import web_address
-from orders.models import Order
+from orders.models import Order, Parcel
 
 CARGO_MAX = 50  # Kuaidi100's cargo field
 
@@ -150,3 +150,49 @@ def ship_with_waybill(order, *, user=None, provider=None, sender=None):
     parcel = _ship(order, waybill, user)
     subscribe_tracking(parcel, phone=order.receiver_phone, provider=provider)
     return parcel
+
+
+# --- 撤销发货: cancel the voided parcel's e-waybill (issue 18) --------------------------------
+
+
+def cancel_after_void(sender, parcels, user=None, **kwargs):
+    """parcels_voided receiver: once the void commits, cancel those parcels' e-waybills (not before:
+    a void that rolls back must leave its waybill alone)."""
+    pks = [parcel.pk for parcel in parcels]
+    transaction.on_commit(lambda: cancel_voided_waybills(pks))
+
+
+def cancel_voided_waybills(parcel_pks, *, provider=None):
+    """Cancel at Kuaidi100 the e-waybills of these voided parcels, so the numbers are not billed.
+
+    Each outcome is recorded on its Waybill: 已取消 (不计费), or 取消失败 with the provider's reason
+    (a parcel already picked up cannot be cancelled), which the order page shows. A provider that is
+    not configured cancels nothing. Returns the waybills looked at.
+    """
+    provider = provider or get_provider()
+    if provider is None:
+        return []
+    waybills = list(
+        Waybill.objects.filter(parcel_id__in=parcel_pks, state=Waybill.State.USED, parcel__status=Parcel.Status.VOIDED)
+        .select_related("carrier")
+        .order_by("pk")
+    )
+    account = current_sender()
+    for waybill in waybills:
+        try:
+            provider.cancel_waybill(
+                waybill.carrier.kuaidi100_code,
+                waybill.tracking_number,
+                order_id=waybill.idempotency_key,
+                partner_id=account.partner_id if account else "",
+                partner_key=account.partner_key if account else "",
+                reason="订单撤销发货",
+            )
+        except ProviderError as exc:
+            waybill.state, waybill.last_error = Waybill.State.CANCEL_FAILED, str(exc)[:300]
+        else:
+            waybill.state, waybill.last_error = Waybill.State.CANCELLED, ""
+        Waybill.objects.filter(pk=waybill.pk).update(
+            state=waybill.state, last_error=waybill.last_error, updated_at=timezone.now()
+        )
+    return waybills

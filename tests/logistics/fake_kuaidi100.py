@@ -65,6 +65,8 @@ class FakeKuaidi100:
         self.traces = {}  # number -> {"com", "state", "ischeck", "data": [...] newest first}
         self._failures = []  # [(path or None, mode)]
         self._serial = 0
+        self.cancelled = set()  # numbers whose e-waybill was cancelled (电子面单取消)
+        self.picked_up = set()  # numbers the courier already collected: a cancel is refused
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -170,6 +172,8 @@ class FakeKuaidi100:
         expected = md5_upper(param + form.get("t", "") + self.key + self.secret)
         if form.get("key") != self.key or form.get("sign") != expected:
             return {"success": False, "code": 30002, "message": "签名验证失败", "data": None}
+        if form.get("method") == "cancel":
+            return self.cancel(json.loads(param))
         if form.get("method") != "order":
             return {"success": False, "code": 30001, "message": "method 不正确", "data": None}
         body = json.loads(param)
@@ -189,6 +193,17 @@ class FakeKuaidi100:
                 self.waybills[body["orderId"]] = data
                 self.purchases += 1
         return {"success": True, "code": 200, "message": "success", "data": data, "time": 12}
+
+    def cancel(self, body):
+        """label/order with method=cancel: the waybill bought for that number is no longer billed."""
+        number = body.get("kuaidinum", "")
+        with self.lock:
+            if number in self.picked_up:
+                return {"success": False, "code": 30005, "message": "快件已揽收，不能取消", "data": None}
+            if not any(data["kuaidinum"] == number for data in self.waybills.values()):
+                return {"success": False, "code": 30001, "message": "面单不存在", "data": None}
+            self.cancelled.add(number)
+        return {"success": True, "code": 200, "message": "success", "data": None}
 
     def query(self, form):
         param = form.get("param", "")
