@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from logistics import order_admin, selectors
+from logistics import label_views, order_admin, selectors
 from logistics.conf import is_enabled
 from logistics.forms import SenderForm
 from logistics.models import Sender, Tracking, Waybill, WaybillBatch
@@ -29,7 +29,29 @@ admin.site.unregister(Order)
 class CourierOrderAdmin(OrderAdmin):
     """The order admin plus 物流状态 (column and filter), 电子面单下单 and each parcel's 物流轨迹."""
 
-    actions = [*(OrderAdmin.actions or []), order_admin.issue_waybills]
+    actions = [*(OrderAdmin.actions or []), order_admin.issue_waybills, "print_waybill_labels"]
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        extra = [
+            path("labels/", wrap(lambda request: label_views.labels_view(request, self)), name="orders_order_labels"),
+            path(
+                "labels/printed/",
+                wrap(lambda request: label_views.labels_printed_view(request, self)),
+                name="orders_order_labels_printed",
+            ),
+        ]
+        return [*extra, *super().get_urls()]
+
+    @admin.action(description="打印所选订单的电子面单", permissions=["change"])
+    def print_waybill_labels(self, request, queryset):
+        pks = list(queryset.order_by("created_at", "pk").values_list("pk", flat=True)[: label_views.LABELS_MAX + 1])
+        if len(pks) > label_views.LABELS_MAX:
+            self.message_user(
+                request, f"一次最多打印 {label_views.LABELS_MAX} 单的面单，请少选一些。", messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(label_views.labels_url(order_pks=pks))
 
     def get_queryset(self, request):
         return selectors.with_live_trackings(super().get_queryset(request))
@@ -45,6 +67,7 @@ class CourierOrderAdmin(OrderAdmin):
         actions = super().get_actions(request)
         if not is_enabled():
             actions.pop("issue_waybills", None)
+            actions.pop("print_waybill_labels", None)
         return actions
 
     def get_fieldsets(self, request, obj=None):

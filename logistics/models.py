@@ -33,6 +33,20 @@ class Sender(models.Model):
     partner_key = models.CharField("电子面单密码", max_length=100, blank=True, help_text="partnerKey，没有可留空。")
     template_id = models.CharField("面单模板ID", max_length=100, blank=True, help_text="快递100的模板编号（tempId）。")
 
+    class LabelSize(models.TextChoices):
+        # The CSS page size each prints on: one label per page, 1:1.
+        S76X130 = "76mm 130mm", "76×130 mm（一联单）"
+        S100X180 = "100mm 180mm", "100×180 mm（二联单）"
+        S100X150 = "100mm 150mm", "100×150 mm"
+
+    label_size = models.CharField(
+        "面单纸尺寸",
+        max_length=16,
+        choices=LabelSize.choices,
+        default=LabelSize.S76X130,
+        help_text="热敏打印机里的面单纸。",
+    )
+
     class Meta:
         verbose_name = "寄件人"
         verbose_name_plural = "寄件人"
@@ -73,6 +87,18 @@ class Waybill(models.Model):
     task_id = models.CharField("任务ID", max_length=64, blank=True)
     tracking_number = models.CharField("快递单号", max_length=40, blank=True)
     label_url = models.URLField("面单链接", max_length=500, blank=True)
+    # The label image fetched once when the waybill is issued: Kuaidi100's link expires.
+    label_file = models.FileField("面单图片", upload_to="waybill-labels/%Y/%m/", blank=True)
+    print_count = models.PositiveIntegerField("打印次数", default=0)
+    printed_at = models.DateTimeField("最近打印时间", null=True, blank=True)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="最近打印人",
+    )
     attempts = models.PositiveSmallIntegerField("请求次数", default=0)
     last_error = models.CharField("最近错误", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

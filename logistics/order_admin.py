@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from logistics import selectors
 from logistics.conf import is_enabled
+from logistics.label_views import labels_url
 from logistics.models import TrackingState, Waybill, WaybillBatch
 from logistics.services import batches, waybills
 from orders.links import web_address
@@ -68,9 +69,14 @@ def _parcel_timeline(parcel):
     events = list(parcel.trace_events.all())
     label = ""
     waybill = getattr(parcel, "waybill", None)
-    url = web_address(waybill.label_url) if waybill is not None else ""
-    if url:
-        label = format_html(' <a href="{}" target="_blank" rel="noopener noreferrer">打开电子面单</a>', url)
+    if waybill is not None and parcel.is_live and (waybill.label_file or web_address(waybill.label_url)):
+        printed = f"（已打印 {waybill.print_count} 次）" if waybill.print_count else ""
+        label = format_html(
+            ' <a href="{}" target="_blank">{}</a>{}',
+            labels_url(parcel_pk=parcel.pk),
+            "重打面单" if waybill.print_count else "打印面单",
+            printed,
+        )
     state = state_badge(tracking) if tracking and tracking.state else ""
     voided = f"（已撤销{waybill_cancel_note(waybill)}）" if not parcel.is_live else ""
     header = format_html(

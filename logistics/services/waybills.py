@@ -16,6 +16,7 @@ from django.utils import timezone
 from logistics.conf import get_provider
 from logistics.models import Sender, Waybill
 from logistics.providers.base import Party, ProviderError, WaybillRequest
+from logistics.services.labels import fetch_label
 from logistics.services.tracking import subscribe_tracking
 from orders import selectors as order_selectors
 from orders import services as order_services
@@ -149,6 +150,7 @@ def ship_with_waybill(order, *, user=None, provider=None, sender=None):
         waybill = _request_waybill(waybill, order, lines, sender, provider)
     parcel = _ship(order, waybill, user)
     subscribe_tracking(parcel, phone=order.receiver_phone, provider=provider)
+    fetch_label(waybill)  # while the courier's link is fresh; the print page retries if this fails
     return parcel
 
 

@@ -10,6 +10,7 @@ It does not import the project's code: the signatures here are computed independ
 
 import contextlib
 import hashlib
+import io
 import json
 import threading
 import uuid
@@ -65,6 +66,8 @@ class FakeKuaidi100:
         self.traces = {}  # number -> {"com", "state", "ischeck", "data": [...] newest first}
         self._failures = []  # [(path or None, mode)]
         self._serial = 0
+        self.label_fetches = []  # paths of label images asked for
+        self.labels_broken = False
         self.cancelled = set()  # numbers whose e-waybill was cancelled (电子面单取消)
         self.picked_up = set()  # numbers the courier already collected: a cancel is refused
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -194,6 +197,24 @@ class FakeKuaidi100:
                 self.purchases += 1
         return {"success": True, "code": 200, "message": "success", "data": data, "time": 12}
 
+    def label_image(self, path):
+        """The PNG label of the waybill whose link is `path` (a white 76×130 mm page at 203 dpi with
+        its number), or None; `labels_broken` makes every link answer an HTML page instead."""
+        with self.lock:
+            self.label_fetches.append(path)
+            found = next((data for data in self.waybills.values() if data["label"].endswith(path)), None)
+        if found is None:
+            return None
+        if self.labels_broken:
+            return "<html>链接已过期</html>"
+        from PIL import Image, ImageDraw
+
+        image = Image.new("L", (608, 1040), 255)
+        ImageDraw.Draw(image).text((40, 40), found["kuaidinum"], fill=0)
+        out = io.BytesIO()
+        image.save(out, format="PNG")
+        return out.getvalue()
+
     def cancel(self, body):
         """label/order with method=cancel: the waybill bought for that number is no longer billed."""
         number = body.get("kuaidinum", "")
@@ -259,6 +280,19 @@ class FakeKuaidi100:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that timed out
+                    self.wfile.write(data)
+
+            def do_GET(self):
+                # The label images the e-waybill answers link to (printType IMAGE).
+                image = fake.label_image(self.path)
+                if image is None:
+                    return self._send(404, '{"message": "not found"}')
+                data = image if isinstance(image, bytes) else image.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
 
             def do_POST(self):

@@ -69,9 +69,7 @@ def test_whole_flow_action_to_signed_timeline(courier, sender, clerk, ledger_is_
 
     timeline = str(order_admin().trace_timeline(order))
     assert (
-        number in timeline
-        and "打开电子面单" in timeline
-        and '<span class="badge trace-signed">已签收</span>' in timeline
+        number in timeline and "打印面单" in timeline and '<span class="badge trace-signed">已签收</span>' in timeline
     )
     assert "2026-11-21 15:42" in timeline and "已签收，签收人：本人" in timeline
     assert timeline.index("2026-11-21 15:42") < timeline.index("2026-11-20 09:15")  # newest first, Shanghai time
