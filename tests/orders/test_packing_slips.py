@@ -125,3 +125,10 @@ def test_a_user_without_view_permission_is_refused(client, django_user_model):
 def test_code128_refuses_what_it_cannot_carry():
     assert code128_svg("订单一") == "" and code128_svg("") == ""
     assert str(code128_svg("SF1234567890123")).startswith("<svg")
+
+
+def test_the_bars_are_the_runs_of_dark_modules():
+    from orders.barcodes import bars
+
+    assert bars("1101001000011") == [(0, 2), (3, 1), (6, 1), (11, 2)]
+    assert bars("") == [] and bars("000") == []
