@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ["DJANGO_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="oms-print-bench-")
 
-from devdata.db import create_database  # noqa: E402
+from devdata.db import create_database
 
 create_database(os.environ["DATABASE_URL"], fresh=not os.environ["DATABASE_URL"].startswith("sqlite"))
 
