@@ -23,6 +23,7 @@ from orders.timeline import order_timeline
 from tests.factories import ItemFactory, OrderFactory, ShopFactory, carrier
 from tests.orders.report_data import dated, new_number, shanghai
 from tests.role_fixtures import staff_in
+from tests.spreadsheets.test_libreoffice import CSV_FILTER, SOFFICE, as_text, column, convert_to_xlsx, sheet_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -370,3 +371,31 @@ def test_the_order_page_and_timeline_show_the_export(clerk_client):
     assert f"已回传（{shown:%m-%d %H:%M}）" in html
     titles = [entry.title for entry in order_timeline(order)]
     assert f"已回传 包裹 顺丰速运 {parcel.tracking_number}" in titles
+
+
+# --- In a real spreadsheet program -------------------------------------------------------------
+
+ORDER_NO = "202612020000000001"  # 18 digits: a number would keep 15 of them
+STO_NUMBER = "773194917396313"  # 15 digits: 7.73E+14 as a number
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="no LibreOffice (libreoffice-calc): bash scripts/test.sh installs it")
+def test_libreoffice_reads_the_numbers_as_text(tmp_path):
+    """淘宝's GB18030 CSV and 拼多多's XLSX opened in LibreOffice Calc: 订单号 and 快递单号 digit for digit."""
+    files = {}
+    for platform, name in [(P.TAOBAO, "taobao.csv"), (P.PINDUODUO, "pdd.xlsx")]:
+        shop = ShopFactory(platform=platform)
+        parcel_of([(OrderFactory(shop=shop, order_no=ORDER_NO).lines.get(), 1)], "STO", number=STO_NUMBER)
+        files[name] = tmp_path / name
+        files[name].write_bytes(batch_ship_file(batch_ship_parcels(shop, DAY, DAY), shop)[0])
+    # The CSV filter of tests/spreadsheets, with GB18030 (LibreOffice's encoding 85) for UTF-8.
+    gb18030_filter = CSV_FILTER.replace(",76,", ",85,")
+    [taobao] = convert_to_xlsx([files["taobao.csv"]], tmp_path / "csv", tmp_path / "profile", gb18030_filter)
+    [pdd] = convert_to_xlsx([files["pdd.xlsx"]], tmp_path / "xlsx", tmp_path / "profile")
+    _sheet, rows = sheet_rows(taobao)
+    assert [as_text(c) for c in column(rows, "订单编号")] == [ORDER_NO]
+    assert [as_text(c) for c in column(rows, "运单号")] == [STO_NUMBER]
+    assert [c.value for c in column(rows, "物流公司")] == ["申通快递"]  # GB18030 decoded
+    _sheet, rows = sheet_rows(pdd)
+    assert [as_text(c) for c in column(rows, "订单号")] == [ORDER_NO]
+    assert [as_text(c) for c in column(rows, "快递单号")] == [STO_NUMBER]
