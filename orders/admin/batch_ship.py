@@ -32,7 +32,7 @@ from orders.platforms.batch_ship import (
     layout_for,
 )
 from orders.reports.days import local_date
-from orders.reports.shipping import FIRST_REPORT_DAY, LAST_REPORT_DAY, validate_report_day
+from orders.reports.shipping import ShippingReportForm, report_day_widget, validate_report_day
 
 BATCH_SHIP_PERMISSION = "orders.export_batch_ship"
 PREVIEW_ROWS = 20
@@ -46,15 +46,12 @@ def day_field(label):
     return forms.DateField(
         label=label,
         validators=[validate_report_day],
-        widget=forms.DateInput(
-            attrs={"type": "date", "min": FIRST_REPORT_DAY.isoformat(), "max": LAST_REPORT_DAY.isoformat()},
-            format="%Y-%m-%d",
-        ),
+        widget=report_day_widget(),
         error_messages={"required": "请选择日期。", "invalid": "请输入有效的日期，如 2026-12-03。"},
     )
 
 
-class BatchShipForm(forms.Form):
+class BatchShipForm(ShippingReportForm):
     shop = forms.ModelChoiceField(
         label="店铺",
         queryset=Shop.objects.order_by("name"),
@@ -67,13 +64,6 @@ class BatchShipForm(forms.Form):
     file_format = forms.ChoiceField(
         label="格式", required=False, choices=[("", "按平台"), (CSV, FORMAT_LABELS[CSV]), (XLSX, FORMAT_LABELS[XLSX])]
     )
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            raise forms.ValidationError("开始日期不能晚于结束日期。")
-        return cleaned
 
     def parcels(self, *, only_unexported=None):
         data = self.cleaned_data
