@@ -56,15 +56,11 @@ def test_the_download_marks_the_parcels_and_the_page_reloads_with_the_new_counts
     expect(page.locator(".batch-ship-counts")).to_contain_text("其中已回传 2 个 · 本次文件 0 个包裹")
     expect(page.get_by_role("button", name="下载回传文件（0 个包裹）")).to_be_disabled()
     assert Parcel.objects.filter(platform_exported_at__isnull=False).count() == 2
-    save_screenshot(page, "batch_ship_done")
 
     # The order page says when its parcel went out in the file; the list's tools still fit 1280 px.
     page.goto(f"/admin/orders/order/{first.pk}/change/")
     expect(page.locator(".order-parcels .parcel-exported")).to_contain_text("已回传（")
-    page.locator("#parcels").scroll_into_view_if_needed()
-    save_screenshot(page, "batch_ship_order_page")
     page.goto("/admin/orders/order/?ship_status=all")
     for size in ({"width": 1366, "height": 768}, {"width": 1280, "height": 720}):
         page.set_viewport_size(size)
         assert no_sideways_scroll(page), size
-    save_screenshot(page, "batch_ship_order_list_1280")
