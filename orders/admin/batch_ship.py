@@ -80,10 +80,14 @@ class BatchShipForm(ShippingReportForm):
         return "_".join(UNSAFE_IN_FILENAME.sub("-", part) for part in parts) + f".{file_format}"
 
 
-def default_data(today):
-    """The page's first view: the first shop, today, only parcels not exported yet."""
+def page_data(query, today):
+    """The GET's form data: as submitted, or the first view's (the first shop, today, only parcels
+    not exported yet) with the days a link brings (the 发货日报's)."""
+    if "shop" in query:
+        return query
     shop = Shop.objects.order_by("name").values_list("pk", flat=True).first()
-    return {"shop": shop or "", "date_from": today, "date_to": today, "only_unexported": "on"}
+    days = {key: query[key] for key in ("date_from", "date_to") if query.get(key)}
+    return {"shop": shop or "", "date_from": today, "date_to": today, "only_unexported": "on", **days}
 
 
 def batch_ship_counts(form):
@@ -105,7 +109,7 @@ def batch_ship_view(request, model_admin):
         if form.is_valid():
             return _download(request, form)
     else:
-        form = BatchShipForm(request.GET or default_data(local_date(timezone.now()).isoformat()))
+        form = BatchShipForm(page_data(request.GET, local_date(timezone.now()).isoformat()))
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "发货回传",

@@ -332,8 +332,13 @@ def test_ops_and_managers_may_others_get_403(client, django_user_model):
     for username, group in [("ops", "运营"), ("boss", "经理")]:
         client.force_login(staff_in(django_user_model, username, group))
         assert client.get(URL).status_code == 200
-    # The manager finds it from the report, ops (and managers) from the order list's tools.
-    assert reverse("admin:orders_order_batch_ship") in client.get(reverse("admin:shipping_report")).content.decode()
+    # The manager finds it from the report (for the report's days), ops and managers from the order list's tools.
+    report = client.get(reverse("admin:shipping_report"), {"date_from": "2026-12-01", "date_to": "2026-12-02"})
+    link = f"{reverse('admin:orders_order_batch_ship')}?date_from=2026-12-01&amp;date_to=2026-12-02"
+    assert link in report.content.decode()
+    form = client.get(URL, {"date_from": "2026-12-01", "date_to": "2026-12-02"}).context["form"]
+    assert (form.cleaned_data["date_from"], form.cleaned_data["date_to"]) == (date(2026, 12, 1), DAY)
+    assert form.cleaned_data["only_unexported"] is True
     assert reverse("admin:orders_order_batch_ship") in client.get("/admin/orders/order/").content.decode()
 
 
