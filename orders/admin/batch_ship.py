@@ -29,6 +29,7 @@ from orders.platforms.batch_ship import (
     batch_ship_file,
     batch_ship_parcels,
     batch_ship_rows,
+    exported_then_voided,
     layout_for,
 )
 from orders.reports.days import local_date
@@ -36,6 +37,7 @@ from orders.reports.shipping import ShippingReportForm, report_day_widget, valid
 
 BATCH_SHIP_PERMISSION = "orders.export_batch_ship"
 PREVIEW_ROWS = 20
+VOIDED_SHOWN = 20  # numbers of exported-then-voided parcels named on the page
 # The download's answer carries this cookie (the form's token), so the page knows the file arrived.
 DOWNLOAD_COOKIE = "batch_ship_download"
 CONTENT_TYPES = {CSV: "text/csv", XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -127,6 +129,12 @@ def batch_ship_view(request, model_admin):
             preview_limit=PREVIEW_ROWS,
             platform_format=FORMAT_LABELS[layout.file_format],
             encoding="GB18030" if layout.encoding == "gb18030" else "UTF-8",
+            voided=list(
+                exported_then_voided(shop, form.cleaned_data["date_from"], form.cleaned_data["date_to"])
+                .order_by("shipped_at", "pk")
+                .values_list("tracking_number", flat=True)[: VOIDED_SHOWN + 1]
+            ),
+            voided_shown=VOIDED_SHOWN,
         )
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/orders/batch_ship.html", context)

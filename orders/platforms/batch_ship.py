@@ -120,7 +120,29 @@ def batch_ship_parcels(shop, date_from, date_to, *, only_unexported=False):
     return parcels
 
 
+def exported_then_voided(shop, date_from, date_to):
+    """Parcels of `shop` shipped on those days that went out in a 发货回传 file and were voided after.
+
+    The platform still shows their numbers: the clerk corrects them there by hand.
+    """
+    parcels = Parcel.objects.filter(
+        status=Parcel.Status.VOIDED,
+        platform_exported_at__isnull=False,
+        pk__in=ParcelLine.objects.filter(line__order__shop=shop).values("parcel_id"),
+    )
+    return on_days(parcels, "shipped_at", date_from, date_to)
+
+
 # --- The rows --------------------------------------------------------------------------------
+
+PARCEL_LINE_VALUES = [
+    "parcel_id",
+    "line_id",
+    "quantity",
+    "line__order_id",
+    "line__order__order_no",
+    "line__sub_order_no",
+]
 
 
 def batch_ship_rows(parcels, shop):
@@ -150,16 +172,6 @@ def batch_ship_rows(parcels, shop):
             for order_no, sub_order_no in _parcel_keys(by_parcel[pk], pk, whole):
                 cells.update({ORDER_NO: order_no, SUB_ORDER_NO: sub_order_no})
                 yield [cells[key] for _header, key in layout.columns]
-
-
-PARCEL_LINE_VALUES = [
-    "parcel_id",
-    "line_id",
-    "quantity",
-    "line__order_id",
-    "line__order__order_no",
-    "line__sub_order_no",
-]
 
 
 def _parcel_keys(lines, parcel_pk, whole):

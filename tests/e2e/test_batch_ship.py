@@ -57,6 +57,12 @@ def test_the_download_marks_the_parcels_and_the_page_reloads_with_the_new_counts
     expect(page.get_by_role("button", name="下载回传文件（0 个包裹）")).to_be_disabled()
     assert Parcel.objects.filter(platform_exported_at__isnull=False).count() == 2
 
+    # A parcel voided after it went out: the page names its number, to be corrected on the platform.
+    services.void_parcel(Parcel.objects.get(tracking_number=sf_number(1)))
+    page.reload()
+    expect(page.locator(".batch-ship-voided")).to_contain_text(f"已回传的包裹后来撤销了：{sf_number(1)}")
+    save_screenshot(page, "batch_ship_voided")
+
     # The order page says when its parcel went out in the file; the list's tools still fit 1280 px.
     page.goto(f"/admin/orders/order/{first.pk}/change/")
     expect(page.locator(".order-parcels .parcel-exported")).to_contain_text("已回传（")

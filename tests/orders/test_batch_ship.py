@@ -296,6 +296,19 @@ def test_the_download_marks_its_parcels_and_the_next_only_has_new_ones(ops_clien
     assert [row[2] for row in everything[1:]] == [first.tracking_number, second.tracking_number]
 
 
+def test_the_page_names_parcels_voided_after_they_were_exported(ops_client):
+    shop = ShopFactory(platform=P.PINDUODUO)
+    kept = parcel_of([(OrderFactory(shop=shop).lines.get(), 1)])
+    gone = parcel_of([(OrderFactory(shop=shop).lines.get(), 1)])
+    download(ops_client, shop)
+    services.void_parcel(gone)
+    never = parcel_of([(OrderFactory(shop=shop).lines.get(), 1)])  # voided before any file: nothing to fix
+    services.void_parcel(never)
+    html = ops_client.get(URL, page_query(shop, only_unexported="on")).content.decode()
+    assert f"已回传的包裹后来撤销了：{gone.tracking_number}。" in html
+    assert never.tracking_number not in html and kept.tracking_number not in html
+
+
 def test_the_file_is_named_after_shop_platform_and_days(ops_client):
     shop = ShopFactory(platform=P.TAOBAO, name="小 店/一号")
     parcel_of([(OrderFactory(shop=shop).lines.get(), 1)])
