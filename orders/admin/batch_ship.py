@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header
 from orders import services
 from orders.models import Parcel, Shop
 from orders.platforms.batch_ship import (
+    COLUMN_SET_LABELS,
     CSV,
     FORMAT_LABELS,
     XLSX,
@@ -63,9 +64,12 @@ class BatchShipForm(ShippingReportForm):
     date_from = day_field("发货日期从")
     date_to = day_field("到")
     only_unexported = forms.BooleanField(label="只导出未回传的", required=False)
+    # Download choices (the download form's, not the query's): the platform's unless asked otherwise.
+    columns = forms.ChoiceField(label="表格列", required=False, choices=[("", "按平台"), *COLUMN_SET_LABELS.items()])
     file_format = forms.ChoiceField(
         label="格式", required=False, choices=[("", "按平台"), (CSV, FORMAT_LABELS[CSV]), (XLSX, FORMAT_LABELS[XLSX])]
     )
+    DOWNLOAD_CHOICES = ("columns", "file_format")
 
     def parcels(self, *, only_unexported=None):
         data = self.cleaned_data
@@ -148,7 +152,10 @@ def _download(request, form):
             messages.warning(request, f"没有要导出的包裹：{shop.name} 在所选日期没有未回传的已发货包裹。")
             return HttpResponseRedirect(request.get_full_path())
         content, file_format = batch_ship_file(
-            Parcel.objects.filter(pk__in=pks), shop, form.cleaned_data["file_format"] or None
+            Parcel.objects.filter(pk__in=pks),
+            shop,
+            form.cleaned_data["file_format"] or None,
+            form.cleaned_data["columns"],
         )
         marked, _when = services.mark_parcels_exported(pks, user=request.user)
     filename = form.filename(file_format)

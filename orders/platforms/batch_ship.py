@@ -8,7 +8,7 @@ exported is orders.services.mark_parcels_exported.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orders.models import Carrier, OrderLine, Parcel, ParcelLine, Shop
 from orders.reports.days import on_days
@@ -90,8 +90,19 @@ PLATFORM_CARRIER_NAMES = {
 }
 
 
-def layout_for(platform):
-    return LAYOUTS.get(platform, LAYOUTS[PLATFORM.OTHER])
+# The two column sets shop tools use, for a platform whose template differs from its layout above:
+# asked for on the page, they replace the layout's columns and keep its format and encoding.
+COLUMN_SETS = {
+    "with_carrier": (("订单号", ORDER_NO), ("快递公司", CARRIER), ("快递单号", TRACKING_NUMBER)),
+    "number_only": (("订单号", ORDER_NO), ("物流单号", TRACKING_NUMBER)),
+}
+COLUMN_SET_LABELS = {"with_carrier": "订单号、快递公司、快递单号", "number_only": "订单号、物流单号（不写快递公司）"}
+
+
+def layout_for(platform, columns=""):
+    """The platform's layout; with `columns` (a COLUMN_SETS key), that column set in its format."""
+    layout = LAYOUTS.get(platform, LAYOUTS[PLATFORM.OTHER])
+    return replace(layout, columns=COLUMN_SETS[columns]) if columns else layout
 
 
 def platform_carrier_name(platform, carrier):
@@ -145,8 +156,8 @@ PARCEL_LINE_VALUES = [
 ]
 
 
-def batch_ship_rows(parcels, shop):
-    """The file's rows (lists of plain cells, in the shop's layout's column order), by ship time.
+def batch_ship_rows(parcels, shop, layout=None):
+    """The file's rows (lists of plain cells, in `layout`'s column order, the shop's by default), by ship time.
 
     A row per (order, parcel): a merged parcel (two orders, one number) gives two rows with the
     same number. In a layout with 子订单号, an order not wholly in one parcel (拆单, 部分发货) gives
@@ -154,7 +165,7 @@ def batch_ship_rows(parcels, shop):
     has none). Only the lines of `shop`'s orders. One query for the parcels, then per chunk of
     them at most three: carriers not seen yet, the parcel lines, the orders' lines.
     """
-    layout = layout_for(shop.platform)
+    layout = layout or layout_for(shop.platform)
     carriers = {}
     ordered = parcels.order_by("shipped_at", "pk").values_list("pk", "carrier_id", "tracking_number")
     for chunk in _chunks(list(ordered)):
@@ -214,15 +225,16 @@ def _chunks(rows):
 # --- The file --------------------------------------------------------------------------------
 
 
-def batch_ship_file(parcels, shop, file_format=None):
-    """(bytes, file format) of the 发货回传 file of `parcels` for `shop`, in its layout (or `file_format`).
+def batch_ship_file(parcels, shop, file_format=None, columns=""):
+    """(bytes, file format) of the 发货回传 file of `parcels` for `shop`: its layout, or `columns` (a
+    COLUMN_SETS key) in its format; `file_format` (CSV or XLSX) instead of the layout's.
 
     Written by spreadsheets.writing, as every export: text formula-escaped, numbers kept as text
     (a CSV's digit-only cells get a leading tab, XLSX cells are typed text).
     """
-    layout = layout_for(shop.platform)
+    layout = layout_for(shop.platform, columns)
     file_format = file_format or layout.file_format
-    rows = batch_ship_rows(parcels, shop)
+    rows = batch_ship_rows(parcels, shop, layout)
     if file_format == XLSX:
         return write_xlsx(rows, layout.headers, sheet_title=layout.sheet_title), XLSX
     text = "".join(iter_csv(rows, layout.headers, bom=layout.encoding == "utf-8-sig"))

@@ -61,7 +61,6 @@ def test_the_download_marks_the_parcels_and_the_page_reloads_with_the_new_counts
     services.void_parcel(Parcel.objects.get(tracking_number=sf_number(1)))
     page.reload()
     expect(page.locator(".batch-ship-voided")).to_contain_text(f"已回传的包裹后来撤销了：{sf_number(1)}")
-    save_screenshot(page, "batch_ship_voided")
 
     # The order page says when its parcel went out in the file; the list's tools still fit 1280 px.
     page.goto(f"/admin/orders/order/{first.pk}/change/")

@@ -146,6 +146,21 @@ def test_the_file_formats_and_encodings_are_the_platforms():
     assert set(LAYOUTS) == set(P)  # every platform has a layout
 
 
+def test_the_two_column_sets_shop_tools_use_keep_the_platforms_format(merged_and_split):
+    shop, _parcels = merged_and_split(P.TAOBAO)
+    parcels = batch_ship_parcels(shop, DAY, DAY)
+    content, file_format = batch_ship_file(parcels, shop, columns="number_only")
+    assert file_format == "csv" and read_csv(content, "gb18030") == [
+        ["订单号", "物流单号"],
+        ["M1", "SF0000000000001"],
+        ["M2", "SF0000000000001"],
+        ["S", "\t78600000000001"],
+        ["S", "SF0000000000002"],
+    ]
+    content, _format = batch_ship_file(parcels, shop, "xlsx", columns="with_carrier")
+    assert read_xlsx(content)[:2] == [["订单号", "快递公司", "快递单号"], ["M1", "顺丰速运", "SF0000000000001"]]
+
+
 def test_a_taobao_csv_is_gb18030_without_a_bom_and_the_other_csv_utf8_with_one():
     taobao, other = ShopFactory(platform=P.TAOBAO), ShopFactory(platform=P.OTHER)
     parcel_of([(OrderFactory(shop=taobao, order_no="淘1").lines.get(), 1)])
@@ -316,9 +331,9 @@ def test_the_file_is_named_after_shop_platform_and_days(ops_client):
     name = "发货回传_小-店-一号_淘宝-天猫_2026-12-02.csv"
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
     assert response["Content-Type"] == "text/csv; charset=gb18030"
-    xlsx = download(ops_client, shop, only_unexported=False, file_format="xlsx")
+    xlsx = download(ops_client, shop, only_unexported=False, file_format="xlsx", columns="number_only")
     assert xlsx["Content-Disposition"].endswith(quote("_2026-12-02.xlsx"))
-    assert read_xlsx(xlsx.content)[0] == ["订单编号", "子订单编号", "物流公司", "运单号"]
+    assert read_xlsx(xlsx.content)[0] == ["订单号", "物流单号"]
 
 
 def test_bad_input_is_told_in_chinese_and_marks_nothing(ops_client):
