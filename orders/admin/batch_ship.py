@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -27,6 +26,7 @@ from orders.platforms.batch_ship import (
     CSV,
     FORMAT_LABELS,
     XLSX,
+    batch_ship_counts,
     batch_ship_file,
     batch_ship_parcels,
     batch_ship_rows,
@@ -71,10 +71,12 @@ class BatchShipForm(ShippingReportForm):
     )
     DOWNLOAD_CHOICES = ("columns", "file_format")
 
-    def parcels(self, *, only_unexported=None):
+    def parcels(self):
+        """The parcels the file holds (batch_ship_parcels of the chosen shop, days and 只导出未回传的)."""
         data = self.cleaned_data
-        only = data["only_unexported"] if only_unexported is None else only_unexported
-        return batch_ship_parcels(data["shop"], data["date_from"], data["date_to"], only_unexported=only)
+        return batch_ship_parcels(
+            data["shop"], data["date_from"], data["date_to"], only_unexported=data["only_unexported"]
+        )
 
     def filename(self, file_format):
         data = self.cleaned_data
@@ -96,16 +98,6 @@ def page_data(query, today):
     return {"shop": shop or "", "date_from": today, "date_to": today, "only_unexported": "on", **days}
 
 
-def batch_ship_counts(form):
-    """{"total", "exported", "in_file"}: the range's parcels, those already exported, those the file will hold."""
-    counts = form.parcels(only_unexported=False).aggregate(
-        total=Count("pk"), exported=Count("pk", filter=Q(platform_exported_at__isnull=False))
-    )
-    only = form.cleaned_data["only_unexported"]
-    counts["in_file"] = counts["total"] - counts["exported"] if only else counts["total"]
-    return counts
-
-
 def batch_ship_view(request, model_admin):
     """发货回传: GET shows the counts and the first rows; POST downloads the file and marks its parcels."""
     if not request.user.has_perm(BATCH_SHIP_PERMISSION):
@@ -123,18 +115,18 @@ def batch_ship_view(request, model_admin):
         "form": form,
     }
     if form.is_valid():
-        shop = form.cleaned_data["shop"]
+        shop, days = form.cleaned_data["shop"], (form.cleaned_data["date_from"], form.cleaned_data["date_to"])
         layout = layout_for(shop.platform)
         context.update(
             shop=shop,
-            counts=batch_ship_counts(form),
+            counts=batch_ship_counts(shop, *days, only_unexported=form.cleaned_data["only_unexported"]),
             headers=layout.headers,
             preview=list(islice(batch_ship_rows(form.parcels(), shop), PREVIEW_ROWS)),
             preview_limit=PREVIEW_ROWS,
             platform_format=FORMAT_LABELS[layout.file_format],
-            encoding="GB18030" if layout.encoding == "gb18030" else "UTF-8",
+            charset=layout.charset.upper(),
             voided=list(
-                exported_then_voided(shop, form.cleaned_data["date_from"], form.cleaned_data["date_to"])
+                exported_then_voided(shop, *days)
                 .order_by("shipped_at", "pk")
                 .values_list("tracking_number", flat=True)[: VOIDED_SHOWN + 1]
             ),
@@ -162,8 +154,7 @@ def _download(request, form):
     messages.success(request, f"已导出发货回传文件 {filename}：{marked} 个包裹已标记为已回传。请到平台后台上传该文件。")
     content_type = CONTENT_TYPES[file_format]
     if file_format == CSV:
-        encoding = layout_for(shop.platform).encoding
-        content_type += "; charset=" + ("utf-8" if encoding == "utf-8-sig" else encoding)
+        content_type += f"; charset={layout_for(shop.platform).charset}"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     token = request.POST.get("download_token", "")

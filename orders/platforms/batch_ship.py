@@ -10,6 +10,8 @@ exported is orders.services.mark_parcels_exported.
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from django.db.models import Count, Q
+
 from orders.models import Carrier, OrderLine, Parcel, ParcelLine, Shop
 from orders.reports.days import on_days
 from spreadsheets.writing import iter_csv, write_xlsx
@@ -41,6 +43,11 @@ class Layout:
     @property
     def headers(self):
         return [header for header, _key in self.columns]
+
+    @property
+    def charset(self):
+        """The CSV's charset as an HTTP header names it (the BOM is part of the bytes, not the name)."""
+        return "utf-8" if self.encoding == "utf-8-sig" else self.encoding
 
     @property
     def per_sub_order(self):
@@ -129,6 +136,15 @@ def batch_ship_parcels(shop, date_from, date_to, *, only_unexported=False):
     if only_unexported:
         parcels = parcels.filter(platform_exported_at__isnull=True)
     return parcels
+
+
+def batch_ship_counts(shop, date_from, date_to, *, only_unexported):
+    """{"total", "exported", "in_file"}: the days' parcels, those already in a file, those the next file holds."""
+    counts = batch_ship_parcels(shop, date_from, date_to).aggregate(
+        total=Count("pk"), exported=Count("pk", filter=Q(platform_exported_at__isnull=False))
+    )
+    counts["in_file"] = counts["total"] - counts["exported"] if only_unexported else counts["total"]
+    return counts
 
 
 def exported_then_voided(shop, date_from, date_to):
@@ -237,5 +253,5 @@ def batch_ship_file(parcels, shop, file_format=None, columns=""):
     rows = batch_ship_rows(parcels, shop, layout)
     if file_format == XLSX:
         return write_xlsx(rows, layout.headers, sheet_title=layout.sheet_title), XLSX
-    text = "".join(iter_csv(rows, layout.headers, bom=layout.encoding == "utf-8-sig"))
-    return text.encode("utf-8" if layout.encoding == "utf-8-sig" else layout.encoding), CSV
+    # "utf-8-sig" writes the BOM itself; GB18030 has none.
+    return "".join(iter_csv(rows, layout.headers, bom=False)).encode(layout.encoding), CSV
