@@ -22,6 +22,7 @@ ROLE_PERMISSIONS = {
         # 挂起 and 解除挂起, rule holds included: a rule only asks a person to look, and ops are that person.
         "orders.hold_order",
         "orders.view_shop",  # the shop filter and column; shops are configured by admins
+        "orders.export_batch_ship",  # 发货回传: the night's upload of numbers back to the platforms
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
@@ -35,6 +36,7 @@ ROLE_PERMISSIONS = {
         "orders.view_shop",
         "orders.view_shipping_report",
         "orders.export_order",
+        "orders.export_batch_ship",
         "inventory.view_inventoryitem",
         "inventory.change_inventoryitem",
         "inventory.export_inventoryitem",

@@ -250,11 +250,21 @@ class Parcel(models.Model):
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     # When the parcel last went out in a 发货回传 file (the platform's batch-ship upload).
     platform_exported_at = models.DateTimeField("回传导出时间", null=True, blank=True)
+    platform_exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="回传导出人",
+    )
 
     class Meta:
         verbose_name = "包裹"
         verbose_name_plural = "包裹"
         ordering = ["-created_at", "-id"]
+        # 发货回传: download the platform's batch-ship file, which marks its parcels as exported.
+        permissions = [("export_batch_ship", "可以导出发货回传文件")]
         constraints = [
             models.UniqueConstraint(fields=["carrier", "live_number"], name="orders_parcel_live_number_unique"),
         ]

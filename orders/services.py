@@ -36,6 +36,7 @@ __all__ = [
     "error_messages",
     "held_message",
     "hold_order",
+    "mark_parcels_exported",
     "release_hold",
     "release_holds",
     "set_default_ship_by",
@@ -441,6 +442,21 @@ def void_parcel(parcel, *, user=None):
         signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines, user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return locked
+
+
+def mark_parcels_exported(parcels, *, user=None):
+    """Record that `parcels` (Parcel instances or pks) went out in a 发货回传 file now, by `user`.
+
+    One UPDATE; a parcel voided meanwhile is not marked (its number is no longer true). Returns
+    (parcels marked, the time written). Call it in the transaction that builds the file, so a file
+    that fails to build marks nothing.
+    """
+    pks = [parcel.pk if isinstance(parcel, Parcel) else parcel for parcel in parcels]
+    now = timezone.now()
+    marked = Parcel.objects.filter(pk__in=pks, status__in=Parcel.LIVE).update(
+        platform_exported_at=now, platform_exported_by=user
+    )
+    return marked, now
 
 
 def cancel_order(order, *, user=None):

@@ -92,11 +92,11 @@ def _order_change_entries(names, tracked, previous, record):
 
 
 def _parcel_entries(order):
-    """已发货 and 撤销包裹 entries of every parcel holding the order's lines (two queries)."""
+    """已发货, 已回传 and 撤销包裹 entries of every parcel holding the order's lines (two queries)."""
     parcels = list(
         Parcel.objects.filter(lines__line__order=order)
         .distinct()
-        .select_related("carrier", "shipped_by", "voided_by")
+        .select_related("carrier", "shipped_by", "voided_by", "platform_exported_by")
         .prefetch_related(
             models.Prefetch("lines", ParcelLine.objects.select_related("line__item", "line__order").order_by("pk"))
         )
@@ -112,6 +112,9 @@ def _parcel_entries(order):
         )
         if parcel.shipped_at:
             entries.append(Entry(parcel.shipped_at, f"已发货 包裹 {name}", parcel.shipped_by, "shipped", [units]))
+        if parcel.platform_exported_at:
+            exported, by = parcel.platform_exported_at, parcel.platform_exported_by
+            entries.append(Entry(exported, f"已回传 包裹 {name}", by, "changed", ["单号已导出到发货回传文件"]))
         if parcel.voided_at:
             entries.append(
                 Entry(parcel.voided_at, f"撤销包裹 {name}", parcel.voided_by, "undone", [units, "库存已退回"])

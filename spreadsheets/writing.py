@@ -37,12 +37,15 @@ class _LineBuffer:
         return text
 
 
-def iter_csv(rows, headers, chunk_rows=500):
-    """`rows` (lists of cells) as CSV text chunks of `chunk_rows` rows, the first with the BOM and headers."""
+def iter_csv(rows, headers, chunk_rows=500, *, bom=True):
+    """`rows` (lists of cells) as CSV text chunks of `chunk_rows` rows, the first with the BOM and headers.
+
+    `bom=False` for text that will be encoded other than as UTF-8 (a platform's GB18030 file).
+    """
     buffer = _LineBuffer()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    yield BOM + buffer.take()
+    yield (BOM if bom else "") + buffer.take()
     pending = 0
     for row in rows:
         writer.writerow([csv_cell(cell) for cell in row])

@@ -21,7 +21,7 @@ from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, services, views
-from orders.admin import holds, parcel_views
+from orders.admin import batch_ship, holds, parcel_views
 from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
 from orders.admin.forms import (
     OrderChangeListForm,
@@ -341,6 +341,7 @@ class OrderAdmin(
             path("paste/", wrap(admin_views.paste_view), name="orders_order_paste"),
             path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
             path("packing-slips/", wrap(admin_views.packing_slips_view), name="orders_order_packing_slips"),
+            path("batch-ship/", wrap(batch_ship.batch_ship_view), name="orders_order_batch_ship"),
             path("<int:object_id>/receiver/", wrap(admin_views.receiver_reveal_view), name="orders_order_receiver"),
             path("<int:object_id>/ship-part/", wrap(parcel_views.ship_part_view), name="orders_order_ship_part"),
             path("<int:object_id>/hold/", wrap(holds.hold_view), name="orders_order_hold"),

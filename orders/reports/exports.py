@@ -23,8 +23,19 @@ EXPORT_HEADERS = [
     "快递单号",
     "下单时间",
     "子订单号",
+    "店铺",
 ]
-ORDER_VALUES = ["pk", "order_no", "customer_id", "receiver_name", "receiver_phone", "address", "status", "created_at"]
+ORDER_VALUES = [
+    "pk",
+    "order_no",
+    "shop_id",
+    "customer_id",
+    "receiver_name",
+    "receiver_phone",
+    "address",
+    "status",
+    "created_at",
+]
 # Orders read per round of look-ups; memory and queries per round stay flat.
 EXPORT_CHUNK_ORDERS = 2000
 STATUS_LABELS = dict(Order.Status.choices)
@@ -36,9 +47,10 @@ def order_export_rows(orders, *, full_receiver=False, chunk_size=EXPORT_CHUNK_OR
     下单时间 is a naive Shanghai datetime, so the XLSX has a date cell and the CSV Excel's date text.
 
     A row per order line, in the queryset's order: 已发数量 is what of the line is in live
-    parcels, 快递公司 and 快递单号 those parcels' (joined by "、", in shipping order, pairwise).
+    parcels, 快递公司 and 快递单号 those parcels' (joined by "、", in shipping order, pairwise);
+    店铺 is the order's shop by name.
     Phone and address are masked (PIPL, orders.privacy) unless `full_receiver`. Per chunk of
-    orders: the lines, their live parcel lines, and at most two name look-ups, all on the
+    orders: the lines, their live parcel lines, and at most three name look-ups, all on the
     database `orders` names (`orders.db`).
     """
     names = NameBook(using=orders.db)
@@ -66,6 +78,7 @@ def _chunk_rows(orders, names, *, full_receiver, using):
     names.learn(
         items={line["item_id"] for group in lines.values() for line in group},
         carriers={pl["parcel__carrier_id"] for group in in_parcels.values() for pl in group},
+        shops={order["shop_id"] for order in orders},
     )
     for order in orders:
         phone, address = order["receiver_phone"], order["address"]
@@ -89,4 +102,5 @@ def _chunk_rows(orders, names, *, full_receiver, using):
                 "、".join(pl["parcel__tracking_number"] for pl in parcels),
                 local_datetime(order["created_at"]),
                 line["sub_order_no"],
+                names.shop_name(order["shop_id"]),
             ]

@@ -86,19 +86,23 @@ def validate_report_day(day):
         raise ValidationError(f"日期超出范围：请选择 {FIRST_REPORT_DAY} 至 {LAST_REPORT_DAY} 之间的日期。")
 
 
+def report_day_widget():
+    """The browser's date picker, limited to the days a report may ask for."""
+    return forms.DateInput(
+        attrs={"type": "date", "min": FIRST_REPORT_DAY.isoformat(), "max": LAST_REPORT_DAY.isoformat()},
+        format="%Y-%m-%d",
+    )
+
+
 def report_day_filter(label, method):
     return django_filters.DateFilter(
-        label=label,
-        method=method,
-        validators=[validate_report_day],
-        widget=forms.DateInput(
-            attrs={"type": "date", "min": FIRST_REPORT_DAY.isoformat(), "max": LAST_REPORT_DAY.isoformat()},
-            format="%Y-%m-%d",
-        ),
+        label=label, method=method, validators=[validate_report_day], widget=report_day_widget()
     )
 
 
 class ShippingReportForm(forms.Form):
+    """A day range from date_from to date_to (the 发货日报's, and 发货回传's): not backwards."""
+
     def clean(self):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")

@@ -1,16 +1,21 @@
 """Several clerks shipping at once, on a real MySQL/MariaDB (SQLite serialises all writers)."""
 
+import io
 import threading
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
+from django.utils import timezone
 
 from inventory.models import InventoryItem
 from orders import services
-from orders.models import Order, Parcel
-from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+from orders.models import Order, Parcel, Shop
+from tests.factories import ItemFactory, OrderFactory, ShopFactory, carrier, sf_number
+from tests.role_fixtures import staff_in
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -185,3 +190,31 @@ def test_a_batch_and_a_clerk_shipping_the_same_order_take_stock_once(ledger_is_c
     assert sorted(outcomes) == ["ok", "refused"]
     assert shared.stock_movements.count() == 1
     ledger_is_consistent()
+
+
+def test_two_clerks_downloading_the_same_batch_ship_file_never_both_get_a_parcel(django_user_model):
+    """发货回传 at once: the parcels are read under a row lock, so each lands in one file only."""
+    shop = ShopFactory(platform=Shop.Platform.PINDUODUO)
+    orders = [OrderFactory(shop=shop) for _ in range(20)]
+    services.ship_orders([(order, carrier("SF"), sf_number(n)) for n, order in enumerate(orders, start=1)])
+    today = timezone.localdate().isoformat()
+    query = {"shop": shop.pk, "date_from": today, "date_to": today, "only_unexported": "on"}
+    clients, files = [], []
+    for name in ("ops1", "ops2", "ops3"):
+        client = Client()
+        client.force_login(staff_in(django_user_model, name, "运营"))
+        clients.append(client)
+
+    def download(client):
+        def run():
+            response = client.post("/admin/orders/order/batch-ship/", query)
+            if response.status_code == 200:
+                rows = openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+                files.append([row[2] for row in list(rows)[1:]])
+
+        return run
+
+    assert run_in_threads([download(client) for client in clients]) == ["ok"] * 3
+    numbers = [number for file in files for number in file]
+    assert sorted(numbers) == sorted(sf_number(n) for n in range(1, 21))  # each parcel in exactly one file
+    assert Parcel.objects.filter(platform_exported_at__isnull=True).count() == 0

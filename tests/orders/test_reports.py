@@ -14,7 +14,7 @@ from orders.reports.charts import nice_ceiling, stacked_bar_chart
 from orders.reports.exports import EXPORT_HEADERS, order_export_rows
 from orders.reports.shipping import ShippingReportFilter
 from spreadsheets.cells import BOM, csv_cell, escape_formula
-from tests.factories import ItemFactory, OrderFactory, carrier
+from tests.factories import ItemFactory, OrderFactory, ShopFactory, carrier
 from tests.orders.report_data import dated, new_number, shanghai, shipped_lines, shipped_order
 
 pytestmark = pytest.mark.django_db
@@ -322,6 +322,7 @@ def test_export_is_a_row_per_order_line_with_its_live_parcels():
             f"{first.tracking_number}、{second.tracking_number}",
             datetime(2026, 11, 20, 8, 0),
             "",
+            "默认店铺",
         ],
         [
             order.order_no,
@@ -338,9 +339,18 @@ def test_export_is_a_row_per_order_line_with_its_live_parcels():
             "",
             datetime(2026, 11, 20, 8, 0),
             "",
+            "默认店铺",
         ],
     ]
     assert len(EXPORT_HEADERS) == len(export()[0])
+
+
+def test_export_names_each_orders_shop():
+    north, south = ShopFactory(name="北店"), ShopFactory(name="南店")
+    OrderFactory(order_no="N1", shop=north)
+    OrderFactory(order_no="S1", shop=south)
+    assert EXPORT_HEADERS[-1] == "店铺"
+    assert [(row[0], row[-1]) for row in export()] == [("N1", "北店"), ("S1", "南店")]
 
 
 def test_export_masks_receivers_unless_full():
@@ -354,8 +364,8 @@ def test_export_keeps_the_querysets_order_across_chunks(django_assert_num_querie
     orders = [OrderFactory(item=item) for _ in range(5)]
     services.ship_order(orders[1], carrier("SF"), new_number())
     newest_first = Order.objects.order_by("-pk")
-    # Orders in one read; per chunk of 2: lines, live parcel lines; the item and the carrier once.
-    with django_assert_num_queries(1 + 3 * 2 + 2):
+    # Orders in one read; per chunk of 2: lines, live parcel lines; the item, the carrier and the shop once.
+    with django_assert_num_queries(1 + 3 * 2 + 3):
         result = export(newest_first, chunk_size=2)
     assert [r[0] for r in result] == [o.order_no for o in reversed(orders)]
     assert [r[5] for r in result] == [0, 0, 0, 1, 0]

@@ -1,5 +1,6 @@
 """Shops (店铺): order numbers unique per shop, what each path does with a number two shops share, ship-by deadlines."""
 
+import re
 from datetime import datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -256,6 +257,10 @@ def test_the_list_marks_filters_and_sorts_by_ship_by(clerk_client):
     assert shown({"ship_by": "other"}) == [later.order_no]
     column = clerk_client.get(LIST_URL).context["cl"].list_display.index("ordered")
     assert shown({"o": str(column)}) == ["LATE", "SOON", "LATER"]  # the column sorts by the deadline
+    assert shown({"o": f"-{column}"}) == ["LATER", "SOON", "LATE"]
+    # The pending queue's 下单时间 / 承诺发货 header is a sort link (Django's sortable header).
+    header = re.search(r'<th scope="col" class="([^"]*)column-ordered">.*?</th>', html, re.S)
+    assert "sortable" in header.group(1) and f'href="?o={column}"' in header.group(0)
 
 
 def test_the_dashboard_cards_link_to_the_filters(clerk_client):
