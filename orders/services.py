@@ -52,6 +52,8 @@ __all__ = [
     "hold_order",
     "map_platform_code",
     "map_platform_codes",
+    "mapping_unchanged",
+    "parsed_components",
     "release_hold",
     "release_holds",
     "set_default_ship_by",
@@ -760,6 +762,17 @@ def _component_problems(components):
     return problems
 
 
+def parsed_components(components):
+    """`components` with each quantity as an int (for components check_platform_codes accepted)."""
+    return [(item, _mapping_quantity(quantity)) for item, quantity in components]
+
+
+def mapping_unchanged(mapping, components):
+    """Whether `mapping` already is `components` (accepted ones), whatever their order."""
+    now = sorted((component.item_id, component.quantity) for component in mapping.components.all())
+    return now == sorted((item.pk, quantity) for item, quantity in parsed_components(components))
+
+
 def map_platform_code(shop, platform_code, components, *, replace=False, note=None, user=None):
     """对应: `platform_code` of `shop` is `components` ([(InventoryItem, quantity), ...]). Returns the SkuMapping.
 
@@ -801,16 +814,13 @@ def _write_mappings(shop, rows, existing, user):
     now = timezone.now()
     mappings, created, changed, components = [], [], [], []
     for code, wanted, note in rows:
-        wanted = [(item, _mapping_quantity(quantity)) for item, quantity in wanted]
+        wanted = parsed_components(wanted)
         mapping = existing.get(platform_code_key(code))
         if mapping is None:
             mapping = SkuMapping(shop=shop, platform_code=code.strip(), note=(note or "").strip(), created_at=now)
             created.append(mapping)
         else:
-            same = sorted((c.item_id, c.quantity) for c in mapping.components.all()) == sorted(
-                (item.pk, quantity) for item, quantity in wanted
-            )
-            if same and (note is None or note.strip() == mapping.note):
+            if mapping_unchanged(mapping, wanted) and (note is None or note.strip() == mapping.note):
                 mappings.append(mapping)
                 continue
             if note is not None:
