@@ -31,6 +31,10 @@ MAX_ROWS = 500
 MAX_COMPONENTS = 20
 SLOT = re.compile(r"item-(\d+)-(\d+)")
 ITEM_GONE = "所选库存商品已不存在，请重新选择。"
+# After the admin's autocomplete.js, which defines djangoAdminSelect2 (naming it keeps the merged order).
+MAP_CODES_MEDIA = forms.Media(
+    js=["admin/js/autocomplete.js", "orders/js/map_codes.js"], css={"all": ["orders/css/map_codes.css"]}
+)
 
 
 @dataclass
@@ -111,8 +115,9 @@ def form_context(context):
         "next": context.get("next") or "",
         "action": reverse(URL_NAME),
         "picker_attrs": flatatt(picker.build_attrs(picker.attrs)),
-        "media": picker.media + forms.Media(js=["orders/js/map_codes.js"], css={"all": ["orders/css/map_codes.css"]}),
+        "media": picker.media + MAP_CODES_MEDIA,
         "top_problems": context.get("map_codes_problems") or [],
+        "standalone": "map_codes_rows" in context,  # the view's own page, which offers a way back
     }
 
 

@@ -88,6 +88,23 @@ class ComponentInline(admin.TabularInline):
     verbose_name = "库存商品"
     verbose_name_plural = "对应的库存商品（一件商家编码 = 下列商品各若干件；多于一种即组合装）"
 
+    # A component is part of its mapping: whoever may edit the mapping edits its components.
+    def _may(self, request, action):
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, "add" if obj is None else "change")
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "add" if obj is None else "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "change")
+
 
 class SkuMappingForm(forms.ModelForm):
     class Meta:
@@ -101,8 +118,10 @@ class SkuMappingForm(forms.ModelForm):
 @admin.register(SkuMapping)
 class SkuMappingAdmin(DomainErrorsAsMessages, SpreadsheetImportMixin, SelectedRowsExportMixin, admin.ModelAdmin):
     form = SkuMappingForm
+    fields = ["shop", "platform_code", "note"]
     inlines = [ComponentInline]
-    list_display = ["platform_code", "shop", "components_column", "bundle_column", "note"]
+    list_display = ["shop", "platform_code", "components_column", "bundle_column", "note"]
+    list_display_links = ["platform_code"]
     list_filter = ["shop", BundleFilter]
     search_fields = ["platform_code", "components__item__sku", "components__item__name"]
     search_help_text = "按商家编码、库存商品的 SKU 或产品名搜索"

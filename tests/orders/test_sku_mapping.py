@@ -253,10 +253,15 @@ def staff_client(client, django_user_model):
     return log_in
 
 
-def test_ops_may_manage_mappings(staff_client, shop, cup):
+def test_ops_may_manage_mappings_components_included(staff_client, shop, cup, lid):
     ops = staff_client(OPS)
     assert ops.get(LIST).status_code == 200
-    assert ops.get(ADD).status_code == 200
+    assert 'name="components-0-item"' in ops.get(ADD).content.decode()
+    data = page_data([{"item": cup.pk, "pieces": 1}, {"item": lid.pk, "pieces": 1}], shop=shop.pk, platform_code="S")
+    assert ops.post(ADD, data).status_code == 302
+    mapping = SkuMapping.objects.get()
+    change = ops.get(reverse("admin:orders_skumapping_change", args=[mapping.pk])).content.decode()
+    assert 'name="components-1-item"' in change and 'name="components-1-DELETE"' in change
     assert ops.get(MAP_CODES + f"?shop={shop.pk}&code=X").status_code == 200
 
 

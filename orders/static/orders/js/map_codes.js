@@ -15,7 +15,6 @@
         }
         row.querySelector('.map-codes-add').before(slot);
         $(slot.querySelector('select')).djangoAdminSelect2();
-        $(slot.querySelector('select')).select2('open');
     }
 
     document.addEventListener('click', (event) => {
