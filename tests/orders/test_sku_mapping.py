@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -430,3 +431,19 @@ def test_a_next_outside_this_site_is_refused(clerk_client, shop, cup, next_url):
     response = clerk_client.post(MAP_CODES, map_post(shop, [("TB-A", [(cup, "1")])], next_url))
     assert (response.status_code, response.url) == (302, LIST)
     assert stored(shop) == {"TB-A": [("CUP-500", 1)]}
+
+
+def test_the_include_draws_in_another_page_with_the_files_product_names_escaped(rf, clerk, shop):
+    request = rf.get("/admin/orders/order/import/")
+    request.user = clerk
+    context = {
+        "shop": shop,
+        "codes": ["TB-A", ("TB-B", "保温杯 红色"), {"code": "TB-<C>", "name": "<script>alert(1)</script>"}],
+        "next": "/admin/orders/order/import/",
+    }
+    html = render_to_string("admin/orders/skumapping/map_codes_form.html", context, request=request)
+    assert f'action="{MAP_CODES}"' in html and f'name="shop" value="{shop.pk}"' in html
+    assert 'name="rows" value="3"' in html and 'name="name-1" value="保温杯 红色"' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    assert 'name="code-2" value="TB-&lt;C&gt;"' in html
+    assert "csrfmiddlewaretoken" in html and "返回，不保存" not in html  # the host page has its own way back
