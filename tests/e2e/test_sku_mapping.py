@@ -20,6 +20,7 @@ def pick(page, select, typed, label):
 
 
 def fits(page):
+    page.wait_for_load_state("networkidle")  # nothing left in flight when the test ends
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
