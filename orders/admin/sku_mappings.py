@@ -13,12 +13,14 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import path
 from import_export.forms import ExportForm
 
+from audit.admin import TimelineAdminMixin
 from orders import services
 from orders.admin import map_codes
 from orders.admin.orders import DomainErrorsAsMessages
 from orders.models import SkuMapping, SkuMappingComponent
 from orders.resources import SkuMappingExportResource, SkuMappingImportResource
 from orders.selectors import components_text
+from orders.timeline import sku_mapping_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
 
@@ -116,8 +118,11 @@ class SkuMappingForm(forms.ModelForm):
 
 
 @admin.register(SkuMapping)
-class SkuMappingAdmin(DomainErrorsAsMessages, SpreadsheetImportMixin, SelectedRowsExportMixin, admin.ModelAdmin):
+class SkuMappingAdmin(
+    DomainErrorsAsMessages, SpreadsheetImportMixin, TimelineAdminMixin, SelectedRowsExportMixin, admin.ModelAdmin
+):
     form = SkuMappingForm
+    timeline_builder = staticmethod(sku_mapping_timeline)
     fields = ["shop", "platform_code", "note"]
     inlines = [ComponentInline]
     list_display = ["shop", "platform_code", "components_column", "bundle_column", "note"]

@@ -447,3 +447,18 @@ def test_the_include_draws_in_another_page_with_the_files_product_names_escaped(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
     assert 'name="code-2" value="TB-&lt;C&gt;"' in html
     assert "csrfmiddlewaretoken" in html and "返回，不保存" not in html  # the host page has its own way back
+
+
+def test_the_history_page_tells_what_the_code_stood_for_after_each_save(clerk, clerk_client, shop, cup, lid):
+    mapping = services.map_platform_code(shop, "GIFT-SET", [(cup, 1)], user=clerk)
+    services.map_platform_code(shop, "GIFT-SET", [(cup, 1), (lid, 2)], replace=True, note="加杯盖", user=clerk)
+    response = clerk_client.get(reverse("admin:orders_skumapping_history", args=[mapping.pk]))
+    timeline = [(entry.title, entry.details) for entry in response.context["timeline"]]
+    assert timeline == [
+        ("修改对应", ["对应 CUP-500 × 1 + LID-01 × 2", "说明：加杯盖"]),
+        ("新增对应", ["对应 CUP-500 × 1"]),
+    ]
+    assert (
+        "对应 CUP-500 × 1 + LID-01 × 2"
+        in clerk_client.get(reverse("admin:orders_skumapping_change", args=[mapping.pk])).content.decode()
+    )
