@@ -8,6 +8,7 @@ The form is the include admin/orders/skumapping/map_codes_form.html, drawn from 
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from inventory.models import InventoryItem
 from orders import services
 from orders.models import Shop, SkuMappingComponent
-from orders.selectors import only_shop
+from orders.selectors import only_shop, platform_code_key
 
 PAGE_TEMPLATE = "admin/orders/skumapping/map_codes.html"
 URL_NAME = "admin:orders_skumapping_map_codes"
@@ -53,16 +54,22 @@ class CodeRow:
 
 
 def rows_from_codes(codes):
-    """The form's rows for `codes`: each a code, a (code, product name) pair, or {"code": …, "name": …}."""
-    rows = []
-    for index, entry in enumerate(codes):
+    """The form's rows for `codes`: each a code, a (code, product name) pair, or {"code": …, "name": …}.
+
+    Blank codes are left out, and a code given twice (in any spelling, platform_code_key) is one row.
+    """
+    rows, seen = [], set()
+    for entry in codes:
         if isinstance(entry, str):
             code, name = entry, ""
         elif isinstance(entry, dict):
             code, name = entry.get("code", ""), entry.get("name", "")
         else:
             code, name = [*entry, "", ""][:2]
-        rows.append(CodeRow(index, str(code).strip(), str(name or "").strip()))
+        code = str(code or "").strip()
+        if code and platform_code_key(code) not in seen:
+            seen.add(platform_code_key(code))
+            rows.append(CodeRow(len(rows), code, str(name or "").strip()))
     return rows
 
 
@@ -136,14 +143,16 @@ def _next_url(request, given):
 
 
 def map_codes_view(request, model_admin):
-    """GET: the form for ?shop=&code=…&code=…&next=. POST: map the filled rows, then back to `next`."""
+    """GET: the form for ?shop=&code=…&code=…&next= (and name=… per code, optional). POST: map the
+    filled rows, then back to `next`."""
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else request.GET
     shop, next_url = _shop(data.get("shop")), _next_url(request, data.get("next", ""))
     problems = [] if shop is not None else ["店铺不存在或未选择，请从导入页重新打开这个页面。"]
     if request.method != "POST":
-        rows = rows_from_codes(request.GET.getlist("code"))
+        names = request.GET.getlist("name")  # optional, in the order of the codes
+        rows = rows_from_codes(zip_longest(request.GET.getlist("code"), names[: len(request.GET.getlist("code"))]))
     else:
         rows = rows_from_post(request.POST)
         filled = [row for row in rows if row.chosen]

@@ -379,6 +379,12 @@ def test_the_form_page_lists_the_codes_with_the_admins_autocomplete(clerk_client
     assert "orders/js/map_codes.js" in html and "admin/js/autocomplete.js" in html and "＋ 组合装" in html
 
 
+def test_the_form_page_shows_each_code_once_with_the_names_given(clerk_client, shop):
+    query = {"shop": shop.pk, "code": ["TB-A", "tb-a ", "", "TB-B"], "name": ["保温杯", "", "", "杯盖"]}
+    rows = clerk_client.get(MAP_CODES, query).context["map_codes_rows"]
+    assert [(row.index, row.code, row.name) for row in rows] == [(0, "TB-A", "保温杯"), (1, "TB-B", "杯盖")]
+
+
 def map_post(shop, rows, next_url="/admin/orders/order/"):
     data = {"shop": shop.pk, "next": next_url, "rows": len(rows)}
     for index, (code, components) in enumerate(rows):
