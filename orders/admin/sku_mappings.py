@@ -162,6 +162,9 @@ class SkuMappingAdmin(
     def bundle_column(self, mapping):
         return "是" if mapping.is_bundle else "否"
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "商家编码对应", **(extra_context or {})})
+
     def save_model(self, request, obj, form, change):
         pass  # written with its components by save_related, where the inline's rows are known
 
