@@ -832,11 +832,9 @@ def _write_mappings(shop, rows, existing, user):
         components.extend((mapping, item, quantity) for item, quantity in wanted)
     SkuMapping.objects.bulk_create(created, batch_size=1000)
     if any(mapping.pk is None for mapping in created):  # MySQL returns no ids from a bulk insert
-        pks = dict(
-            SkuMapping.objects.filter(shop=shop, platform_code__in=[m.platform_code for m in created]).values_list(
-                "platform_code", "pk"
-            )
-        )
+        pks = {}
+        for chunk in chunked(mapping.platform_code for mapping in created):
+            pks.update(SkuMapping.objects.filter(shop=shop, platform_code__in=chunk).values_list("platform_code", "pk"))
         for mapping in created:
             mapping.pk = pks[mapping.platform_code]
     SkuMapping.objects.bulk_update(changed, ["note"], batch_size=1000)
