@@ -620,9 +620,9 @@ class SkuMappingImportResource(AllOrNothingImport, resources.ModelResource):
         items = items_by_sku(row[2] for row in rows)
         self.drafts = {}  # (shop pk, code key) -> MappingDraft
         self.plans = [self.plan_row(line, row, items) for line, row in zip(self.lines, rows, strict=True)]
-        by_shop = {}
+        by_shop = {}  # a code with a bad row is checked too, if a row named an item: every problem at once
         for draft in self.drafts.values():
-            if not draft.broken:
+            if draft.components or not draft.broken:
                 by_shop.setdefault(draft.shop, []).append(draft)
         for shop, drafts in by_shop.items():
             self.plan_shop(shop, drafts)
@@ -634,8 +634,7 @@ class SkuMappingImportResource(AllOrNothingImport, resources.ModelResource):
         problems = []
         shop = self.shops.get(shop_text) if shop_text else self.fallback_shop
         if shop is None and shop_text:
-            names = "、".join(Shop.objects.order_by("name").values_list("name", flat=True)[:5])
-            problems.append(f"店铺“{shop_text}”不存在。请填写店铺名称，例如：{names}。")
+            problems.append(f"店铺“{shop_text}”不存在。请填写店铺名称，例如：{self.shop_names()}。")
         elif shop is None:
             problems.append("店铺为空。有多个店铺，请填写这个商家编码属于哪个店铺。")
         if not code:
@@ -652,6 +651,12 @@ class SkuMappingImportResource(AllOrNothingImport, resources.ModelResource):
             draft.components.append((item, quantity or "1"))
         draft.broken = draft.broken or bool(problems)
         return draft, problems
+
+    def shop_names(self):
+        """A few shops' names for the message about one the file misspells (read once a file)."""
+        if not hasattr(self, "_shop_names"):
+            self._shop_names = "、".join(Shop.objects.order_by("name").values_list("name", flat=True)[:5])
+        return self._shop_names
 
     def plan_shop(self, shop, drafts):
         """The service's rules for one shop's codes, and what each will do (new, changed, unchanged)."""

@@ -353,6 +353,19 @@ def test_bad_rows_are_each_named_in_chinese_and_nothing_is_imported(clerk_client
     assert not SkuMapping.objects.exists()
 
 
+def test_a_file_of_bad_rows_costs_the_same_queries_at_ten_and_five_hundred_rows(clerk_client, shop, cup):
+    def preview_queries(count):
+        name = shop.name
+        # Pairs of rows: an unknown shop and SKU (two problems), then a bad quantity (one).
+        pairs = [(["天猫店", f"A-{n}", "NO-SUCH", "x"], [name, f"B-{n}", "CUP-500", "x"]) for n in range(count // 2)]
+        with CaptureQueriesContext(connection) as queries:
+            preview = upload(clerk_client, csv_bytes([HEADERS, *(row for pair in pairs for row in pair)]))
+        assert len(preview.context["result"].problem_lines) == count // 2 * 3
+        return len(queries)
+
+    assert preview_queries(500) == preview_queries(10)
+
+
 def test_the_export_is_the_import_layout(clerk_client, shop, cup, lid):
     services.map_platform_codes(shop, [("SET", [(cup, 1), (lid, 2)]), ("ONE", [(lid, 3)])])
     response = clerk_client.post(LIST + "export/", {"format": "0", "resource": "0"})
