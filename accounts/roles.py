@@ -13,8 +13,8 @@ MANAGERS = "经理"
 
 ROLE_PERMISSIONS = {
     # Ops ship orders and correct receivers' addresses; they read items and the ledger to know
-    # what is in stock, and the carriers' number formats. No adding or deleting, no carrier
-    # changes, no users, no stock corrections.
+    # what is in stock, and the carriers' number formats; they manage the SKU mappings. No adding
+    # or deleting anything else, no carrier changes, no users, no stock corrections.
     OPS: [
         "orders.view_order",
         "orders.view_carrier",  # read-only: which number belongs to which carrier
@@ -22,6 +22,12 @@ ROLE_PERMISSIONS = {
         # 挂起 and 解除挂起, rule holds included: a rule only asks a person to look, and ops are that person.
         "orders.hold_order",
         "orders.view_shop",  # the shop filter and column; shops are configured by admins
+        # 商家编码对应: ops meet the platform's codes on import, so they map them (the import, the
+        # on-the-spot form and the list); each change leaves a history row.
+        "orders.view_skumapping",
+        "orders.add_skumapping",
+        "orders.change_skumapping",
+        "orders.delete_skumapping",
         "orders.export_batch_ship",  # 发货回传: the night's upload of numbers back to the platforms
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
@@ -34,6 +40,7 @@ ROLE_PERMISSIONS = {
         "orders.view_order",
         "orders.view_carrier",
         "orders.view_shop",
+        "orders.view_skumapping",
         "orders.view_shipping_report",
         "orders.export_order",
         "orders.export_batch_ship",

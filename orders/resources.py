@@ -1,5 +1,5 @@
-"""django-import-export resources for orders: the order export, and the imports of tracking numbers
-from the couriers and of new orders from the shop platform.
+"""django-import-export resources for orders: the order export, the imports of tracking numbers
+from the couriers and of new orders from the shop platform, and the 商家编码对应 import and export.
 
 Both imports are all or nothing (see spreadsheets.resources.AllOrNothingImport): the preview lists
 what each row will do and every problem, and a file with any problem changes nothing.
@@ -17,10 +17,19 @@ from inventory.models import InventoryItem
 from inventory.validators import MAX_QUANTITY
 from orders import selectors, services
 from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
-from orders.models import Order, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.models import Order, OrderLine, Parcel, ParcelLine, Shop, SkuMapping, SkuMappingComponent, receiver_key
 from orders.reports import exports
 from orders.reports.replica import read_with_fallback, report_source
-from orders.selectors import ambiguous_number_message, only_shop, order_no_key, orders_by_number
+from orders.selectors import (
+    ambiguous_number_message,
+    components_text,
+    items_by_sku,
+    only_shop,
+    order_no_key,
+    orders_by_number,
+    platform_code_key,
+    sku_mappings_by_code,
+)
 from spreadsheets.formats import ImportFileError, cell_text
 from spreadsheets.resources import AllOrNothingImport, date_time, labelled_messages, text_column, whole_number
 
@@ -511,3 +520,203 @@ def model_problems(instance, exclude):
     except ValidationError as exc:
         return labelled_messages(exc, type(instance))
     return []
+
+
+# --- 商家编码对应 -----------------------------------------------------------------------------------
+# One layout for both directions: 店铺, 商家编码, SKU, 数量, a row per item; several rows with one
+# code are a 组合装. The export adds 产品名, which the import ignores.
+
+MAPPING_HEADERS = ["店铺", "商家编码", "SKU", "数量", "产品名"]
+
+
+class SkuMappingExportResource(resources.ModelResource):
+    """导出商家编码对应: a row per component, in the import's layout (one query)."""
+
+    class Meta:
+        model = SkuMapping
+        fields = ()
+
+    def get_user_visible_fields(self):
+        return [fields.Field(column_name=header) for header in MAPPING_HEADERS]
+
+    def get_export_headers(self, selected_fields=None):
+        return list(MAPPING_HEADERS)
+
+    def export(self, queryset=None, **kwargs):
+        queryset = self.get_queryset() if queryset is None else queryset
+        components = (
+            SkuMappingComponent.objects.filter(mapping__in=queryset.order_by().values("pk"))
+            .select_related("mapping__shop", "item")
+            .order_by("mapping__shop__name", "mapping__platform_code", "pk")
+        )
+        dataset = tablib.Dataset(headers=self.get_export_headers())
+        for c in components:
+            dataset.append([c.mapping.shop.name, c.mapping.platform_code, c.item.sku, c.quantity, c.item.name])
+        return dataset
+
+
+@dataclass
+class MappingDraft:
+    """One code of a mapping file: its rows, its components, and the mapping it replaces if any."""
+
+    shop: Shop
+    code: str
+    first_line: int
+    components: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    broken: bool = False  # a row of it has a problem of its own
+    existing: SkuMapping | None = None
+    mapping: SkuMapping | None = None  # what the import hands to write_rows: the existing one, or a new one
+    unchanged: bool = False
+
+
+class SkuMappingImportResource(AllOrNothingImport, resources.ModelResource):
+    """导入商家编码对应: 店铺, 商家编码, SKU, 数量 (optional, 1 when blank); a row per item of a code.
+
+    The rows of one code (any case, blanks ignored) are its components: a 组合装 when several.
+    A code already mapped to other items is changed to the file's; to the same ones, left as it
+    is, so importing a file twice changes nothing. The rules are services.check_platform_codes',
+    and services.map_platform_codes writes, one call per shop a batch.
+    """
+
+    shop = text_column(None, "店铺")
+    platform_code = text_column("platform_code", "商家编码")
+    sku = text_column(None, "SKU")
+    OPTIONAL_COLUMNS = ("数量",)
+
+    admin_permission = "add"
+    column_aliases = {
+        "店铺名称": "店铺",
+        "sku": "SKU",
+        "库存SKU": "SKU",
+        "商家SKU": "商家编码",
+        "平台商家编码": "商家编码",
+        "SKU编码": "商家编码",
+        "件数": "数量",
+    }
+    outcome_labels = {"new": ("将新建", "已新建"), "update": ("将修改", "已修改"), "skip": ("无变化", "无变化")}
+
+    class Meta:
+        model = SkuMapping
+        name = "导入商家编码对应"
+        fields = ("shop", "platform_code", "sku")
+        import_id_fields = ("platform_code",)
+        skip_diff = True
+        use_transactions = True
+        # Planned codes are written by write_rows(), 1,000 codes at a time.
+        use_bulk = True
+        batch_size = 1000
+
+    def get_user_visible_fields(self):
+        return [*super().get_user_visible_fields(), fields.Field(column_name="数量（可选，默认 1）")]
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)  # refuses a file without the required columns
+        quantities = dataset["数量"] if "数量" in dataset.headers else [""] * len(dataset)
+        cells = zip(dataset["店铺"], dataset["商家编码"], dataset["SKU"], quantities, strict=True)
+        rows = [tuple(cell_text(cell) for cell in row) for row in cells]
+        self.shops = {shop.name: shop for shop in Shop.objects.filter(name__in={row[0] for row in rows if row[0]})}
+        self.fallback_shop = only_shop()
+        items = items_by_sku(row[2] for row in rows)
+        self.drafts = {}  # (shop pk, code key) -> MappingDraft
+        self.plans = [self.plan_row(line, row, items) for line, row in zip(self.lines, rows, strict=True)]
+        by_shop = {}  # a code with a bad row is checked too, if a row named an item: every problem at once
+        for draft in self.drafts.values():
+            if draft.components or not draft.broken:
+                by_shop.setdefault(draft.shop, []).append(draft)
+        for shop, drafts in by_shop.items():
+            self.plan_shop(shop, drafts)
+        self.queued = set()
+
+    def plan_row(self, line, row, items):
+        """(MappingDraft or None, problems) for one row; the draft collects the row's item."""
+        shop_text, code, sku, quantity = row
+        problems = []
+        shop = self.shops.get(shop_text) if shop_text else self.fallback_shop
+        if shop is None and shop_text:
+            problems.append(f"店铺“{shop_text}”不存在。请填写店铺名称，例如：{self.shop_names()}。")
+        elif shop is None:
+            problems.append("店铺为空。有多个店铺，请填写这个商家编码属于哪个店铺。")
+        if not code:
+            problems.append(services.EMPTY_CODE)
+        item = items.get(platform_code_key(sku)) if sku else None
+        if not sku:
+            problems.append("SKU 为空。")
+        elif item is None:
+            problems.append(f"SKU {sku} 不存在，请先在库存商品中添加。")
+        if shop is None or not code:
+            return None, problems
+        draft = self.drafts.setdefault((shop.pk, platform_code_key(code)), MappingDraft(shop, code, line))
+        if item is not None:
+            draft.components.append((item, quantity or "1"))
+        draft.broken = draft.broken or bool(problems)
+        return draft, problems
+
+    def shop_names(self):
+        """A few shops' names for the message about one the file misspells (read once a file)."""
+        if not hasattr(self, "_shop_names"):
+            self._shop_names = "、".join(Shop.objects.order_by("name").values_list("name", flat=True)[:5])
+        return self._shop_names
+
+    def plan_shop(self, shop, drafts):
+        """The service's rules for one shop's codes, and what each will do (new, changed, unchanged)."""
+        existing = sku_mappings_by_code(shop, [draft.code for draft in drafts])
+        pairs = [(draft.code, draft.components) for draft in drafts]
+        problems = services.check_platform_codes(shop, pairs, replace=True, existing=existing)
+        for index, draft in enumerate(drafts):
+            draft.problems = problems.get(index, [])
+            draft.existing = existing.get(platform_code_key(draft.code))
+            draft.mapping = draft.existing or SkuMapping(shop=shop, platform_code=draft.code)
+            if draft.existing is not None and not draft.problems:
+                draft.unchanged = services.mapping_unchanged(draft.existing, draft.components)
+
+    def row_plan_text(self, draft, line):
+        if line != draft.first_line:
+            return f"商家编码 {draft.code} 的另一件商品（同第 {draft.first_line} 行）"
+        wanted = components_text(services.parsed_components(draft.components))
+        bundle = "（组合装）" if len(draft.components) > 1 else ""
+        if draft.existing is None:
+            return f"商家编码 {draft.code} → {wanted}{bundle}"
+        before = components_text((c.item, c.quantity) for c in draft.existing.components.all())
+        if draft.unchanged:
+            return f"商家编码 {draft.code} 已对应 {before}，无变化"
+        return f"商家编码 {draft.code} → {wanted}{bundle}（原为 {before}）"
+
+    def get_instance(self, instance_loader, row):
+        """The mapping the row's code has now (the row is then a change, or nothing), else None (new)."""
+        shop_text, code = cell_text(row.get("店铺")), cell_text(row.get("商家编码"))
+        shop = self.shops.get(shop_text) if shop_text else self.fallback_shop
+        draft = self.drafts.get((shop.pk, platform_code_key(code))) if shop is not None and code else None
+        return draft.existing if draft is not None else None
+
+    def import_instance(self, instance, row, **kwargs):
+        index = kwargs["row_number"] - 1
+        draft, problems = self.plans[index]
+        problems = problems + (draft.problems if draft is not None else [])
+        if draft is not None and draft.broken and not problems:
+            problems = [f"商家编码 {draft.code} 的其他行有问题，改正后这一行才能导入（组合装的各行一起导入）。"]
+        if problems:
+            raise ValidationError(problems)
+        instance.shop, instance.platform_code = draft.shop, draft.code  # what the admin's log entry names
+        self.row_draft = draft
+        self.row_skip = draft.unchanged
+        self.row_plan = self.row_plan_text(draft, self.lines[index])
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # Each code is handed to write_rows once, with all its components, from its first row.
+        draft = self.row_draft
+        if id(draft) not in self.queued:
+            self.queued.add(id(draft))
+            super().save_instance(draft.mapping, is_create, row, **kwargs)
+
+    def write_rows(self, mappings):
+        drafts = {id(draft.mapping): draft for draft in self.drafts.values()}
+        by_shop = {}
+        for mapping in mappings:
+            draft = drafts[id(mapping)]
+            by_shop.setdefault(draft.shop, []).append((draft.code, draft.components))
+        try:
+            for shop, pairs in by_shop.items():
+                services.map_platform_codes(shop, pairs, replace=True, user=self.user)
+        except ValidationError as exc:
+            raise ValidationError(services.error_messages(exc)) from exc

@@ -11,7 +11,17 @@ from django.db.models.functions import Coalesce, Upper
 
 from inventory.models import InventoryItem, StockMovement
 from orders.carriers import normalize_tracking_number
-from orders.models import Order, OrderHold, OrderLine, Parcel, ParcelLine, Shop, receiver_key
+from orders.models import (
+    Order,
+    OrderHold,
+    OrderLine,
+    Parcel,
+    ParcelLine,
+    Shop,
+    SkuMapping,
+    SkuMappingComponent,
+    receiver_key,
+)
 
 # Keys per IN (...) list: SQLite allows 32,766 parameters a query, and a 20,000-row file may
 # name 40,000 lines.
@@ -97,6 +107,18 @@ def order_no_key(order_no):
     return order_no.strip().upper()
 
 
+def any_case_in(queryset, field, keys):
+    """`queryset` filtered to rows whose `field` is one of the upper-case `keys`, in any case.
+
+    MariaDB's _ci collation already compares so, and keeps the column's index; SQLite compares
+    exactly, so there the column is compared through UPPER().
+    """
+    if connection.vendor == "mysql":
+        return queryset.filter(**{f"{field}__in": keys})
+    folded = f"{field.replace('__', '_')}_key"
+    return queryset.annotate(**{folded: Upper(field)}).filter(**{f"{folded}__in": keys})
+
+
 def orders_by_number(order_nos, *, shop=None):
     """{order_no_key: [Order, ...]}, one order per shop, for the numbers `order_nos` names (one query).
 
@@ -110,12 +132,8 @@ def orders_by_number(order_nos, *, shop=None):
     orders = Order.objects.select_related("shop")
     if shop is not None:
         orders = orders.filter(shop=shop)
-    if connection.vendor == "mysql":  # the column's _ci collation matches any case, and keeps the index
-        orders = orders.filter(order_no__in=keys)
-    else:
-        orders = orders.annotate(order_no_key=Upper("order_no")).filter(order_no_key__in=keys)
     found = {}
-    for order in orders.order_by("pk"):
+    for order in any_case_in(orders, "order_no", keys).order_by("pk"):
         per_shop = found.setdefault(order_no_key(order.order_no), [])
         if all(other.shop_id != order.shop_id for other in per_shop):
             per_shop.append(order)
@@ -376,3 +394,69 @@ def ship_by_state(order, now, day_ends=None):
     if order.ship_by < now:
         return ShipByState.OVERDUE
     return ShipByState.DUE_TODAY if order.ship_by < (day_ends or end_of_today(now)) else ShipByState.OTHER
+
+
+# --- 商家编码 (platform SKU codes, issue 17) ------------------------------------------------------
+# A platform's export names a product by the shop's 商家编码; a SkuMapping says which items (×
+# quantities) that is, else a code that is one of our SKUs stands for that item.
+
+
+def platform_code_key(code):
+    """What two spellings of one 商家编码 have in common: the same folding as order numbers (order_no_key)."""
+    return order_no_key(code)
+
+
+def sku_mappings_by_code(shop, codes, *, lock=False):
+    """{platform_code_key: SkuMapping} of `shop` for `codes`, components (with items) prefetched.
+
+    Two queries a chunk of IN_CHUNK codes. `lock` takes the mappings' rows FOR UPDATE, in pk order.
+    """
+    keys = {platform_code_key(code) for code in codes if code and code.strip()}
+    components = SkuMappingComponent.objects.select_related("item").order_by("pk")
+    found = {}
+    for chunk in chunked(keys):
+        mappings = any_case_in(SkuMapping.objects.filter(shop=shop), "platform_code", chunk).order_by("pk")
+        if lock:
+            mappings = mappings.select_for_update()
+        for mapping in mappings.prefetch_related(models.Prefetch("components", queryset=components)):
+            if platform_code_key(mapping.platform_code) in keys:  # MariaDB's collation may fold accents too
+                found[platform_code_key(mapping.platform_code)] = mapping
+    return found
+
+
+def items_by_sku(skus):
+    """{platform_code_key of the SKU: InventoryItem} for `skus`, any case (one query a chunk)."""
+    keys = {platform_code_key(sku) for sku in skus if sku and sku.strip()}
+    found = {}
+    for chunk in chunked(keys):
+        for item in any_case_in(InventoryItem.objects.all(), "sku", chunk).order_by("pk"):
+            if platform_code_key(item.sku) in keys:
+                found.setdefault(platform_code_key(item.sku), item)  # SQLite may hold "a-1" and "A-1": the older
+    return found
+
+
+def resolve_platform_codes(shop, codes):
+    """{code: [(InventoryItem, quantity), ...]} for each of `codes` that names stock in `shop`.
+
+    The shop's SkuMapping for the code when it has one (a 组合装 has several components), else
+    the InventoryItem whose SKU is the code (× 1). Codes are compared without surrounding blanks
+    (full-width ones too) and in any case (platform_code_key); the result is keyed by the codes
+    as given, and unknown or blank ones are absent. Three queries whatever the number of codes
+    (up to IN_CHUNK; one more set per IN_CHUNK beyond).
+    """
+    codes = [code for code in codes if code and code.strip()]
+    mappings = sku_mappings_by_code(shop, codes)
+    items = items_by_sku(code for code in codes if platform_code_key(code) not in mappings)
+    resolved = {}
+    for code in codes:
+        key = platform_code_key(code)
+        if key in mappings:
+            resolved[code] = [(component.item, component.quantity) for component in mappings[key].components.all()]
+        elif key in items:
+            resolved[code] = [(items[key], 1)]
+    return resolved
+
+
+def components_text(components):
+    """A mapping's components as the list shows them: "SKU-001 × 1 + SKU-002 × 2"."""
+    return " + ".join(f"{item.sku} × {quantity}" for item, quantity in components)

@@ -20,22 +20,40 @@ from django.utils import timezone
 
 from inventory.models import InventoryItem
 from inventory.services import InsufficientStock, shortage_message
+from inventory.validators import MAX_QUANTITY
 from orders import selectors, signals
 from orders.carriers import format_problem, normalize_tracking_number
-from orders.models import HoldRules, Order, OrderHold, OrderLine, Parcel, ParcelLine, receiver_key
-from orders.selectors import chunked, remaining_lines, shipped_quantities
+from orders.models import (
+    HoldRules,
+    Order,
+    OrderHold,
+    OrderLine,
+    Parcel,
+    ParcelLine,
+    SkuMapping,
+    SkuMappingComponent,
+    receiver_key,
+)
+from orders.selectors import chunked, components_text, platform_code_key, remaining_lines, shipped_quantities
+from spreadsheets.resources import whole_number
 
 __all__ = [
     "InsufficientStock",
+    "MappingRefused",
     "Shipment",
     "ShipmentRefused",
     "ShipmentReview",
     "cancel_order",
+    "check_platform_codes",
     "check_shipments",
     "create_orders",
     "error_messages",
     "held_message",
     "hold_order",
+    "map_platform_code",
+    "map_platform_codes",
+    "mapping_unchanged",
+    "parsed_components",
     "mark_parcels_exported",
     "release_hold",
     "release_holds",
@@ -43,6 +61,7 @@ __all__ = [
     "ship_order",
     "ship_orders",
     "ship_parcel",
+    "unmap_platform_codes",
     "void_parcel",
 ]
 
@@ -681,3 +700,176 @@ def _release(holds, user):
     for hold in holds:
         hold.released_at, hold.released_by = now, user
     OrderHold.objects.bulk_update(holds, ["released_at", "released_by"])
+
+
+# --- 商家编码对应 (SKU mappings, issue 17) ------------------------------------------------------------
+
+EMPTY_CODE = "商家编码为空。"
+CODE_MAX_LENGTH = SkuMapping._meta.get_field("platform_code").max_length
+
+
+class MappingRefused(ValidationError):
+    """map_platform_codes refused; nothing was written.
+
+    `messages` lists every problem, each naming its code; `row_messages` is {index of the
+    (code, components) pair in the batch: [its messages]}, for a form that shows them by the row.
+    """
+
+    def __init__(self, row_messages):
+        self.row_messages = row_messages
+        super().__init__([message for messages in row_messages.values() for message in messages])
+
+
+def _mapping_quantity(quantity):
+    """A component's quantity (an int, or text as typed) as an int; ValidationError in Chinese if not whole and > 0."""
+    if isinstance(quantity, bool) or not isinstance(quantity, (int, str)):
+        raise ValidationError(f"数量“{quantity}”无效，应为正整数。")
+    return whole_number(str(quantity).strip(), "数量", minimum=1, maximum=MAX_QUANTITY)
+
+
+def check_platform_codes(shop, mappings, *, replace=False, existing=None):
+    """Every problem of the proposed `mappings` of `shop` (read-only): {index: [Chinese messages]}.
+
+    `mappings` is [(商家编码, [(InventoryItem, quantity), ...]), ...]. The rules, one wording each:
+    a shop; a code, not blank, not too long, once in the batch; at least one component, each an
+    item, each item once, each quantity a whole number above 0; and, unless `replace`, a code
+    the shop has not mapped yet. `existing` is selectors.sku_mappings_by_code's answer when the
+    caller has read it (map_platform_codes, locked), else it is read here.
+    """
+    if existing is None:
+        existing = selectors.sku_mappings_by_code(shop, [code for code, _c in mappings]) if shop else {}
+    problems, first_index = {}, {}
+    for index, (code, components) in enumerate(mappings):
+        code = (code or "").strip()
+        row = [] if shop is not None else ["请选择店铺。"]
+        if not code:
+            row.append(EMPTY_CODE)
+        elif len(code) > CODE_MAX_LENGTH:
+            row.append(f"商家编码“{code[:20]}…”太长，最多 {CODE_MAX_LENGTH} 个字符。")
+        elif platform_code_key(code) in first_index:
+            row.append(f"商家编码 {code} 填写了两次，每个商家编码只能对应一次（组合装请在同一行添加商品）。")
+        else:
+            first_index[platform_code_key(code)] = index
+        row.extend(f"商家编码 {code}：{problem}" if code else problem for problem in _component_problems(components))
+        mapped = existing.get(platform_code_key(code)) if code else None
+        if mapped is not None and not replace:
+            now = components_text((c.item, c.quantity) for c in mapped.components.all())
+            row.append(f"商家编码 {code} 已对应 {now}。如需修改，请在“商家编码对应”中编辑这一条。")
+        if row:
+            problems[index] = row
+    return problems
+
+
+def _component_problems(components):
+    if not components:
+        return ["请至少选择一个库存商品。"]
+    problems, seen = [], set()
+    for item, quantity in components:
+        if item is None:
+            problems.append("有一行没有选择库存商品。")
+            continue
+        if item.pk in seen:
+            problems.append(f"{item.sku} 选了两次，同一商品请只选一次并填写总数量。")
+        seen.add(item.pk)
+        try:
+            _mapping_quantity(quantity)
+        except ValidationError as exc:
+            problems.extend(f"{item.sku} 的{message}" for message in exc.messages)
+    return problems
+
+
+def parsed_components(components):
+    """`components` with each quantity as an int (for components check_platform_codes accepted)."""
+    return [(item, _mapping_quantity(quantity)) for item, quantity in components]
+
+
+def mapping_unchanged(mapping, components):
+    """Whether `mapping` already is `components` (accepted ones), whatever their order."""
+    now = sorted((component.item_id, component.quantity) for component in mapping.components.all())
+    return now == sorted((item.pk, quantity) for item, quantity in parsed_components(components))
+
+
+def map_platform_code(shop, platform_code, components, *, replace=False, note=None, user=None):
+    """对应: `platform_code` of `shop` is `components` ([(InventoryItem, quantity), ...]). Returns the SkuMapping.
+
+    Creates the mapping, or with `replace` replaces an existing one's components (and its note
+    when `note` is given). A refusal is a MappingRefused with every problem (check_platform_codes).
+    """
+    return _map(shop, [(platform_code, components, note)], replace=replace, user=user)[0]
+
+
+def map_platform_codes(shop, mappings, *, replace=False, user=None):
+    """map_platform_code for each (code, components) of `mappings`, all or nothing. Returns the SkuMappings.
+
+    A few queries whatever the number of codes: the shop's mappings for the codes, locked; one
+    INSERT of the new ones, one DELETE and one INSERT of components, their history rows. A
+    mapping whose components are already these is left as it is (no history row): importing one
+    file twice changes nothing.
+    """
+    return _map(shop, [(code, components, None) for code, components in mappings], replace=replace, user=user)
+
+
+def _map(shop, rows, *, replace, user):
+    rows = [(code, list(components), note) for code, components, note in rows]
+    pairs = [(code, components) for code, components, _note in rows]
+    try:
+        with transaction.atomic():
+            existing = selectors.sku_mappings_by_code(shop, [code for code, _c in pairs], lock=True) if shop else {}
+            problems = check_platform_codes(shop, pairs, replace=replace, existing=existing)
+            if problems:
+                raise MappingRefused(problems)
+            return _write_mappings(shop, rows, existing, user)
+    except IntegrityError as exc:  # another clerk mapped one of the new codes a moment ago
+        new = {i: code.strip() for i, (code, _c, _n) in enumerate(rows) if platform_code_key(code) not in existing}
+        raise MappingRefused(
+            {i: [f"商家编码 {code} 刚刚被其他人对应了，请刷新页面后核对。"] for i, code in new.items()}
+        ) from exc
+
+
+def _write_mappings(shop, rows, existing, user):
+    now = timezone.now()
+    mappings, created, changed, components = [], [], [], []
+    for code, wanted, note in rows:
+        wanted = parsed_components(wanted)
+        mapping = existing.get(platform_code_key(code))
+        if mapping is None:
+            mapping = SkuMapping(shop=shop, platform_code=code.strip(), note=(note or "").strip(), created_at=now)
+            created.append(mapping)
+        else:
+            if mapping_unchanged(mapping, wanted) and (note is None or note.strip() == mapping.note):
+                mappings.append(mapping)
+                continue
+            if note is not None:
+                mapping.note = note.strip()
+            changed.append(mapping)
+        mapping._change_reason = f"对应 {components_text(wanted)}"[:100]  # the history row says what it became
+        mapping.changed_by = user
+        mappings.append(mapping)
+        components.extend((mapping, item, quantity) for item, quantity in wanted)
+    SkuMapping.objects.bulk_create(created, batch_size=1000)
+    if any(mapping.pk is None for mapping in created):  # MySQL returns no ids from a bulk insert
+        pks = {}
+        for chunk in chunked(mapping.platform_code for mapping in created):
+            pks.update(SkuMapping.objects.filter(shop=shop, platform_code__in=chunk).values_list("platform_code", "pk"))
+        for mapping in created:
+            mapping.pk = pks[mapping.platform_code]
+    SkuMapping.objects.bulk_update(changed, ["note"], batch_size=1000)
+    for chunk in chunked(mapping.pk for mapping in changed):
+        SkuMappingComponent.objects.filter(mapping_id__in=chunk).delete()
+    SkuMappingComponent.objects.bulk_create(
+        [SkuMappingComponent(mapping=mapping, item=item, quantity=q) for mapping, item, q in components],
+        batch_size=1000,
+    )
+    SkuMapping.history.bulk_history_create(created, batch_size=500, default_user=user)
+    SkuMapping.history.bulk_history_create(changed, batch_size=500, update=True, default_user=user)
+    for mapping in created + changed:
+        mapping._prefetched_objects_cache = {}  # its components are the new ones, read afresh
+    return mappings
+
+
+def unmap_platform_codes(mappings, *, user=None):
+    """删除: the mappings and their components go; each leaves a history row naming `user`."""
+    with transaction.atomic():
+        for mapping in SkuMapping.objects.select_for_update().filter(pk__in=[m.pk for m in mappings]).order_by("pk"):
+            mapping.changed_by = user
+            mapping.delete()

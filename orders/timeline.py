@@ -130,3 +130,22 @@ def carrier_timeline(carrier):
 
     entries = generic_entries(carrier, "新增快递公司", created)
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+MAPPING_TITLES = {"+": ("新增对应", "created"), "~": ("修改对应", "changed"), "-": ("删除对应", "deleted")}
+
+
+def sku_mapping_timeline(mapping):
+    """The 商家编码对应's history, newest first: what the code stood for after each save.
+
+    services.map_platform_codes writes that into each record's reason ("对应 SKU-001 × 1 + …"), so
+    one query (the records with their users) tells the whole story, components included.
+    """
+    _baseline, records = records_of(mapping)
+    entries = []
+    for record in records:
+        title, kind = MAPPING_TITLES[record.history_type]
+        details = [record.history_change_reason] if record.history_change_reason else []
+        details += [f"说明：{record.note}"] if record.note and record.history_type != "-" else []
+        entries.append(Entry(record.history_date, title, record.history_user, kind, details))
+    return list(reversed(entries))

@@ -1,4 +1,4 @@
-"""The orders app's admin: the site's titles, and one module per admin (orders, carriers, hold rules, reveals).
+"""The orders app's admin: the site's titles, and one module per admin (orders, carriers, shops, …).
 
 logistics extends OrderAdmin by subclassing it (its own admin module), so nothing here imports it.
 """
@@ -16,5 +16,6 @@ from orders.admin.hold_rules import HoldRulesAdmin  # noqa: E402
 from orders.admin.orders import OrderAdmin  # noqa: E402
 from orders.admin.reveals import ReceiverRevealAdmin  # noqa: E402
 from orders.admin.shops import ShopAdmin  # noqa: E402
+from orders.admin.sku_mappings import SkuMappingAdmin  # noqa: E402
 
-__all__ = ["CarrierAdmin", "HoldRulesAdmin", "OrderAdmin", "ReceiverRevealAdmin", "ShopAdmin"]
+__all__ = ["CarrierAdmin", "HoldRulesAdmin", "OrderAdmin", "ReceiverRevealAdmin", "ShopAdmin", "SkuMappingAdmin"]

@@ -24,8 +24,12 @@ def test_setup_roles_grants_exactly_the_table():
     assert {"orders.change_order", "orders.view_order"} <= codenames(OPS)
     assert "inventory.change_inventoryitem" in codenames(MANAGERS)
     assert "orders.change_order" not in codenames(MANAGERS)
+    mappings = {f"orders.{action}_skumapping" for action in ("view", "add", "change", "delete")}
+    assert mappings <= codenames(OPS)  # ops manage the 商家编码对应 they meet on import
+    assert mappings & codenames(MANAGERS) == {"orders.view_skumapping"}
     for name in (OPS, MANAGERS):
-        assert not any(p.split(".")[1].startswith(("delete_", "add_")) for p in codenames(name))
+        others = codenames(name) - mappings
+        assert not any(p.split(".")[1].startswith(("delete_", "add_")) for p in others)
         assert not any(p.startswith("auth.") for p in codenames(name))
     assert {p for p in codenames(OPS) if "carrier" in p} == {"orders.view_carrier"}  # read the formats only
     assert "inventory.change_inventoryitem" not in codenames(OPS)
