@@ -376,3 +376,20 @@ def ship_by_state(order, now, day_ends=None):
     if order.ship_by < now:
         return ShipByState.OVERDUE
     return ShipByState.DUE_TODAY if order.ship_by < (day_ends or end_of_today(now)) else ShipByState.OTHER
+
+
+# --- STAND-IN for branch hF (issue 17's SKU mapping): the integrator replaces this block ----------
+def resolve_platform_codes(shop, codes):
+    """{code: [(InventoryItem, pieces), ...]} for the codes that name stock; unknown codes are absent.
+
+    Stand-in until hF lands: an item whose SKU equals the code, × 1 (hF adds the shop's SkuMapping).
+    """
+    codes = list(codes)
+    found = {}
+    for chunk in chunked(codes):
+        for item in InventoryItem.objects.filter(sku__in=chunk):
+            found[item.sku] = [(item, 1)]
+    return found
+
+
+# --- end of STAND-IN ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import, applied in one transaction, or refused if anything changed in between).
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,6 +20,7 @@ from import_export.signals import post_import
 
 from spreadsheets.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
 from spreadsheets.resources import SKIP
+from spreadsheets.uploads import UploadStorage, pack_files
 from spreadsheets.writing import ExcelCSV, ExcelXLSX, iter_csv
 
 IMPORT_LEFT = "import_left_rows"
@@ -49,6 +51,36 @@ class FilePickerInput(forms.FileInput):
         )
 
 
+class FilesPickerInput(FilePickerInput):
+    """FilePickerInput taking several files at once (a platform's order file and its item file)."""
+
+    allow_multiple_selected = True
+
+
+MAX_FILES = 2
+
+
+class SpreadsheetFilesField(forms.FileField):
+    """One or several files as one upload (spreadsheets.uploads.pack_files), each checked as one file.
+
+    The cleaned value is an uploaded file: the one chosen, or the packed files, named by their
+    names and with `file_count`."""
+
+    widget = FilesPickerInput
+
+    def clean(self, data, initial=None):
+        uploads = [super(SpreadsheetFilesField, self).clean(upload, initial) for upload in (data or [None])]
+        if len(uploads) == 1:
+            return uploads[0]
+        if len(uploads) > MAX_FILES:
+            raise forms.ValidationError(f"一次最多选择 {MAX_FILES} 个文件（一个订单文件和一个商品文件）。")
+        packed = SimpleUploadedFile(
+            "、".join(upload.name for upload in uploads), pack_files([(u.name, u.read()) for u in uploads])
+        )
+        packed.file_count = len(uploads)
+        return packed
+
+
 class SpreadsheetImportForm(ImportForm):
     """The upload step, in Chinese, refusing an empty or oversized file before it is read."""
 
@@ -64,6 +96,7 @@ class SpreadsheetImportForm(ImportForm):
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
+        self.import_resources = list(resources)
         self.fields["resource"].label = "导入内容"
         self.fields["format"].label = "文件格式"
 
@@ -74,6 +107,16 @@ class SpreadsheetImportForm(ImportForm):
         except ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, choice = cleaned.get("import_file"), cleaned.get("resource") or "0"
+        several = getattr(upload, "file_count", 1) > 1
+        if several and choice.isdigit() and int(choice) < len(self.import_resources):
+            resource = self.import_resources[int(choice)]
+            if not getattr(resource, "accepts_several_files", False):
+                self.add_error("import_file", f"“{resource.get_display_name()}”一次只能上传一个文件。")
+        return cleaned
 
 
 class SpreadsheetConfirmForm(ConfirmImportForm):
@@ -90,6 +133,7 @@ class SpreadsheetImportMixin(ImportMixin):
     import_form_class = SpreadsheetImportForm
     confirm_form_class = SpreadsheetConfirmForm
     import_template_name = "admin/spreadsheets/import.html"
+    tmp_storage_class = UploadStorage  # opaque names, never a path from the browser
     import_export_change_list_template = "admin/spreadsheets/change_list_import.html"
 
     def get_import_resource_classes(self, request):

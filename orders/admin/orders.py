@@ -39,6 +39,7 @@ from orders.admin.save_report import list_save_message
 from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderHold, OrderLine, Parcel, ParcelLine, ReceiverReveal, Shop
+from orders.platforms.recognise import OrderFileFormat
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import (
     SHORTAGE_RULE,
@@ -365,16 +366,24 @@ class OrderAdmin(
             return ["created_at", "id"]
         return ["-created_at", "-id"]
 
+    def get_import_formats(self):
+        return [OrderFileFormat]  # finds a platform export's header row below its title lines
+
     def get_import_resource_kwargs(self, request, **kwargs):
-        # The shop chosen on the upload page, carried to the confirm step (OrderImportConfirmForm).
+        # The shop and platform chosen on the upload page, carried to the confirm step (OrderImportConfirmForm).
         form = kwargs.get("form")
-        shop = form.cleaned_data.get("shop") if form is not None and hasattr(form, "cleaned_data") else None
-        return {**super().get_import_resource_kwargs(request, **kwargs), "shop": shop}
+        cleaned = form.cleaned_data if form is not None and hasattr(form, "cleaned_data") else {}
+        kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        resource = self.choose_import_resource_class(form, request) if cleaned else None
+        if resource is OrderImportResource:
+            kwargs["platform"] = cleaned.get("platform", "")
+        return {**kwargs, "shop": cleaned.get("shop")}
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         shop = import_form.cleaned_data.get("shop") if import_form is not None else None
-        return {**initial, "shop": shop.pk if shop else ""}
+        platform = import_form.cleaned_data.get("platform", "") if import_form is not None else ""
+        return {**initial, "shop": shop.pk if shop else "", "platform": platform}
 
     def get_export_resource_classes(self, request):
         return [OrderExportResource]
