@@ -389,7 +389,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self.upload = None
         self.flagged, self.unknown_codes, self.already_here = {}, {}, {}
-        files = getattr(dataset, "files", None) or [(kwargs.get("file_name") or "", dataset)]
+        name = kwargs.get("file_name") or ""
+        files = [(file_name or name, data) for file_name, data in getattr(dataset, "files", None) or [("", dataset)]]
         try:
             self.upload = read_upload(files, self.platform)
             self.shop = self.shop_for(self.upload)
@@ -562,7 +563,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
                 )
             elif created_at is not None:
                 order.created_at = self.order_times[key] = created_at  # the order's first row left it blank
-            if values["note"] and values["note"] not in order.note.split("；"):
+            if values["note"] and values["note"] not in order.note:
                 order.note = "；".join(filter(None, [order.note, values["note"]]))  # each line's remark kept once
         this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
         if line != first_line and receiver_key(order) != receiver_key(this_row):
@@ -625,6 +626,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         result.upload_label = self.upload.label if self.upload else ""
         result.shop = self.shop
         result.unknown_codes = sorted(self.unknown_codes.items())
+        result.unknown_code_list = [code for code, _found in result.unknown_codes]
         result.flagged = [(order, words) for order, words in self.flagged.values()]
         new = {key for key, (_order, lines, _line) in self.drafts.items() if lines}
         # The same file again: every order it names is here already (and listed).

@@ -204,7 +204,7 @@ def wechat(orders):
     for order in orders:
         for line in order.lines:
             rows.append([
-                wrapped(order.order_no), line.name, line.code, "P1", "S1", order.ordered, order.status or "待发货",
+                order.order_no, line.name, line.code, "P1", "S1", order.ordered, order.status or "待发货",
                 line.quantity, order.name, order.phone, order.province, order.city, order.district,
                 order.street, order.buyer_message,
             ])  # fmt: skip

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -55,6 +57,17 @@ from orders.selectors import (
 )
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
+
+
+MAP_CODES_TEMPLATE = "admin/orders/skumapping/map_codes_form.html"
+
+
+def template_exists(name):
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
 
 
 def short_time(value):
@@ -216,6 +229,7 @@ class OrderAdmin(
     import_resource_classes = [TrackingImportResource, OrderImportResource]
     import_form_class = OrderImportForm
     confirm_form_class = OrderImportConfirmForm
+    import_findings_template = "admin/orders/order/import_findings.html"
     list_display = [
         "order_no",
         "order_lines",
@@ -365,6 +379,11 @@ class OrderAdmin(
         if self._pending_queue(request):
             return ["created_at", "id"]
         return ["-created_at", "-id"]
+
+    def complete_preview_context(self, request, context, import_form):
+        super().complete_preview_context(request, context, import_form)
+        # hF's 商家编码 mapping form, once it is in the project (until then the page links to 新增库存商品).
+        context["map_codes_form"] = template_exists(MAP_CODES_TEMPLATE)
 
     def get_import_formats(self):
         return [OrderFileFormat]  # finds a platform export's header row below its title lines

@@ -146,6 +146,7 @@ DOUDIAN = Layout(
         ORDER_NO: ("主订单编号",),
         SUB_ORDER: ("子订单编号",),
         PRODUCT: ("商品名称", "选购商品"),
+        QUANTITY: ("商品数量",),
         NAME: ("收件人",),
         PHONE: ("收件人手机号",),
         STREET: ("街道",),

@@ -94,7 +94,8 @@ def read_upload(files, platform=""):
     if items and orders:
         return joined(orders[0], items[0])
     name, dataset, layout = (orders or items)[0]
-    needs = [column for column in layout.needs if not (layout.receiver_hidden and column in RECEIVER)]
+    needs = dict.fromkeys([*layout.needs, *RECEIVER])  # an item file alone must bring the receivers too
+    needs = [column for column in needs if not (layout.receiver_hidden and column in RECEIVER)]
     missing = [column for column in needs if column_index(layout, dataset.headers, column) is None]
     if missing and items:
         pair = next((o for o in layouts.LAYOUTS if o.platform == layout.platform and o.kind == "orders"), None)
@@ -181,7 +182,8 @@ def read_row(layout, headers, cells):
     detail = "" if is_masked(row.get(ADDRESS, "")) else row.get(ADDRESS, "")
     street = "" if is_masked(street) else street
     # 地址 stays the full line the courier prints: the region and street before the detail.
-    row[ADDRESS] = "".join([*(part for part in (*region, street) if part and part not in detail), detail])
+    parts = dict.fromkeys(part for part in (*region, street) if part and part not in detail)  # 上海市上海市 once
+    row[ADDRESS] = "".join([*parts, detail])
     if hidden:
         row[ENCRYPTED] = "是"
         for column in (NAME, PHONE):

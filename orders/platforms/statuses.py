@@ -16,8 +16,8 @@ class PlatformState(models.TextChoices):
     AFTER_SALES = "after_sales", "售后/退款"
 
 
-# An after-sales cell that says "none" (拼多多: 无售后或售后取消; 有赞: 无退款).
-NO_AFTER_SALES = ("无售后", "无退款", "售后取消", "未申请", "暂无")
+# An after-sales cell that says "none" (拼多多: 无售后或售后取消; 有赞: 无退款; 淘宝: 没有申请退款).
+NO_AFTER_SALES = ("无", "没有", "未申请", "售后取消", "暂无")
 AFTER_SALES_WORDS = ("退款", "退货", "换货", "补寄", "售后")
 STATUS_WORDS = (
     # The order of the checks matters: 交易成功 is shipped, 交易关闭 is closed.
