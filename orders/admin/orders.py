@@ -58,7 +58,6 @@ from orders.selectors import (
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
-
 MAP_CODES_TEMPLATE = "admin/orders/skumapping/map_codes_form.html"
 
 
@@ -74,8 +73,15 @@ def short_time(value):
     return timezone.localtime(value).strftime("%m-%d %H:%M") if value else "-"
 
 
+ENCRYPTED_HINT = "平台隐藏了收货信息：请用平台打单得到的快递单号发货（填入、导入或扫描），不能复制地址下单。"
+
+
 def copy_button(order):
-    """复制: the full details are fetched on click from a logging endpoint, never put in the page."""
+    """复制: the full details are fetched on click from a logging endpoint, never put in the page.
+
+    A 平台加密 order has no address to copy: its badge stands where the button would."""
+    if order.receiver_encrypted:
+        return format_html('<span class="badge badge-encrypted" title="{}">平台加密</span>', ENCRYPTED_HINT)
     url = reverse("admin:orders_order_receiver", args=[order.pk])
     return format_html(
         '<button type="button" class="copy-btn" data-copy-url="{}" title="复制完整收货信息（会留记录）">复制</button>',

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from orders import services
 from orders.models import Order, OrderHold, Shop
-from tests.factories import ItemFactory, OrderFactory, ShopFactory
+from tests.factories import ItemFactory, ShopFactory
 from tests.importing import csv_bytes, db_snapshot
 from tests.platform_samples import WRITERS, SampleLine, SampleOrder
 
@@ -343,3 +343,15 @@ def test_choosing_a_platform_that_is_not_the_files(clerk_client, stock):
     files = WRITERS[P.DOUDIAN]([SampleOrder("6992", [SampleLine("A-1", 1)])])
     (message,) = refusal(upload(clerk_client, files, platform=P.JD))
     assert "不是京东的订单导出" in message
+
+
+def test_encrypted_orders_show_a_badge_and_no_copy(clerk_client, stock):
+    ShopFactory(platform=P.PINDUODUO)
+    confirm(clerk_client, upload(clerk_client, WRITERS[P.PINDUODUO]([SampleOrder("231201-7", [SampleLine("A-1", 1)])])))
+    order = Order.objects.get(order_no="231201-7")
+    html = clerk_client.get(reverse("admin:orders_order_changelist")).content.decode()
+    row = html[html.index("231201-7") :]
+    row = row[: row.index("</tr>")]
+    assert 'class="badge badge-encrypted"' in row and "copy-btn" not in row
+    reveal = clerk_client.post(reverse("admin:orders_order_receiver", args=[order.pk]))
+    assert reveal.status_code == 409 and "平台加密" in reveal.json()["error"]
