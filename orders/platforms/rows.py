@@ -107,7 +107,8 @@ def read_upload(files, platform=""):
         pair = next((i for i in layouts.LAYOUTS if i.platform == layout.platform and i.kind == "items"), None)
         also = f"；或把{pair.label}和它一起上传（可同时选择两个文件）" if pair else ""
         raise ImportFileError(f"“{name}”是{layout.label}，缺少{missing_text(layout, missing)}{also}。")
-    rows = [(line, read_row(layout, dataset.headers, cells)) for line, cells in numbered(dataset)]
+    positions = positions_of(layout, dataset.headers)
+    rows = [(line, read_row(layout, positions, cells)) for line, cells in numbered(dataset)]
     return Upload(canonical_dataset(rows), (layout,))
 
 
@@ -115,16 +116,17 @@ def joined(orders_file, items_file):
     """An item file's lines, each completed from its order's row in the order file (on 订单号)."""
     (orders_name, orders_data, orders_layout), (items_name, items_data, items_layout) = orders_file, items_file
     by_order = {}
+    positions = positions_of(orders_layout, orders_data.headers)
     for _line, cells in numbered(orders_data):
-        row = read_row(orders_layout, orders_data.headers, cells)
+        row = read_row(orders_layout, positions, cells)
         by_order.setdefault(row[ORDER_NO], row)
     needs = [column for column in items_layout.needs if column != ORDER_NO]
     missing = [column for column in needs if column_index(items_layout, items_data.headers, column) is None]
     if missing:
         raise ImportFileError(f"“{items_name}”是{items_layout.label}，缺少{missing_text(items_layout, missing)}。")
-    rows = []
+    rows, positions = [], positions_of(items_layout, items_data.headers)
     for line, cells in numbered(items_data):
-        row = read_row(items_layout, items_data.headers, cells)
+        row = read_row(items_layout, positions, cells)
         order = by_order.get(row[ORDER_NO])
         if order is None:
             row[FILE_PROBLEM] = f"订单 {row[ORDER_NO]} 不在订单文件“{orders_name}”中，无法得到收货信息。"
@@ -163,13 +165,14 @@ def numbered(dataset):
     return zip(lines, dataset, strict=True)
 
 
-def read_row(layout, headers, cells):
-    """One file row as {canonical column: text}: the layout's columns, receivers made whole."""
-    positions = {}
-    for column in READ_COLUMNS:
-        index = column_index(layout, headers, column)
-        if index is not None:
-            positions[column] = index
+def positions_of(layout, headers):
+    """{canonical column: index} of the columns a file of this layout has (once per file, not per row)."""
+    found = ((column, column_index(layout, headers, column)) for column in READ_COLUMNS)
+    return {column: index for column, index in found if index is not None}
+
+
+def read_row(layout, positions, cells):
+    """One file row as {canonical column: text} (positions: positions_of), receivers made whole."""
     row = {column: unwrap(cells[index]) for column, index in positions.items()}
     remarks = [(label, row.pop(label, "")) for label in (BUYER_MESSAGE, SELLER_NOTE)]
     row[NOTE] = "；".join(f"{label}：{text}" for label, text in remarks if text)
