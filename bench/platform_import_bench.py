@@ -10,7 +10,10 @@ they stay flat in rows.
 """
 
 import argparse
+import collections
+import cProfile
 import os
+import pstats
 import re
 import secrets
 import sys
@@ -50,9 +53,11 @@ ITEMS = 50
 class QueryCounter:
     def __init__(self):
         self.count = 0
+        self.shapes = collections.Counter()  # the statement's first words: where the queries go
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        self.shapes[" ".join(sql.split()[:4])[:70]] += 1
         return execute(sql, params, many, context)
 
 
@@ -77,7 +82,9 @@ def export_rows(rows):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
-    rows = parser.parse_args().rows
+    parser.add_argument("--profile", action="store_true", help="print the preview's 30 costliest functions")
+    args = parser.parse_args()
+    rows = args.rows
     call_command("migrate", verbosity=0)
     for model in (StockMovement, OrderLine, Order, InventoryItem):
         model.objects.all().delete()
@@ -87,10 +94,10 @@ def main():
         adjust_stock(item, 10 * rows, StockMovement.Reason.RECEIVE, note="压测入库")
     content = csv_bytes(export_rows(rows), "utf-8-sig")
     print(f"database: {connection.vendor}, rows: {rows}, load: {os.getloadavg()}")
-    time_admin_flow(rows, content)
+    time_admin_flow(rows, content, profile=args.profile)
 
 
-def time_admin_flow(rows, content):
+def time_admin_flow(rows, content, *, profile=False):
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client, override_settings
@@ -106,13 +113,20 @@ def time_admin_flow(rows, content):
         upload = SimpleUploadedFile("抖店订单.csv", content, "text/csv")
         counter = QueryCounter()
         start = time.perf_counter()
+        profiler = cProfile.Profile() if profile else None
         with connection.execute_wrapper(counter):
+            if profiler:
+                profiler.enable()
             preview = client.post(
                 "/admin/orders/order/import/",
                 {"resource": "1", "format": "0", "import_file": upload, "platform": ""},
                 secure=True,
             )
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         preview_s, preview_q = time.perf_counter() - start, counter.count
+        print("preview's statements:", counter.shapes.most_common(6))
         html = preview.content.decode()
         assert preview.status_code == 200 and "确认导入" in html, "admin preview failed"
         # The confirm form's hidden fields, as the browser would post them back.
@@ -122,6 +136,7 @@ def time_admin_flow(rows, content):
         with connection.execute_wrapper(counter):
             confirm = client.post("/admin/orders/order/process_import/", {**hidden, "confirm": "确认导入"}, secure=True)
         confirm_s, confirm_q = time.perf_counter() - start, counter.count
+        print("confirm's statements:", counter.shapes.most_common(6))
     assert confirm.status_code == 302, "admin confirm failed"
     assert OrderLine.objects.count() == rows
     orders = Order.objects.count()

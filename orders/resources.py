@@ -6,6 +6,7 @@ what each row will do and every problem, and a file with any problem changes not
 """
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -565,7 +566,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
                 order.created_at = self.order_times[key] = created_at  # the order's first row left it blank
             if values["note"] and values["note"] not in order.note:
                 order.note = "；".join(filter(None, [order.note, values["note"]]))  # each line's remark kept once
-        this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
+        this_row = SimpleNamespace(**{name: values[name] for name in self.RECEIVER_FIELDS})
         if line != first_line and receiver_key(order) != receiver_key(this_row):
             problems.append(
                 f"订单 {order.order_no} 的收货人、电话或地址与第 {first_line} 行不同。同一订单的各行收货信息必须一致。"

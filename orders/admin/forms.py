@@ -427,8 +427,8 @@ class OrderImportForm(SpreadsheetImportForm):
         required=False,
         label="店铺",
         empty_label="（不限店铺）",
-        help_text="导入订单：新订单归入这个店铺（有多个店铺时必选）。导入快递单号：只在这个店铺中找订单号；"
-        "不选则在全部店铺中找，同一订单号在多个店铺都有时该行会提示。",
+        help_text="导入订单：新订单归入这个店铺；不选时，平台导出归入该平台唯一的店铺（有多个时必选）。"
+        "导入快递单号：只在这个店铺中找订单号；不选则在全部店铺中找，同一订单号在多个店铺都有时该行会提示。",
     )
 
     def __init__(self, formats, resources, **kwargs):
