@@ -71,8 +71,9 @@ def export_rows(rows):
         for k in range(count):
             sub = main if count == 1 else f"{main}{k + 1}"
             out.append([
-                f'="{main}"', f'="{sub}"', f"压测商品{(order + k) % ITEMS}", "默认", 1 + k, f"BENCH-{(order + k) % ITEMS:03d}",
-                "19.90", "19.90", "张三", f"138{order % 10**8:08d}", "上海市", "上海市", "浦东新区", "张江镇",
+                f'="{main}"', f'="{sub}"', f"压测商品{(order + k) % ITEMS}", "默认", 1 + k,
+                f"BENCH-{(order + k) % ITEMS:03d}", "19.90", "19.90", "张三", f"138{order % 10**8:08d}",
+                "上海市", "上海市", "浦东新区", "张江镇",
                 f"张杨路 {order} 号", "", "2026-11-30 10:15:00", "", "待发货", "", "", "",
             ])  # fmt: skip
             n += 1
@@ -142,7 +143,8 @@ def time_admin_flow(rows, content, *, profile=False):
     orders = Order.objects.count()
     print(f"orders: {orders}, lines: {rows}")
     print(
-        f"{'preview (upload → page)':<28} {preview_s:7.2f} s  {preview_q:6d} queries  {len(preview.content) // 1024} KiB"
+        f"{'preview (upload → page)':<28} {preview_s:7.2f} s  {preview_q:6d} queries"
+        f"  {len(preview.content) // 1024} KiB"
     )
     print(f"{'confirm':<28} {confirm_s:7.2f} s  {confirm_q:6d} queries")
 

@@ -122,7 +122,8 @@ def taobao(orders, *, items_file=True):
         title = "，".join(line.name for line in order.lines)
         order_rows.append([
             wrapped(order.order_no), "tb_buyer", "", "10.00", "10.00", "10.00",
-            order.status or "买家已付款，等待卖家发货", "", order.name, f"{order.province} {order.city} {order.district} {order.street}", "",
+            order.status or "买家已付款，等待卖家发货", "", order.name,
+            f"{order.province} {order.city} {order.district} {order.street}", "",
             f"'{order.phone}", order.ordered, order.ordered, title, sum(line.quantity for line in order.lines),
             "测试店", order.buyer_message, order.seller_note,
         ])  # fmt: skip
