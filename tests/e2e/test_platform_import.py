@@ -34,8 +34,11 @@ def test_unknown_code_is_listed_mapped_rechecked_and_confirmed(page, admin_user)
     expect(unknown).to_contain_text("新款保温杯")
     expect(unknown).to_contain_text("第 3 行")
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)  # nothing to confirm yet
-    page.locator(".import-unknown-codes").scroll_into_view_if_needed()
-    save_screenshot(page, "platform-import-unknown-code")
+    for width, height in ((1366, 768), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator(".import-unknown-codes").scroll_into_view_if_needed()
+        save_screenshot(page, f"platform-import-unknown-code-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "sideways scroll"
 
     # The stand-in for hF's mapping form: a new item whose SKU is the code, in a new window.
     with page.expect_popup() as popup:
