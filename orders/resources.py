@@ -515,7 +515,8 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             if values["product"] and values["product"] not in known["names"]:
                 known["names"].append(values["product"])
             problems.append(
-                f"SKU（商家编码）{code} 没有对应的库存商品：请在本页“没有对应库存商品的商家编码”中处理，或先在库存商品中添加。"
+                f"SKU（商家编码）{code} 没有对应的库存商品："
+                "请在本页“没有对应库存商品的商家编码”中处理，或先在库存商品中添加。"
             )
         try:
             quantity = whole_number(values["quantity"], "数量", minimum=1, maximum=MAX_QUANTITY)

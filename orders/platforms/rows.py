@@ -135,6 +135,14 @@ def joined(orders_file, items_file):
                 if value and not row.get(column):
                     row[column] = value  # the order's receiver, times, remarks and status
         rows.append((line, row))
+    with_items = {row[ORDER_NO] for _line, row in rows}
+    without_items = [order_no for order_no in by_order if order_no not in with_items]
+    if without_items:  # nothing lost: an order of the order file must not vanish for want of its lines
+        shown = "、".join(without_items[:5]) + (" 等" if len(without_items) > 5 else "")
+        raise ImportFileError(
+            f"订单文件“{orders_name}”中有 {len(without_items)} 个订单在商品文件“{items_name}”中没有商品（{shown}）。"
+            "请上传同一次导出的两个文件。"
+        )
     return Upload(canonical_dataset(rows), (orders_layout, items_layout))
 
 

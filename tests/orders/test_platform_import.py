@@ -355,3 +355,13 @@ def test_encrypted_orders_show_a_badge_and_no_copy(clerk_client, stock):
     assert 'class="badge badge-encrypted"' in row and "copy-btn" not in row
     reveal = clerk_client.post(reverse("admin:orders_order_receiver", args=[order.pk]))
     assert reveal.status_code == 409 and "平台加密" in reveal.json()["error"]
+
+
+def test_an_order_file_with_an_item_file_missing_its_orders_is_refused(clerk_client, stock):
+    ShopFactory(platform=P.TAOBAO)
+    before = db_snapshot()
+    orders, _items = WRITERS[P.TAOBAO]([SampleOrder("2938100", [SampleLine("A-1", 1)])])
+    _other_orders, other_items = WRITERS[P.TAOBAO]([SampleOrder("2938200", [SampleLine("A-1", 1)])])
+    (message,) = refusal(upload(clerk_client, [orders, other_items]))
+    assert "有 1 个订单在商品文件“淘宝宝贝报表.csv”中没有商品（2938100）" in message
+    assert db_snapshot() == before
