@@ -42,6 +42,7 @@ from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderHold, OrderLine, Parcel, ParcelLine, ReceiverReveal, Shop
 from orders.platforms.recognise import OrderFileFormat
+from orders.platforms.rows import ENCRYPTED_PLACEHOLDER
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import (
     SHORTAGE_RULE,
@@ -430,7 +431,11 @@ class OrderAdmin(
         orders, parcels = getattr(result, "shipped", ([], []))
         if parcels:  # 导入快递单号: which orders shipped, with which carriers, and where to see them
             return shipped_summary("导入完成", orders, parcels)
-        return super().import_success_message(result)
+        message = super().import_success_message(result)
+        held = [order.order_no for order, _words in getattr(result, "flagged", [])]
+        if held:  # 导入订单: orders already here that the platform now shows refunded
+            message += f" 平台显示退款或关闭的 {len(held)} 个已有订单已挂起（退款中）：{'、'.join(held)}。"
+        return message
 
     def shipping_report_view(self, request):
         return views.shipping_report(request, self)
@@ -606,6 +611,8 @@ class OrderAdmin(
 
     @admin.display(description="电话")
     def masked_phone(self, order):
+        if order.receiver_encrypted and order.receiver_phone == ENCRYPTED_PLACEHOLDER:
+            return ENCRYPTED_PLACEHOLDER  # the platform's word for "no phone", not a phone to mask
         return privacy.mask_phone(order.receiver_phone)
 
     @admin.display(description="地址")

@@ -235,7 +235,9 @@ def test_refund_on_an_order_already_here_is_flagged_then_held(clerk_client, stoc
     html = preview.content.decode()
     assert "平台显示退款或关闭的已有订单（1 单）" in html and "未发货仅退款" in html
     assert not order.holds.exists()  # flagged, not acted on yet
-    confirm(clerk_client, preview)
+    response = confirm(clerk_client, preview)
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.endswith("平台显示退款或关闭的 1 个已有订单已挂起（退款中）：6960。")
     (hold,) = order.holds.all()
     assert hold.reason == OrderHold.Reason.REFUND and "未发货仅退款" in hold.note
     assert lines_of("6960") == lines_before  # never silently changed
@@ -353,6 +355,7 @@ def test_encrypted_orders_show_a_badge_and_no_copy(clerk_client, stock):
     row = html[html.index("231201-7") :]
     row = row[: row.index("</tr>")]
     assert 'class="badge badge-encrypted"' in row and "copy-btn" not in row
+    assert '<td class="field-masked_phone">平台加密</td>' in row
     reveal = clerk_client.post(reverse("admin:orders_order_receiver", args=[order.pk]))
     assert reveal.status_code == 409 and "平台加密" in reveal.json()["error"]
 
