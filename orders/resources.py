@@ -317,7 +317,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     # 承诺发货时间 (else the shop's default), 省/市/区, 平台状态 and 售后状态 (as a platform writes
     # them), 平台加密 (是: the platform hid the receiver).
     OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注", "承诺发货时间", "省", "市", "区")
-    READ_COLUMNS = {
+    ROW_VALUES = {
         "sub_order_no": "子订单号",
         "created_at": "下单时间",
         "note": "备注",
@@ -411,7 +411,7 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         for cells in dataset:
             row = dict(zip(dataset.headers, cells, strict=True))
             values = {name: self.fields[name].clean(row) for name in self._meta.fields}
-            values.update({name: cell_text(row.get(column)) for name, column in self.READ_COLUMNS.items()})
+            values.update({name: cell_text(row.get(column)) for name, column in self.ROW_VALUES.items()})
             values["state"], values["state_words"] = platform_state(values["status"], values["after_sales"])
             rows.append(values)
         self.existing = orders_by_order_no((row["order_no"] for row in rows), shop=self.shop)

@@ -368,3 +368,26 @@ def test_an_order_file_with_an_item_file_missing_its_orders_is_refused(clerk_cli
     (message,) = refusal(upload(clerk_client, [orders, other_items]))
     assert "有 1 个订单在商品文件“淘宝宝贝报表.csv”中没有商品（2938100）" in message
     assert db_snapshot() == before
+
+
+# The platforms whose export has an after-sales (售后/退款) column, with a word each writes there.
+REFUND_WORDS = [
+    (P.DOUDIAN, "未发货仅退款"),
+    (P.TAOBAO, "退款成功"),
+    (P.PINDUODUO, "退款成功"),
+    (P.YOUZAN, "退款中"),
+    (P.ALI1688, "退款中"),
+]
+
+
+@pytest.mark.parametrize(("platform", "word"), REFUND_WORDS)
+def test_a_refunded_order_is_not_imported_and_says_why(clerk_client, stock, platform, word):
+    ShopFactory(platform=platform)
+    orders = [
+        SampleOrder("880001", [SampleLine("A-1", 1)]),
+        SampleOrder("880002", [SampleLine("B-2", 1, after_sales=word)]),
+    ]
+    preview = upload(clerk_client, WRITERS[platform](orders))
+    assert f"平台显示售后“{word}”，本行不导入" in preview.content.decode()
+    confirm(clerk_client, preview)
+    assert list(Order.objects.values_list("order_no", flat=True)) == ["880001"]
