@@ -1,6 +1,6 @@
 """Benchmark: a 抖店 order export (a row per 子订单, 30 % of orders with several lines) through the admin.
 
-    python bench/platform_import_bench.py --rows 20000                       # SQLite (bench file)
+    python bench/platform_import_bench.py --rows 20000                       # SQLite (a file in /tmp)
     DATABASE_URL=mysql://root@127.0.0.1:3306/oms_ha_bench python bench/platform_import_bench.py --rows 20000
 
 The clerk's path, the view and not the resource: upload → preview page → confirm, with Django's
@@ -18,11 +18,12 @@ import pstats
 import re
 import secrets
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(__file__).resolve().parent / 'platform_bench.sqlite3'}")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'oms_platform_bench.sqlite3'}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
