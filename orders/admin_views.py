@@ -35,6 +35,8 @@ def receiver_reveal_view(request, model_admin, object_id):
     order = get_object_or_404(Order, pk=object_id)
     if not model_admin.has_view_permission(request, order):
         raise PermissionDenied
+    if order.receiver_encrypted:  # the page shows no 复制 for it; a shipping label must come from the platform
+        return JsonResponse({"error": "平台加密订单没有可复制的收货信息，请用平台打单得到的快递单号发货。"}, status=409)
     privacy.record_reveal(order, request.user, ReceiverReveal.How.COPY)
     response = JsonResponse({"text": privacy.full_receiver_text(order)})
     response["Cache-Control"] = "no-store"

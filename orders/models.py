@@ -78,6 +78,7 @@ class Shop(models.Model):
         JD = "jd", "京东"
         YOUZAN = "youzan", "有赞"
         WECHAT = "wechat", "微信小店"
+        ALI1688 = "1688", "1688"
         OTHER = "other", "自营/其他"
 
     DEFAULT_NAME = "默认店铺"  # made by migration 0013 for the orders that predate shops
@@ -198,6 +199,8 @@ class OrderLine(models.Model):
     )
     quantity = models.PositiveIntegerField("数量", default=1)
     sub_order_no = models.CharField("子订单号", max_length=64, blank=True)
+    # The platform's 商家编码 the line came from (a 组合装 gives several lines of one code).
+    platform_code = models.CharField("商家编码", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "订单商品"

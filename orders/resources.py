@@ -6,6 +6,7 @@ what each row will do and every problem, and a file with any problem changes not
 """
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -13,11 +14,22 @@ from django.db import IntegrityError
 from django.utils import timezone
 from import_export import fields, resources
 
-from inventory.models import InventoryItem
 from inventory.validators import MAX_QUANTITY
 from orders import selectors, services
 from orders.carriers import CarrierDirectory, guess_carriers, normalize_tracking_number
-from orders.models import Order, OrderLine, Parcel, ParcelLine, Shop, SkuMapping, SkuMappingComponent, receiver_key
+from orders.models import (
+    Order,
+    OrderHold,
+    OrderLine,
+    Parcel,
+    ParcelLine,
+    Shop,
+    SkuMapping,
+    SkuMappingComponent,
+    receiver_key,
+)
+from orders.platforms.rows import FILE_PROBLEM, read_upload
+from orders.platforms.statuses import PlatformState, platform_state
 from orders.reports import exports
 from orders.reports.replica import read_with_fallback, report_source
 from orders.selectors import (
@@ -73,6 +85,7 @@ class OrderExportResource(resources.ModelResource):
 
 
 STATUS = Order.Status
+REFUND = OrderHold.Reason.REFUND
 
 
 # --- Order numbers (issue 15 point 11) --------------------------------------------------------
@@ -299,11 +312,17 @@ def live_parcels_by_order(orders):
 
 
 class OrderImportResource(AllOrNothingImport, resources.ModelResource):
-    """导入订单: new pending orders from the shop platform's export, one row per order line.
+    """导入订单: new pending orders from our own layout or a platform's export, one row per order line.
 
+    A platform's file (or its order file and item file together) is first normalised into our
+    columns by orders.platforms; from there one planner decides every row, whatever the source.
     Rows with one order number (any case, blanks ignored: see order_no_key) are the lines of one
-    order and must agree on its receiver. Existing order numbers are skipped, never overwritten.
-    The orders are planned in before_import and added by services.create_orders in bulk.
+    order and must agree on its receiver. SKU / 商家编码 cells are resolved to stock by
+    selectors.resolve_platform_codes (a 组合装 gives a line per component). Existing order
+    numbers are skipped, never overwritten; an existing open order the platform now shows
+    refunded or closed is flagged and, on confirm, held (退款中) by services.hold_order. Rows the
+    platform shows unpaid, closed or shipped are skipped with the reason. The orders are planned
+    in before_import and added by services.create_orders in bulk.
     """
 
     order_no = text_column("order_no", "订单号")
@@ -314,18 +333,36 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
     receiver_phone = text_column("receiver_phone", "电话")
     address = text_column("address", "地址")
     # Optional columns, read in before_import: 子订单号 (or 子订单编号), 下单时间, 备注,
-    # 承诺发货时间 (else the shop's default).
-    OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注", "承诺发货时间")
+    # 承诺发货时间 (else the shop's default), 省/市/区, 平台状态 and 售后状态 (as a platform writes
+    # them), 平台加密 (是: the platform hid the receiver).
+    OPTIONAL_COLUMNS = ("子订单号", "下单时间", "备注", "承诺发货时间", "省", "市", "区")
+    ROW_VALUES = {
+        "sub_order_no": "子订单号",
+        "created_at": "下单时间",
+        "note": "备注",
+        "ship_by": "承诺发货时间",
+        "province": "省",
+        "city": "市",
+        "district": "区",
+        "product": "商品名称",
+        "status": "平台状态",
+        "after_sales": "售后状态",
+        "encrypted": "平台加密",
+        "file_problem": FILE_PROBLEM,
+    }
 
     admin_permission = "add"
 
-    def __init__(self, *, shop=None, **kwargs):
+    def __init__(self, *, shop=None, platform="", **kwargs):
         super().__init__(**kwargs)
-        self.shop = shop or only_shop()  # the new orders' shop; with several shops the page must name one
+        self.chosen_shop = shop  # the page's choice; else the platform's one shop, else the only shop
+        self.platform = platform  # "" recognises the file by its headers (orders.platforms)
+        self.shop = shop or only_shop()
 
     column_aliases = {
         "sku": "SKU",
         "商品编码": "SKU",
+        "商家编码": "SKU",
         "用户id": "用户ID",
         "买家ID": "用户ID",
         "收货人电话": "电话",
@@ -337,12 +374,21 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         "订单创建时间": "下单时间",
         "买家备注": "备注",
         "订单备注": "备注",
+        "区/县": "区",
     }
     outcome_labels = {"new": ("将新建", "已新建"), "skip": ("跳过", "已跳过")}
     allows_partial = True  # by whole orders: a row with a problem leaves its order's other rows out too
+    accepts_several_files = True  # a platform's order file and item file
 
     ORDER_FIELDS = ("order_no", "customer_id", "receiver_name", "receiver_phone", "address")
     RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
+    SKIPPED = {
+        PlatformState.NOT_PAID: "平台显示“{}”（未付款），不导入",
+        PlatformState.CLOSED: "平台显示“{}”（交易关闭），不导入",
+        PlatformState.SHIPPED: "平台显示“{}”（已发货），不导入",
+        PlatformState.AFTER_SALES: "平台显示售后“{}”，本行不导入（请在平台处理售后）",
+    }
+    REFUND_STATES = (PlatformState.CLOSED, PlatformState.AFTER_SALES)
 
     class Meta:
         model = Order
@@ -361,6 +407,21 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         return [*super().get_user_visible_fields(), *optional]
 
     def before_import(self, dataset, **kwargs):
+        self.upload = None
+        self.flagged, self.unknown_codes, self.already_here = {}, {}, {}
+        name = kwargs.get("file_name") or ""
+        files = [(file_name or name, data) for file_name, data in getattr(dataset, "files", None) or [("", dataset)]]
+        try:
+            self.upload = read_upload(files, self.platform)
+            self.shop = self.shop_for(self.upload)
+        except ImportFileError:
+            dataset.wipe()
+            raise
+        if self.upload.layouts:  # a platform's file: from here on, its rows in our columns
+            dataset.wipe()
+            dataset.headers = self.upload.dataset.headers
+            dataset.extend(self.upload.dataset)
+            dataset.line_numbers = self.upload.dataset.line_numbers
         super().before_import(dataset, **kwargs)  # refuses a file without the required columns
         if self.shop is None:
             dataset.wipe()
@@ -369,19 +430,44 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         for cells in dataset:
             row = dict(zip(dataset.headers, cells, strict=True))
             values = {name: self.fields[name].clean(row) for name in self._meta.fields}
-            values["sub_order_no"] = cell_text(row.get("子订单号"))
-            values["created_at"] = cell_text(row.get("下单时间"))
-            values["note"] = cell_text(row.get("备注"))
-            values["ship_by"] = cell_text(row.get("承诺发货时间"))
+            values.update({name: cell_text(row.get(column)) for name, column in self.ROW_VALUES.items()})
+            values["state"], values["state_words"] = platform_state(values["status"], values["after_sales"])
             rows.append(values)
         self.existing = orders_by_order_no((row["order_no"] for row in rows), shop=self.shop)
-        skus = {row["sku"] for row in rows if row["sku"]}
-        self.items = {item.sku: item for item in InventoryItem.objects.filter(sku__in=skus)}
+        refunds = {self.existing[key].pk for key in self.refund_keys(rows) if key in self.existing}
+        self.refund_held = {
+            pk for pk, holds in services.active_holds(refunds).items() if any(h.reason == REFUND for h in holds)
+        }
+        self.components = selectors.resolve_platform_codes(self.shop, {row["sku"] for row in rows if row["sku"]})
         self.drafts = {}  # order_no_key -> (Order, [OrderLine, ...], line of its first row)
         self.order_times = {}  # order_no_key -> the 下单时间 its rows give (None: none yet)
         self.plans = [self.plan_row(line, values) for line, values in zip(self.lines, rows, strict=True)]
         self.queued = set()
         self.plan_whole_orders([order_no_key(row["order_no"]) for row in rows])
+
+    def shop_for(self, upload):
+        """The new orders' shop: the page's choice (of the file's platform), else that platform's one shop."""
+        if not upload.platform:
+            return self.shop
+        platform = Shop.Platform(upload.platform)
+        if self.chosen_shop is not None:
+            if self.chosen_shop.platform not in (upload.platform, Shop.Platform.OTHER):
+                raise ImportFileError(
+                    f"文件是{upload.label}，所选店铺“{self.chosen_shop.name}”是"
+                    f"{self.chosen_shop.get_platform_display()}店铺。请选择{platform.label}的店铺。"
+                )
+            return self.chosen_shop
+        shops = list(Shop.objects.filter(is_active=True, platform=upload.platform)[:2])
+        if len(shops) == 1:
+            return shops[0]
+        if shops:
+            raise ImportFileError(f"文件是{upload.label}，有多个{platform.label}店铺，请选择这些订单属于哪个店铺。")
+        if self.shop is not None and self.shop.platform == Shop.Platform.OTHER:
+            return self.shop  # the one shop there is, not tied to a platform
+        raise ImportFileError(f"文件是{upload.label}，还没有{platform.label}店铺。请先在“店铺”中添加，再导入。")
+
+    def refund_keys(self, rows):
+        return {order_no_key(row["order_no"]) for row in rows if row["state"] in self.REFUND_STATES}
 
     def plan_whole_orders(self, keys):
         """The rows 只导入没有问题的行 would write: those of orders none of whose rows has a problem.
@@ -410,6 +496,21 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
                 elif line in self.good_lines and line not in self.expected_lines:
                     problems.append("预览时本行有问题，现在可以导入了。请重新上传文件预览，确认要导入的行。")
 
+    def plan_existing(self, order, values):
+        """An order already here is never changed; one the platform now shows refunded is flagged."""
+        self.already_here[order.pk] = order
+        if values["state"] in self.REFUND_STATES and order.is_open:
+            if order.pk in self.refund_held:
+                return None, f"订单 {order.order_no} 已存在，已因退款挂起，跳过", [], True
+            self.flagged.setdefault(order.pk, (order, values["state_words"]))
+            return (
+                None,
+                f"订单 {order.order_no} 已存在，平台显示“{values['state_words']}”：确认后挂起（退款中），订单内容不变",
+                [],
+                True,
+            )
+        return None, f"订单 {order.order_no} 已存在，跳过（不会覆盖）", [], True
+
     def plan_row(self, line, values):
         """(order to create or None, plan text, problems, skip) for one row; the order collects its lines."""
         order_no = values["order_no"]
@@ -417,18 +518,30 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             return None, "", ["订单号为空。"], False
         key = order_no_key(order_no)
         if key in self.existing:
-            return None, f"订单 {self.existing[key].order_no} 已存在，跳过（不会覆盖）", [], True
+            return self.plan_existing(self.existing[key], values)
+        if values["state"] != PlatformState.TO_SHIP:
+            return None, self.SKIPPED[values["state"]].format(values["state_words"]), [], True
 
-        problems = []
-        item = self.items.get(values["sku"])
-        if not values["sku"]:
+        problems = [values["file_problem"]] if values["file_problem"] else []
+        code = values["sku"]
+        components = self.components.get(code)
+        if not code:
             problems.append("SKU 为空。")
-        elif item is None:
-            problems.append(f"SKU {values['sku']} 不存在，请先在库存商品中添加。")
+        elif components is None:
+            self.unknown_codes.setdefault(code, {"lines": [], "names": []})
+            known = self.unknown_codes[code]
+            known["lines"].append(line)
+            if values["product"] and values["product"] not in known["names"]:
+                known["names"].append(values["product"])
+            problems.append(
+                f"SKU（商家编码）{code} 没有对应的库存商品："
+                "请在本页“没有对应库存商品的商家编码”中处理，或先在库存商品中添加。"
+            )
         try:
             quantity = whole_number(values["quantity"], "数量", minimum=1, maximum=MAX_QUANTITY)
         except ValidationError as exc:
             problems.extend(exc.messages)
+            quantity = None
         for name in self.RECEIVER_FIELDS:
             if not values[name]:
                 problems.append(f"{self.fields[name].column_name}为空。")
@@ -450,6 +563,10 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             order = Order(
                 **{name: values[name] for name in self.ORDER_FIELDS},
                 shop=self.shop,
+                province=values["province"],
+                city=values["city"],
+                district=values["district"],
+                receiver_encrypted=values["encrypted"] in ("是", "1", "true", "True"),
                 ship_by=ship_by,  # None: services.create_orders gives the shop's default
                 status=STATUS.PENDING,
             )
@@ -467,9 +584,9 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
                 )
             elif created_at is not None:
                 order.created_at = self.order_times[key] = created_at  # the order's first row left it blank
-            if values["note"] and values["note"] not in order.note.split("；"):
+            if values["note"] and values["note"] not in order.note:
                 order.note = "；".join(filter(None, [order.note, values["note"]]))  # each line's remark kept once
-        this_row = Order(**{name: values[name] for name in self.RECEIVER_FIELDS})
+        this_row = SimpleNamespace(**{name: values[name] for name in self.RECEIVER_FIELDS})
         if line != first_line and receiver_key(order) != receiver_key(this_row):
             problems.append(
                 f"订单 {order.order_no} 的收货人、电话或地址与第 {first_line} 行不同。同一订单的各行收货信息必须一致。"
@@ -477,15 +594,26 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
         if problems:
             return order, "", problems, False
 
-        order_line = OrderLine(item=item, quantity=quantity, sub_order_no=values["sub_order_no"])
-        lines.append(order_line)
+        # A 组合装 is a line per component: quantity × the component's pieces, each keeping the code.
+        new_lines = [
+            OrderLine(item=item, quantity=quantity * per, sub_order_no=values["sub_order_no"], platform_code=code)
+            for item, per in components
+        ]
+        lines.extend(new_lines)
         problems.extend(model_problems(order, exclude=["status", "shop"]) if line == first_line else [])
-        problems.extend(model_problems(order_line, exclude=["order", "item"]))
-        sub_order = f"（子订单 {order_line.sub_order_no}）" if order_line.sub_order_no else ""
-        plan = f"{item.sku}（{item.name}）× {order_line.quantity}{sub_order}"
+        for order_line in new_lines:
+            if order_line.quantity > MAX_QUANTITY:
+                problems.append(f"数量“{values['quantity']}”太大：组合装 {code} 合计超过 {MAX_QUANTITY} 件。")
+            problems.extend(model_problems(order_line, exclude=["order", "item"]))
+        sub_order = f"（子订单 {values['sub_order_no']}）" if values["sub_order_no"] else ""
+        goods = "、".join(f"{ol.item.sku}（{ol.item.name}）× {ol.quantity}" for ol in new_lines)
+        if len(new_lines) > 1 or (new_lines and new_lines[0].item.sku != code):
+            goods = f"{code} = {goods}"
+        plan = f"{goods}{sub_order}"
         if line == first_line:
             when = f"，下单时间 {timezone.localtime(created_at):%Y-%m-%d %H:%M}" if created_at else ""
-            plan = f"待发货订单，收货人 {order.receiver_name}{when}：{plan}"
+            hidden = "（平台加密）" if order.receiver_encrypted else ""
+            plan = f"待发货订单，收货人 {order.receiver_name}{hidden}{when}：{plan}"
         else:
             plan = f"订单 {order.order_no} 的另一件商品（同第 {first_line} 行）：{plan}"
         return order, plan, problems, False
@@ -511,6 +639,28 @@ class OrderImportResource(AllOrNothingImport, resources.ModelResource):
             services.create_orders([(order, drafts[id(order)]) for order in orders], user=self.user)
         except IntegrityError as exc:
             raise ValidationError("文件中有订单号在预览之后已被其他人导入或添加。请重新上传文件预览。") from exc
+
+    def after_import(self, dataset, result, **kwargs):
+        if self.flagged and not (result.has_errors() or result.has_validation_errors()):
+            self.hold_refunded(result)
+        super().after_import(dataset, result, **kwargs)
+        result.upload_label = self.upload.label if self.upload else ""
+        result.shop = self.shop
+        result.unknown_codes = sorted(self.unknown_codes.items())
+        result.unknown_code_list = [code for code, _found in result.unknown_codes]
+        result.flagged = [(order, words) for order, words in self.flagged.values()]
+        new = {key for key, (_order, lines, _line) in self.drafts.items() if lines}
+        # The same file again: every order it names is here already (and listed).
+        result.already_here = sorted(o.order_no for o in self.already_here.values()) if not new else []
+
+    def hold_refunded(self, result):
+        """退款中: the preview's flagged orders held through the one door (the preview's are rolled back)."""
+        for order, words in self.flagged.values():
+            try:
+                services.hold_order(order, REFUND, note=f"平台显示：{words}"[:200], user=self.user)
+            except ValidationError as exc:  # shipped or held since the preview: the file changes nothing
+                for message in exc.messages:
+                    self.handle_import_error(result, ImportFileError(message))
 
 
 def model_problems(instance, exclude):

@@ -4,21 +4,25 @@ Upload → preview (a dry run of the real import, with every problem listed) →
 import, applied in one transaction, or refused if anything changed in between).
 """
 
+from types import SimpleNamespace
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.signals import post_import
 
 from spreadsheets.formats import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ImportFileError, SpreadsheetFormat, check_size
 from spreadsheets.resources import SKIP
+from spreadsheets.uploads import UploadStorage, pack_files
 from spreadsheets.writing import ExcelCSV, ExcelXLSX, iter_csv
 
 IMPORT_LEFT = "import_left_rows"
@@ -49,6 +53,36 @@ class FilePickerInput(forms.FileInput):
         )
 
 
+class FilesPickerInput(FilePickerInput):
+    """FilePickerInput taking several files at once (a platform's order file and its item file)."""
+
+    allow_multiple_selected = True
+
+
+MAX_FILES = 2
+
+
+class SpreadsheetFilesField(forms.FileField):
+    """One or several files as one upload (spreadsheets.uploads.pack_files), each checked as one file.
+
+    The cleaned value is an uploaded file: the one chosen, or the packed files, named by their
+    names and with `file_count`."""
+
+    widget = FilesPickerInput
+
+    def clean(self, data, initial=None):
+        uploads = [super(SpreadsheetFilesField, self).clean(upload, initial) for upload in (data or [None])]
+        if len(uploads) == 1:
+            return uploads[0]
+        if len(uploads) > MAX_FILES:
+            raise forms.ValidationError(f"一次最多选择 {MAX_FILES} 个文件（一个订单文件和一个商品文件）。")
+        packed = SimpleUploadedFile(
+            "、".join(upload.name for upload in uploads), pack_files([(u.name, u.read()) for u in uploads])
+        )
+        packed.file_count = len(uploads)
+        return packed
+
+
 class SpreadsheetImportForm(ImportForm):
     """The upload step, in Chinese, refusing an empty or oversized file before it is read."""
 
@@ -64,6 +98,7 @@ class SpreadsheetImportForm(ImportForm):
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
+        self.import_resources = list(resources)
         self.fields["resource"].label = "导入内容"
         self.fields["format"].label = "文件格式"
 
@@ -75,12 +110,31 @@ class SpreadsheetImportForm(ImportForm):
             raise forms.ValidationError(str(exc)) from exc
         return upload
 
+    def clean(self):
+        cleaned = super().clean()
+        upload, choice = cleaned.get("import_file"), cleaned.get("resource") or "0"
+        several = getattr(upload, "file_count", 1) > 1
+        if several and choice.isdigit() and int(choice) < len(self.import_resources):
+            resource = self.import_resources[int(choice)]
+            if not getattr(resource, "accepts_several_files", False):
+                self.add_error("import_file", f"“{resource.get_display_name()}”一次只能上传一个文件。")
+        return cleaned
+
 
 class SpreadsheetConfirmForm(ConfirmImportForm):
     def clean_format(self):
         if self.cleaned_data["format"] != "0":
             raise forms.ValidationError("文件格式无效。")
         return self.cleaned_data["format"]
+
+
+class KeptUpload:
+    """A checked confirm form dressed as the upload form the library's hooks read (重新检查)."""
+
+    def __init__(self, confirm_form):
+        cleaned = confirm_form.cleaned_data
+        upload = SimpleNamespace(name=cleaned["original_file_name"], tmp_storage_name=cleaned["import_file_name"])
+        self.cleaned_data = {**cleaned, "import_file": upload}
 
 
 class SpreadsheetImportMixin(ImportMixin):
@@ -90,6 +144,9 @@ class SpreadsheetImportMixin(ImportMixin):
     import_form_class = SpreadsheetImportForm
     confirm_form_class = SpreadsheetConfirmForm
     import_template_name = "admin/spreadsheets/import.html"
+    tmp_storage_class = UploadStorage  # opaque names, never a path from the browser
+    # A template the preview includes above its rows, for what a ModelAdmin's import finds besides them.
+    import_findings_template = None
     import_export_change_list_template = "admin/spreadsheets/change_list_import.html"
 
     def get_import_resource_classes(self, request):
@@ -127,15 +184,78 @@ class SpreadsheetImportMixin(ImportMixin):
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None)
-        if context is not None and context.get("result") is not None and "confirm_form" not in context:
-            context.update(self.partial_confirm_context(request, context["form"], context["result"]))
-        if context is not None and not context.get("fields_list"):
+        if context is not None:
+            self.complete_preview_context(request, context, context["form"])
+        return response
+
+    def complete_preview_context(self, request, context, import_form):
+        """What the library's page leaves out: 只…没有问题的行, 重新检查, the column list after a refusal."""
+        if context.get("result") is not None and "confirm_form" not in context:
+            context.update(self.partial_confirm_context(request, import_form, context["result"]))
+        upload = import_form.cleaned_data.get("import_file") if hasattr(import_form, "cleaned_data") else None
+        if context.get("result") is not None and getattr(upload, "tmp_storage_name", None):
+            query = urlencode(self.get_confirm_form_initial(request, import_form))
+            context["recheck_url"] = f"{reverse(self.import_url_name('recheck'))}?{query}"
+        context["findings_template"] = self.import_findings_template
+        if not context.get("fields_list"):
             # The library leaves the column list out after a refused file, when it helps most.
             context["fields_list"] = [
                 (resource.get_display_name(), resource().required_columns())
                 for resource in self.get_import_resource_classes(request)
             ]
-        return response
+
+    def import_url_name(self, step):
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{step}"
+
+    def recheck_import_view(self, request):
+        """重新检查: the preview again on the upload kept since the first one (no second upload).
+
+        The query string is the confirm form's (an opaque upload name, never a path): a page that
+        changed what the file refers to (e.g. a 商家编码 mapped) sends the clerk back here."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.get_confirm_form_class(request)(data=request.GET)
+        try:
+            if not confirm_form.is_valid():
+                raise FileNotFoundError(confirm_form.errors)
+            storage = self.get_tmp_storage_class()(
+                name=confirm_form.cleaned_data["import_file_name"],
+                read_mode="rb",
+                **self.get_tmp_storage_class_kwargs(),
+            )
+            dataset = self.get_import_formats()[0]().create_dataset(storage.read())
+        except (OSError, ImportFileError):
+            messages.error(request, "导入已失效（可能已经确认过）。请重新上传文件。")
+            return HttpResponseRedirect(reverse(self.import_url_name("import")))
+        kept = KeptUpload(confirm_form)
+        resource = self.choose_import_resource_class(kept, request)(
+            **self.get_import_resource_kwargs(request, form=kept)
+        )
+        result = resource.import_data(
+            dataset,
+            dry_run=True,
+            raise_errors=False,
+            file_name=kept.cleaned_data["original_file_name"],
+            user=request.user,
+            **self.get_import_data_kwargs(request=request, form=kept),
+        )
+        import_form = self.create_import_form(request)
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": "导入",
+            "form": import_form,
+            "opts": self.model._meta,
+            "media": self.media + import_form.media,
+            "result": result,
+            "rechecked": True,
+            "import_error_display": self.import_error_display,
+        }
+        if not result.has_errors() and not result.has_validation_errors():
+            context["confirm_form"] = self.create_confirm_form(request, import_form=kept)
+        self.complete_preview_context(request, context, kept)
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
 
     def partial_confirm_context(self, request, import_form, result):
         """For a previewed file whose only problems are rows of a resource that allows it: the
@@ -184,7 +304,9 @@ class SpreadsheetImportMixin(ImportMixin):
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_import_left"
         left = path("import/left/", self.admin_site.admin_view(self.import_left_view), name=name)
-        return [left, *super().get_urls()]
+        name = f"{self.opts.app_label}_{self.opts.model_name}_recheck"
+        recheck = path("import/recheck/", self.admin_site.admin_view(self.recheck_import_view), name=name)
+        return [left, recheck, *super().get_urls()]
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):

@@ -165,6 +165,8 @@ class AllOrNothingImport:
     # import type -> (label in the preview, label once applied)
     outcome_labels = {}
     allows_partial = False
+    # Whether one upload may hold several files (spreadsheets.uploads: the Dataset's `files`).
+    accepts_several_files = False
     # The button that writes only the good rows, and the outcome of a row left out.
     partial_label = "只导入没有问题的 {count} 行"
     left_label = ("有问题，不导入", "有问题，未导入")

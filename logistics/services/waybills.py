@@ -52,6 +52,10 @@ def _reserve_waybill(order, sender):
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not locked.is_open:
             raise WaybillError(f"订单当前为“{locked.get_status_display()}”，不能下电子面单。")
+        if locked.receiver_encrypted:
+            raise WaybillError(
+                "平台加密订单不能下电子面单：收货信息被平台隐藏。请在平台打单，再填入或导入得到的快递单号。"
+            )
         lines = order_selectors.remaining_lines([locked])[locked.pk]
         if not lines:
             raise WaybillError("订单没有未发货的商品。")

@@ -17,8 +17,9 @@ from orders import selectors, services
 from orders.admin.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Order, Shop
+from orders.platforms.recognise import OWN_LAYOUT
 from orders.selectors import only_shop
-from spreadsheets.admin import SpreadsheetConfirmForm, SpreadsheetImportForm
+from spreadsheets.admin import SpreadsheetConfirmForm, SpreadsheetFilesField, SpreadsheetImportForm
 
 
 def names_sku(message, sku):
@@ -397,16 +398,37 @@ class ShipPartForm(CarrierFromNumber, forms.Form):
             self.add_error(self.line_field(named[0]) if named else None, message)
 
 
+PLATFORM_CHOICES = [
+    ("", "自动识别"),
+    *[(code, label) for code, label in Shop.Platform.choices if code != Shop.Platform.OTHER],
+    (OWN_LAYOUT, "本系统格式（见下方列名）"),
+]
+
+
 class OrderImportForm(SpreadsheetImportForm):
-    """The order list's upload step, with the shop the file belongs to (order numbers are unique per shop)."""
+    """The order list's upload step, with the shop the file belongs to (order numbers are unique per shop)
+    and, for 导入订单, the platform whose export it is (自动识别: by the headers) and up to two files."""
+
+    import_file = SpreadsheetFilesField(
+        label="选择文件",
+        error_messages=SpreadsheetImportForm.base_fields["import_file"].error_messages,
+        help_text=SpreadsheetImportForm.base_fields["import_file"].help_text
+        + "导入订单时可同时选择订单文件和商品文件（如淘宝的订单报表和宝贝报表，有赞的订单维度和商品维度）。",
+    )
+    platform = forms.ChoiceField(
+        choices=PLATFORM_CHOICES,
+        required=False,
+        label="平台",
+        help_text="导入订单：平台后台导出的订单文件可直接上传，按表头自动识别平台；也可使用本系统的格式。",
+    )
 
     shop = forms.ModelChoiceField(
         Shop.objects.filter(is_active=True),
         required=False,
         label="店铺",
         empty_label="（不限店铺）",
-        help_text="导入订单：新订单归入这个店铺（有多个店铺时必选）。导入快递单号：只在这个店铺中找订单号；"
-        "不选则在全部店铺中找，同一订单号在多个店铺都有时该行会提示。",
+        help_text="导入订单：新订单归入这个店铺；不选时，平台导出归入该平台唯一的店铺（有多个时必选）。"
+        "导入快递单号：只在这个店铺中找订单号；不选则在全部店铺中找，同一订单号在多个店铺都有时该行会提示。",
     )
 
     def __init__(self, formats, resources, **kwargs):
@@ -416,3 +438,4 @@ class OrderImportForm(SpreadsheetImportForm):
 
 class OrderImportConfirmForm(SpreadsheetConfirmForm):
     shop = forms.ModelChoiceField(Shop.objects.all(), required=False, widget=forms.HiddenInput)
+    platform = forms.ChoiceField(choices=PLATFORM_CHOICES, required=False, widget=forms.HiddenInput)

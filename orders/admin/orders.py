@@ -39,6 +39,8 @@ from orders.admin.save_report import list_save_message
 from orders.admin.shipped import shipped_summary
 from orders.desk.merge import merge_ship
 from orders.models import Carrier, Order, OrderHold, OrderLine, Parcel, ParcelLine, ReceiverReveal, Shop
+from orders.platforms.recognise import OrderFileFormat
+from orders.platforms.rows import ENCRYPTED_PLACEHOLDER
 from orders.resources import OrderExportResource, OrderImportResource, TrackingImportResource
 from orders.selectors import (
     SHORTAGE_RULE,
@@ -55,13 +57,19 @@ from orders.selectors import (
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
-
 def short_time(value):
     return timezone.localtime(value).strftime("%m-%d %H:%M") if value else "-"
 
 
+ENCRYPTED_HINT = "平台隐藏了收货信息：请用平台打单得到的快递单号发货（填入、导入或扫描），不能复制地址下单。"
+
+
 def copy_button(order):
-    """复制: the full details are fetched on click from a logging endpoint, never put in the page."""
+    """复制: the full details are fetched on click from a logging endpoint, never put in the page.
+
+    A 平台加密 order has no address to copy: its badge stands where the button would."""
+    if order.receiver_encrypted:
+        return format_html('<span class="badge badge-encrypted" title="{}">平台加密</span>', ENCRYPTED_HINT)
     url = reverse("admin:orders_order_receiver", args=[order.pk])
     return format_html(
         '<button type="button" class="copy-btn" data-copy-url="{}" title="复制完整收货信息（会留记录）">复制</button>',
@@ -215,6 +223,7 @@ class OrderAdmin(
     import_resource_classes = [TrackingImportResource, OrderImportResource]
     import_form_class = OrderImportForm
     confirm_form_class = OrderImportConfirmForm
+    import_findings_template = "admin/orders/order/import_findings.html"
     list_display = [
         "order_no",
         "order_lines",
@@ -375,16 +384,24 @@ class OrderAdmin(
             return ["created_at", "id"]
         return ["-created_at", "-id"]
 
+    def get_import_formats(self):
+        return [OrderFileFormat]  # finds a platform export's header row below its title lines
+
     def get_import_resource_kwargs(self, request, **kwargs):
-        # The shop chosen on the upload page, carried to the confirm step (OrderImportConfirmForm).
+        # The shop and platform chosen on the upload page, carried to the confirm step (OrderImportConfirmForm).
         form = kwargs.get("form")
-        shop = form.cleaned_data.get("shop") if form is not None and hasattr(form, "cleaned_data") else None
-        return {**super().get_import_resource_kwargs(request, **kwargs), "shop": shop}
+        cleaned = form.cleaned_data if form is not None and hasattr(form, "cleaned_data") else {}
+        kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        resource = self.choose_import_resource_class(form, request) if cleaned else None
+        if resource is OrderImportResource:
+            kwargs["platform"] = cleaned.get("platform", "")
+        return {**kwargs, "shop": cleaned.get("shop")}
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         shop = import_form.cleaned_data.get("shop") if import_form is not None else None
-        return {**initial, "shop": shop.pk if shop else ""}
+        platform = import_form.cleaned_data.get("platform", "") if import_form is not None else ""
+        return {**initial, "shop": shop.pk if shop else "", "platform": platform}
 
     def get_export_resource_classes(self, request):
         return [OrderExportResource]
@@ -406,7 +423,11 @@ class OrderAdmin(
         orders, parcels = getattr(result, "shipped", ([], []))
         if parcels:  # 导入快递单号: which orders shipped, with which carriers, and where to see them
             return shipped_summary("导入完成", orders, parcels)
-        return super().import_success_message(result)
+        message = super().import_success_message(result)
+        held = [order.order_no for order, _words in getattr(result, "flagged", [])]
+        if held:  # 导入订单: orders already here that the platform now shows refunded
+            message += f" 平台显示退款或关闭的 {len(held)} 个已有订单已挂起（退款中）：{'、'.join(held)}。"
+        return message
 
     def shipping_report_view(self, request):
         return views.shipping_report(request, self)
@@ -582,6 +603,8 @@ class OrderAdmin(
 
     @admin.display(description="电话")
     def masked_phone(self, order):
+        if order.receiver_encrypted and order.receiver_phone == ENCRYPTED_PLACEHOLDER:
+            return ENCRYPTED_PLACEHOLDER  # the platform's word for "no phone", not a phone to mask
         return privacy.mask_phone(order.receiver_phone)
 
     @admin.display(description="地址")

@@ -308,7 +308,7 @@ def test_order_import_adds_the_good_orders_whole_and_leaves_an_order_with_a_bad_
     assert message.startswith("导入完成：已新建 1 行，有问题，未导入 3 行。") and "下载这 3 行" in message
     rows = clerk_client.get(reverse("admin:orders_order_import_left")).content.decode("utf-8-sig").splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["3", "4", "5"]
-    assert "订单 N2 的第 4 行有问题，整单不导入" in rows[1] and "SKU SKU-NONE 不存在" in rows[2]
+    assert "订单 N2 的第 4 行有问题，整单不导入" in rows[1] and "SKU（商家编码）SKU-NONE 没有对应的库存商品" in rows[2]
     assert "下单时间“昨天”无法识别" in rows[3]
 
 

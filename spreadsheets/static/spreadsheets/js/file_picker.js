@@ -1,4 +1,4 @@
-/* The import page's file picker (oms.importing.admin.FilePickerInput): show the chosen file's name
+/* The import page's file picker (spreadsheets.admin.FilePickerInput): show the chosen files' names
    next to the Chinese 浏览… button, since the native input that would say it is out of sight. */
 (function () {
   "use strict";
@@ -6,7 +6,8 @@
     var input = event.target;
     if (!input.classList || !input.classList.contains("file-picker-input")) return;
     var name = input.parentNode.querySelector(".file-picker-name");
-    name.textContent = input.files && input.files.length ? input.files[0].name : name.dataset.empty;
+    var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+    name.textContent = names.length ? names.join("、") : name.dataset.empty;
     name.classList.toggle("chosen", !!(input.files && input.files.length));
   });
 })();
