@@ -57,6 +57,7 @@ from orders.selectors import (
 from orders.timeline import order_timeline
 from spreadsheets.admin import SelectedRowsExportMixin, SpreadsheetImportMixin
 
+
 def short_time(value):
     return timezone.localtime(value).strftime("%m-%d %H:%M") if value else "-"
 
