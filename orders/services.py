@@ -179,7 +179,8 @@ def _review(shipments, stored_orders, *, lock):
             stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
     shipped = shipped_quantities(line_pks)
     items = InventoryItem.objects.in_bulk(
-        {shipment.item_id(index) for shipment in shipments for index in range(len(shipment.lines))}
+        {line.item_id for shipment in shipments for line, _units in shipment.lines}
+        | {shipment.item_id(index) for shipment in shipments for index in range(len(shipment.lines))}
     )
     live = _live_parcels({s.key for s in shipments if s.tracking_number}, lock=lock)
     # Read after the orders' locks (when writing): a hold and a shipment of one order serialise.

@@ -112,11 +112,13 @@ def next_open_order(skipped=()):
 
 
 def waiting_for_stock_count():
-    """How many open orders lack stock for a line (N 单等待补货), at most WAITING_COUNT_SECONDS old."""
+    """How many open orders, not held, lack stock for a line (N 单等待补货), at most WAITING_COUNT_SECONDS old.
+
+    A held order waits for its hold, not for stock: next_open_order skips it, so this count does too.
+    """
     count = cache.get(WAITING_COUNT_KEY)
     if count is None:
-        short = selectors.short_order_pks()
-        count = len(short) if isinstance(short, list) else short.count()
+        count = Order.objects.filter(pk__in=selectors.short_order_pks()).exclude(selectors.held()).count()
         cache.set(WAITING_COUNT_KEY, count, WAITING_COUNT_SECONDS)
     return count
 
