@@ -1,0 +1,60 @@
+"""退货入库 on the scan desk by keyboard alone, in a real browser (issue 19)."""
+
+from playwright.sync_api import expect
+
+from inventory.models import InventoryItem
+from orders import after_sales, services
+from orders.models import AfterSaleCase
+from tests.e2e.support import E2E, OPS_PASSWORD, log_in, save_screenshot
+from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
+
+pytestmark = E2E
+
+SCAN = "/admin/orders/order/scan/"
+
+
+def test_a_return_is_counted_and_received_by_keyboard(page, ops_user, ledger_is_consistent):
+    cup, lid = ItemFactory(sku="RET-CUP", initial_stock=10), ItemFactory(sku="RET-LID", initial_stock=10)
+    order = OrderFactory(order_no="RET-KB", lines=[(cup, 2), (lid, 1)])
+    services.ship_order(order, carrier("SF"), sf_number(1))
+    cup_line, lid_line = order.lines.order_by("pk")
+    case = after_sales.create_case(
+        order,
+        AfterSaleCase.Kind.RETURN_REFUND,
+        [(cup_line, 2), (lid_line, 1)],
+        return_tracking_number="YT1122334455",
+    )
+    OrderFactory(order_no="NEXT-1")
+
+    log_in(page, "ops", OPS_PASSWORD, path=SCAN)
+    expect(page.locator("#scan-order")).to_have_attribute("data-order-no", "NEXT-1")
+    page.keyboard.type("YT1122334455")
+    page.keyboard.press("Enter")
+
+    receive = page.locator("#scan-receive")
+    expect(receive).to_be_visible()
+    expect(page.locator("#scan-status")).to_contain_text(f"退货：{case}（订单 RET-KB，退货退款）")
+    good_cup = page.get_by_label("RET-CUP 良品")
+    expect(good_cup).to_be_focused()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    save_screenshot(page, "return-desk-1280")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    save_screenshot(page, "return-desk-1366")
+
+    # One cup came back broken: 1 good, 1 damaged; the lid is fine (its 1 stays as proposed).
+    page.keyboard.type("1")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("RET-CUP 次品")).to_be_focused()
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#scan-status")).to_contain_text("已收货入库")
+    expect(page.locator("#scan-status")).to_contain_text("良品 2 件已回库存，次品 1 件已登记（不回库存）")
+    expect(receive).to_have_count(0)
+    expect(page.locator("#scan-input")).to_be_focused()
+    expect(page.locator("#scan-order")).to_have_attribute("data-order-no", "NEXT-1")
+    assert InventoryItem.objects.get(pk=cup.pk).stock == 9  # 10 - 2 + 1 good
+    assert InventoryItem.objects.get(pk=lid.pk).stock == 10
+    assert AfterSaleCase.objects.get(pk=case.pk).status == AfterSaleCase.Status.RECEIVED
+    ledger_is_consistent()
