@@ -22,6 +22,9 @@ ROLE_PERMISSIONS = {
         # 挂起 and 解除挂起, rule holds included: a rule only asks a person to look, and ops are that person.
         "orders.hold_order",
         "orders.view_shop",  # the shop filter and column; shops are configured by admins
+        # 售后: open cases, receive returns on the desk, reissue, complete / reject.
+        "orders.view_aftersalecase",
+        "orders.handle_aftersalecase",
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
@@ -44,6 +47,7 @@ ROLE_PERMISSIONS = {
         "logistics.view_tracking",
         "logistics.view_sender",
         "orders.view_receiverreveal",  # who saw receivers' full details (PIPL access log)
+        "orders.view_aftersalecase",
     ],
 }
 

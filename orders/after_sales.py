@@ -187,6 +187,20 @@ def _refund_hold(order, case, user):
     return services.hold_order(order, OrderHold.Reason.REFUND, note=f"售后单 {case.pk}", user=user)
 
 
+def available_steps(case):
+    """The buttons a case page offers now (the services still decide): return, reissue, complete, reject, cancel."""
+    if case.status not in AfterSaleCase.OPEN:
+        return set()
+    steps = {"complete"}
+    if case.status in (STATUS.PENDING, STATUS.RETURNING):
+        steps |= {"reject", "cancel"}
+        if case.kind in AfterSaleCase.RETURNS_GOODS and case.kind != KIND.INTERCEPT:
+            steps.add("return")
+    if case.kind in AfterSaleCase.SENDS_GOODS:
+        steps.add("reissue")
+    return steps
+
+
 # --- Transitions -----------------------------------------------------------------------------
 
 

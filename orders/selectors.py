@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import connection, models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Upper
+from django.utils import timezone
 
 from inventory.models import InventoryItem, StockMovement
 from orders.carriers import normalize_tracking_number
@@ -96,6 +97,49 @@ def open_case_by_return_number(number):
         kind__in=AfterSaleCase.RETURNS_GOODS,
     )
     return cases.select_related("order").order_by("pk").first()
+
+
+@dataclass
+class AfterSaleLineRow:
+    """One order line as 新建售后 shows it: how many, how many shipped, how many other cases name."""
+
+    line: OrderLine
+    shipped: int
+    claimed: int
+
+
+def after_sale_line_rows(order):
+    """The order's lines with their shipped and claimed units, for 新建售后 (three queries)."""
+    lines = list(order.lines.select_related("item").order_by("pk"))
+    shipped = shipped_quantities(line.pk for line in lines)
+    claimed = claimed_quantities(line.pk for line in lines)
+    return [AfterSaleLineRow(line, shipped.get(line.pk, 0), claimed.get(line.pk, 0)) for line in lines]
+
+
+def parcel_pks_of(order):
+    """The pks of every parcel holding a line of `order` (the intercept choice, the timeline)."""
+    return list(ParcelLine.objects.filter(line__order=order).values_list("parcel_id", flat=True).distinct())
+
+
+def after_sales_of(order):
+    """The order's cases, newest first, with their lines and items (two queries)."""
+    lines = models.Prefetch("lines", AfterSaleLine.objects.select_related("line__item").order_by("pk"))
+    return list(order.after_sales.select_related("created_by").prefetch_related(lines).order_by("-created_at", "-pk"))
+
+
+def after_sale_steps(case):
+    """Who did what and when on `case`, oldest first, as one line each (the case page's 经过)."""
+    steps = [
+        ("新建", case.created_at, case.created_by),
+        ("登记退货单号", case.returning_at, case.returning_by),
+        ("收货入库", case.received_at, case.received_by),
+        (case.get_status_display() if case.status in AfterSaleCase.CLOSED else "关闭", case.closed_at, case.closed_by),
+    ]
+    return [
+        f"{timezone.localtime(when):%Y-%m-%d %H:%M} {label}" + (f"（{who}）" if who else "")
+        for label, when, who in steps
+        if when
+    ]
 
 
 def remaining_lines(orders):
