@@ -57,8 +57,9 @@ def create_case(
 ):
     """新建售后: open a case of `kind` (AfterSaleCase.Kind) on `order` for `lines` [(order_line, units), ...].
 
-    How many a line may name, less what other cases (not rejected or cancelled) already name:
-    仅退款 up to the line's quantity; every other kind up to what shipped (live 正常 parcels).
+    How many a line may name, less what other cases (not rejected or cancelled) of the same pool
+    already name (AfterSaleCase.TAKES_BACK / SENDS_GOODS): 仅退款 up to the line's quantity;
+    every other kind up to what shipped (live 正常 parcels).
     `reissue` [(order_line, item, units), ...] is what 补发 / 换货 send out again (default: the
     same items and units as `lines`). 拦截 names the live `parcel` on the road; its lines default
     to what the parcel holds of the order, and the returned parcel is received by its own number.
@@ -143,7 +144,8 @@ def _line_problems(order, kind, lines):
     stored = {line.pk: line for line in OrderLine.objects.filter(order=order).select_related("item")}
     line_pks = [line.pk for line, _units in lines]
     shipped = selectors.shipped_quantities(line_pks)
-    claimed = selectors.claimed_quantities(line_pks)
+    pools = [pool for pool in (AfterSaleCase.TAKES_BACK, AfterSaleCase.SENDS_GOODS) if kind in pool]
+    claims = [selectors.claimed_quantities(line_pks, kinds=pool) for pool in pools]
     problems = []
     for line, units in lines:
         own = stored.get(line.pk)
@@ -155,14 +157,15 @@ def _line_problems(order, kind, lines):
             problems.append(f"SKU {sku} 的售后数量必须大于 0。")
             continue
         basis = own.quantity if kind == KIND.REFUND_ONLY else shipped.get(own.pk, 0)
-        left = basis - claimed.get(own.pk, 0)
-        if units > left:
-            what = "共" if kind == KIND.REFUND_ONLY else "已发货"
-            problems.append(
-                f"SKU {sku} {what} {basis} 件，其他售后单已占 {claimed.get(own.pk, 0)} 件，"
-                f"最多还能售后 {max(left, 0)} 件，不能售后 {units} 件。"
-            )
-    return problems
+        for claimed in claims:
+            left = basis - claimed.get(own.pk, 0)
+            if units > left:
+                what = "共" if kind == KIND.REFUND_ONLY else "已发货"
+                problems.append(
+                    f"SKU {sku} {what} {basis} 件，其他售后单已占 {claimed.get(own.pk, 0)} 件，"
+                    f"最多还能售后 {max(left, 0)} 件，不能售后 {units} 件。"
+                )
+    return list(dict.fromkeys(problems))
 
 
 def _reissue_problems(order, reissue):

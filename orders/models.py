@@ -554,6 +554,10 @@ class AfterSaleCase(models.Model):
     SENDS_GOODS = (Kind.EXCHANGE, Kind.REISSUE)
     # Kinds that refund money: on an order with something still to ship they hold it (退款中).
     REFUNDS = (Kind.RETURN_REFUND, Kind.REFUND_ONLY)
+    # What a line's cases may claim, per pool: the units that come back or are refunded, and the
+    # units sent again, each at most what shipped (仅退款: what was ordered). A 换货 draws on both;
+    # a damaged piece returned on a 退货退款 may still be sent again on a 补发.
+    TAKES_BACK = (Kind.RETURN_REFUND, Kind.REFUND_ONLY, Kind.EXCHANGE, Kind.INTERCEPT)
     OPEN = (Status.PENDING, Status.RETURNING, Status.RECEIVED)
     CLOSED = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
 

@@ -69,8 +69,8 @@ def received_quantities(line_pks):
     return received
 
 
-def claimed_quantities(line_pks, *, exclude_case=None):
-    """{order line pk: units named by after-sales cases not rejected or cancelled} for `line_pks`.
+def claimed_quantities(line_pks, kinds=None):
+    """{order line pk: units named by after-sales cases (of `kinds`, default all) not rejected or cancelled}.
 
     A line's after-sales never exceed what can be claimed (orders.after_sales.create_case).
     """
@@ -79,8 +79,8 @@ def claimed_quantities(line_pks, *, exclude_case=None):
         rows = AfterSaleLine.objects.filter(line_id__in=chunk).exclude(
             case__status__in=[AfterSaleCase.Status.REJECTED, AfterSaleCase.Status.CANCELLED]
         )
-        if exclude_case is not None:
-            rows = rows.exclude(case=exclude_case)
+        if kinds is not None:
+            rows = rows.filter(case__kind__in=kinds)
         rows = rows.values("line_id").annotate(units=Sum("quantity")).order_by()
         claimed.update((row["line_id"], row["units"]) for row in rows)
     return claimed

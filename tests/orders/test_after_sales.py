@@ -68,11 +68,15 @@ def test_other_open_cases_claim_their_units_and_a_cancelled_case_gives_them_back
     order, (line, *_rest), _items = shipped_three()
     first = after_sales.create_case(order, KIND.RETURN_REFUND, [(line, 1)])
 
-    messages = refused(lambda: after_sales.create_case(order, KIND.REISSUE, [(line, 1)]))
+    messages = refused(lambda: after_sales.create_case(order, KIND.EXCHANGE, [(line, 1)]))
     assert "其他售后单已占 1 件，最多还能售后 0 件" in messages[0]
+    # Sending again is a pool of its own: a returned (say damaged) piece may still be reissued.
+    after_sales.create_case(order, KIND.REISSUE, [(line, 1)])
 
     after_sales.cancel_case(first)
-    assert after_sales.create_case(order, KIND.REISSUE, [(line, 1)]).status == STATUS.PENDING
+    assert after_sales.create_case(order, KIND.RETURN_REFUND, [(line, 1)]).status == STATUS.PENDING
+    # 换货 draws on both pools: now both are taken.
+    assert "最多还能售后 0 件" in refused(lambda: after_sales.create_case(order, KIND.EXCHANGE, [(line, 1)]))[0]
 
 
 def test_a_case_of_nothing_and_a_cancelled_order_are_refused():
