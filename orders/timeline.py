@@ -66,13 +66,13 @@ def _after_sale_entries(order):
         lines = case.lines.all()
         asked = "、".join(f"{case_line.line.item.sku} × {case_line.quantity}" for case_line in lines)
         details = [asked, *([f"原因：{case.reason}"] if case.reason else [])]
+        carrier = f"{case.return_carrier.name} " if case.return_carrier else ""
+        returning = f"退货单号：{carrier}{case.return_tracking_number}"
+        if case.returning_at and case.returning_at == case.created_at:  # opened with its return number
+            details.append(returning)
         entries.append(Entry(case.created_at, f"新建售后 {name}", case.created_by, "changed", details))
-        if case.returning_at:
-            carrier = f"{case.return_carrier.name} " if case.return_carrier else ""
-            title = f"退货寄回 {name}"
-            entries.append(
-                Entry(case.returning_at, title, case.returning_by, "changed", [carrier + case.return_tracking_number])
-            )
+        if case.returning_at and case.returning_at != case.created_at:
+            entries.append(Entry(case.returning_at, f"退货寄回 {name}", case.returning_by, "changed", [returning]))
         if case.received_at:
             counted = [
                 f"{case_line.line.item.sku} 良品 {case_line.good_quantity}、次品 {case_line.damaged_quantity}"
