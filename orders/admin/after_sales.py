@@ -118,12 +118,14 @@ class NewCaseForm(forms.Form):
     kind = forms.ChoiceField(label="售后类型", choices=AfterSaleCase.Kind.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label="售后原因", max_length=200, required=False)
     return_carrier = forms.ModelChoiceField(
-        label="退货快递公司", queryset=Carrier.objects.filter(is_active=True), required=False
+        label="退货快递公司", queryset=Carrier.objects.filter(is_active=True), required=False, empty_label="（不确定）"
     )
     return_tracking_number = forms.CharField(
         label="退货快递单号", max_length=40, required=False, help_text="买家寄回时的单号，可以以后再填。"
     )
-    parcel = forms.ModelChoiceField(label="拦截包裹", queryset=Parcel.objects.none(), required=False)
+    parcel = forms.ModelChoiceField(
+        label="拦截包裹", queryset=Parcel.objects.none(), required=False, empty_label="（不拦截）"
+    )
     note = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, order, rows, **kwargs):
@@ -138,7 +140,10 @@ class NewCaseForm(forms.Form):
                 label=f"{row.line.item.sku} 数量", min_value=0, max_value=row.line.quantity, required=False
             )
             self.fields[f"item_{row.line.pk}"] = forms.ModelChoiceField(
-                label=f"{row.line.item.sku} 换成", queryset=InventoryItem.objects.order_by("sku"), required=False
+                label=f"{row.line.item.sku} 换成",
+                queryset=InventoryItem.objects.order_by("sku"),
+                required=False,
+                empty_label="（同一商品）",
             )
 
     def quantity_field(self, row):

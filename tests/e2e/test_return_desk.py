@@ -58,3 +58,44 @@ def test_a_return_is_counted_and_received_by_keyboard(page, ops_user, ledger_is_
     assert InventoryItem.objects.get(pk=lid.pk).stock == 10
     assert AfterSaleCase.objects.get(pk=case.pk).status == AfterSaleCase.Status.RECEIVED
     ledger_is_consistent()
+
+
+def test_after_sales_pages_fit_the_screen_and_say_what_happened(page, ops_user, manager):
+    cup, lid = ItemFactory(sku="FIT-CUP", initial_stock=10), ItemFactory(sku="FIT-LID", initial_stock=10)
+    order = OrderFactory(order_no="FIT-1", lines=[(cup, 2), (lid, 1)])
+    services.ship_order(order, carrier("SF"), sf_number(1))
+    log_in(page, "ops", OPS_PASSWORD, path=f"/admin/orders/order/{order.pk}/change/")
+
+    page.get_by_role("link", name="新建售后").click()
+    page.get_by_label("补发").check()
+    page.get_by_label("FIT-CUP 售后数量").fill("1")
+    page.get_by_label("售后原因").fill("运输破损")
+    for width, height in ((1366, 768), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        save_screenshot(page, f"after-sale-new-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+    page.get_by_role("button", name="新建售后单").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("（补发，订单 FIT-1）")
+
+    page.get_by_label("快递公司").select_option(label="顺丰速运")
+    page.get_by_label("快递单号").fill(sf_number(2))
+    page.get_by_role("button", name="补发", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_contain_text(
+        f"：顺丰速运 {sf_number(2)}，库存已扣减。售后单已完成。"
+    )
+    for width, height in ((1366, 768), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        save_screenshot(page, f"after-sale-case-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+
+    for path, name in (
+        (f"/admin/orders/order/{order.pk}/change/", "after-sale-order"),
+        ("/admin/orders/aftersalecase/", "after-sale-list"),
+    ):
+        page.goto(path)
+        for width, height in ((1366, 768), (1280, 720)):
+            page.set_viewport_size({"width": width, "height": height})
+            if name == "after-sale-order":
+                page.locator("#after-sales").scroll_into_view_if_needed()
+            save_screenshot(page, f"{name}-{width}")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (name, width)
