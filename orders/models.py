@@ -580,41 +580,13 @@ class AfterSaleCase(models.Model):
         OrderHold, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="退款挂起"
     )
     created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="创建人",
-    )
+    created_by = _user("创建人")
     returning_at = models.DateTimeField("退货寄出登记时间", null=True, blank=True)
-    returning_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="登记人",
-    )
+    returning_by = _user("登记人")
     received_at = models.DateTimeField("收货时间", null=True, blank=True, db_index=True)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="收货人",
-    )
+    received_by = _user("收货人")
     closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="关闭人",
-    )
+    closed_by = _user("关闭人")
 
     class Meta:
         verbose_name = "售后单"

@@ -27,6 +27,18 @@ def returning(admin_user):
     return item, case, waiting
 
 
+def counts(case, current, good, damaged):
+    """The desk's 确认入库 form for the case's one line, as typed."""
+    line_pk = case.lines.get().pk
+    return {
+        "receive": "1",
+        "case": case.pk,
+        "current": current.pk,
+        f"good_{line_pk}": good,
+        f"damaged_{line_pk}": damaged,
+    }
+
+
 def test_scanning_a_return_number_shows_its_lines_to_count_and_ships_nothing(admin_client, returning):
     _item, case, waiting = returning
 
@@ -42,19 +54,8 @@ def test_scanning_a_return_number_shows_its_lines_to_count_and_ships_nothing(adm
 
 def test_confirming_the_counts_puts_only_good_pieces_back(admin_client, returning):
     item, case, waiting = returning
-    case_line = case.lines.get()
 
-    page = admin_client.post(
-        SCAN,
-        {
-            "receive": "1",
-            "case": case.pk,
-            "current": waiting.pk,
-            f"good_{case_line.pk}": "2",
-            f"damaged_{case_line.pk}": "1",
-        },
-        follow=True,
-    )
+    page = admin_client.post(SCAN, counts(case, waiting, "2", "1"), follow=True)
 
     assert "良品 2 件已回库存，次品 1 件已登记（不回库存）" in page.content.decode()
     assert InventoryItem.objects.get(pk=item.pk).stock == 9
@@ -64,18 +65,8 @@ def test_confirming_the_counts_puts_only_good_pieces_back(admin_client, returnin
 
 def test_a_count_that_is_not_a_number_is_named_and_the_form_stays(admin_client, returning):
     item, case, waiting = returning
-    case_line = case.lines.get()
 
-    page = admin_client.post(
-        SCAN,
-        {
-            "receive": "1",
-            "case": case.pk,
-            "current": waiting.pk,
-            f"good_{case_line.pk}": "两",
-            f"damaged_{case_line.pk}": "9",
-        },
-    )
+    page = admin_client.post(SCAN, counts(case, waiting, "两", "9"))
 
     text = page.content.decode()
     assert page.status_code == 422
