@@ -139,12 +139,21 @@ class NewCaseForm(forms.Form):
             self.fields[f"qty_{row.line.pk}"] = forms.IntegerField(
                 label=f"{row.line.item.sku} 数量", min_value=0, max_value=row.line.quantity, required=False
             )
-            self.fields[f"item_{row.line.pk}"] = forms.ModelChoiceField(
-                label=f"{row.line.item.sku} 换成",
-                queryset=InventoryItem.objects.order_by("sku"),
-                required=False,
-                empty_label="（同一商品）",
+            self.fields[f"item_{row.line.pk}"] = forms.CharField(
+                label=f"{row.line.item.sku} 换成 SKU", max_length=64, required=False
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        # 换货 to another item, named by SKU: every SKU typed is looked up in one query.
+        wanted = {name: text.strip() for name, text in cleaned.items() if name.startswith("item_") and text}
+        found = InventoryItem.objects.in_bulk(set(wanted.values()), field_name="sku")
+        for name, sku in wanted.items():
+            if sku in found:
+                cleaned[name] = found[sku]
+            else:
+                self.add_error(name, f"找不到 SKU “{sku}”，请核对。")
+        return cleaned
 
     def quantity_field(self, row):
         return self[f"qty_{row.line.pk}"]

@@ -1,6 +1,8 @@
 """售后 in the admin (issue 19): 新建售后 from the order page, the case page's buttons, the list."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import MANAGERS, OPS
@@ -144,3 +146,38 @@ def test_managers_read_cases_but_have_no_buttons(client, django_user_model):
     assert "售后商品" in page and step_url(case, "complete") not in page
     assert client.post(step_url(case, "complete")).status_code == 403
     assert client.get(new_url(order)).status_code == 403
+
+
+def test_an_exchange_to_another_sku_and_an_unknown_sku(ops_page):
+    order, line, _item = shipped_order()
+    ItemFactory(sku="ADM-CUP-RED", initial_stock=5)
+
+    refused = ops_page.post(new_url(order), {"kind": KIND.EXCHANGE, f"qty_{line.pk}": "1", f"item_{line.pk}": "NOPE"})
+    assert refused.status_code == 422 and "找不到 SKU “NOPE”，请核对。" in refused.content.decode()
+    ops_page.post(new_url(order), {"kind": KIND.EXCHANGE, f"qty_{line.pk}": "1", f"item_{line.pk}": " ADM-CUP-RED "})
+
+    case = AfterSaleCase.objects.get()
+    assert [(r.line_id, r.item.sku, r.quantity) for r in case.reissue_lines.all()] == [(line.pk, "ADM-CUP-RED", 1)]
+
+
+def test_the_list_and_the_new_case_page_cost_the_same_queries_for_more_rows(ops_page):
+    def cases(count):
+        for _ in range(count):
+            item = ItemFactory(initial_stock=10)
+            order = OrderFactory(item=item, quantity=1)
+            services.ship_order(order, carrier("SF"), sf_number(order.pk))
+            after_sales.create_case(order, KIND.RETURN_REFUND, [(order.lines.get(), 1)])
+        return order
+
+    def counted(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert ops_page.get(url).status_code == 200
+        return len(queries)
+
+    cases(2)
+    small = counted(LIST)
+    cases(8)
+    assert counted(LIST) == small
+    few = OrderFactory(lines=[(ItemFactory(), 1)])
+    many = OrderFactory(lines=[(ItemFactory(), 1) for _ in range(8)])
+    assert counted(new_url(many)) == counted(new_url(few))
