@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from inventory.models import InventoryItem
 from orders import after_sales, services
 from orders.models import AfterSaleCase
-from tests.e2e.support import E2E, OPS_PASSWORD, log_in, save_screenshot
+from tests.e2e.support import E2E, MANAGER_PASSWORD, OPS_PASSWORD, log_in, save_screenshot
 from tests.factories import ItemFactory, OrderFactory, carrier, sf_number
 
 pytestmark = E2E
@@ -99,3 +99,27 @@ def test_after_sales_pages_fit_the_screen_and_say_what_happened(page, ops_user, 
                 page.locator("#after-sales").scroll_into_view_if_needed()
             save_screenshot(page, f"{name}-{width}")
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (name, width)
+
+
+def test_the_report_shows_reissues_and_returns_without_sideways_scroll(page, manager):
+    item = ItemFactory(sku="REP-MUG", name="马克杯（大号，礼盒装）", initial_stock=10)
+    order = OrderFactory(order_no="REP-1", item=item, quantity=2)
+    services.ship_order(order, carrier("SF"), sf_number(1))
+    line = order.lines.get()
+    reissue = after_sales.create_case(order, AfterSaleCase.Kind.REISSUE, [(line, 1)])
+    after_sales.ship_reissue(reissue, carrier("SF"), sf_number(2))
+    returned = after_sales.create_case(
+        order, AfterSaleCase.Kind.RETURN_REFUND, [(line, 2)], return_tracking_number="YT4000000001"
+    )
+    after_sales.receive_return(returned, {returned.lines.get().pk: (1, 1)})
+
+    log_in(page, "manager", MANAGER_PASSWORD, path="/admin/orders/order/shipping-report/")
+    expect(page.locator("#after-sales-summary")).to_have_text(
+        "补发 1 个包裹，1 件 · 退货入库 1 单，良品 1 件（已回库存），次品 1 件"
+    )
+    expect(page.locator("#after_sales_list tbody tr")).to_have_count(2)
+    for width, height in ((1366, 768), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator("#after-sales-heading").scroll_into_view_if_needed()
+        save_screenshot(page, f"after-sale-report-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
