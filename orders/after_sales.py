@@ -259,16 +259,25 @@ def receive_return(case, counts, *, user=None):
         if locked.kind not in AfterSaleCase.RETURNS_GOODS:
             raise AfterSaleRefused(f"{locked}（{locked.get_kind_display()}）没有退货，不能收货入库。")
         lines = list(locked.lines.select_related("line__item").order_by("pk"))
+        # Read under the order's lock: a parcel voided since the case opened may have shrunk what shipped.
+        line_pks = [case_line.line_id for case_line in lines]
+        shipped, received = selectors.shipped_quantities(line_pks), selectors.received_quantities(line_pks)
         problems, total = [], 0
         for case_line in lines:
             good, damaged = counts.get(case_line.pk, (0, 0))
             sku = case_line.line.item.sku
+            left = shipped.get(case_line.line_id, 0) - received.get(case_line.line_id, 0)
             if good < 0 or damaged < 0:
                 problems.append(f"SKU {sku} 的良品、次品数量不能小于 0。")
             elif good + damaged > case_line.quantity:
                 problems.append(
                     f"SKU {sku} 售后 {case_line.quantity} 件，良品 {good} + 次品 {damaged} "
                     f"多了 {good + damaged - case_line.quantity} 件。"
+                )
+            elif good + damaged > left:
+                problems.append(
+                    f"SKU {sku} 现在已发货且未退回的只有 {max(left, 0)} 件（包裹可能已撤销），"
+                    f"不能收 {good + damaged} 件。"
                 )
             total += good + damaged
         if not problems and total == 0:
@@ -322,7 +331,11 @@ def ship_reissue(case, carrier, tracking_number, *, user=None):
 
 
 def complete_case(case, *, user=None):
-    """完成: the refund is paid / the exchange is done. A return must be received, a reissue shipped."""
+    """完成: the refund is paid / the exchange is done. A return must be received, a reissue shipped.
+
+    A refund that, with the order's other completed refunds, covers every unit of an order that
+    shipped nothing cancels the order (全额退款); a partial one only releases the 退款中 hold.
+    """
     with transaction.atomic():
         locked = _locked_case(case)
         _refuse_unless(locked, AfterSaleCase.OPEN, "完成")
@@ -337,7 +350,19 @@ def complete_case(case, *, user=None):
         if problems:
             raise AfterSaleRefused(problems)
         _close(locked, STATUS.COMPLETED, user)
+        if locked.kind in AfterSaleCase.REFUNDS and _refunded_whole(locked.order):
+            services.cancel_order(locked.order, user=user)
+            locked.order.refresh_from_db()
     return locked
+
+
+def _refunded_whole(order):
+    """Whether completed refunds cover every unit of an order that shipped nothing: it is then cancelled."""
+    if order.status != order.Status.PENDING:
+        return False
+    lines = list(order.lines.values_list("pk", "quantity"))
+    refunded = selectors.completed_refunds([pk for pk, _quantity in lines])
+    return all(refunded.get(pk, 0) >= quantity for pk, quantity in lines)
 
 
 def reject_case(case, *, note="", user=None):

@@ -69,6 +69,14 @@ def received_quantities(line_pks):
     return received
 
 
+def completed_refunds(line_pks):
+    """{order line pk: units refunded by completed 仅退款 / 退货退款 cases} for `line_pks`."""
+    rows = AfterSaleLine.objects.filter(
+        line_id__in=list(line_pks), case__status=AfterSaleCase.Status.COMPLETED, case__kind__in=AfterSaleCase.REFUNDS
+    )
+    return dict(rows.values("line_id").annotate(units=Sum("quantity")).order_by().values_list("line_id", "units"))
+
+
 def claimed_quantities(line_pks, kinds=None):
     """{order line pk: units named by after-sales cases (of `kinds`, default all) not rejected or cancelled}.
 

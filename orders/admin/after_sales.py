@@ -267,10 +267,16 @@ STEP_LABELS = {"return": "登记退货单号", "reissue": "补发", "complete": 
 def step_message(case, step, done):
     """What the user reads after a step went through."""
     case.refresh_from_db()
+    case.order.refresh_from_db()
     if step == "return":
         return f"已登记{case}的退货单号 {case.return_tracking_number}（退货在途）；包裹到了在扫码发货页扫描收货。"
     if step == "reissue":
         after = "售后单已完成。" if case.status == AfterSaleCase.Status.COMPLETED else "退货收到后再点“完成”。"
         return f"已补发{case}：{done.carrier.name} {done.tracking_number}，库存已扣减。{after}"
-    released = "，订单的退款挂起已解除，可以发货了" if case.hold_id and case.hold.released_at else ""
+    if case.order.status == Order.Status.CANCELLED:
+        released = f"，订单 {case.order.order_no} 已全额退款，订单已取消"
+    elif case.hold_id and case.hold.released_at:
+        released = "，订单的退款挂起已解除，可以发货了"
+    else:
+        released = ""
     return f"{case}已{case.get_status_display().removeprefix('已')}{released}。"

@@ -279,6 +279,31 @@ def test_a_refund_from_the_scan_desk_stops_the_order_there(admin_client):
     assert not Parcel.objects.exists()
 
 
+def test_a_whole_refund_of_an_unshipped_order_cancels_it_and_a_partial_one_lets_the_rest_ship():
+    whole, part = OrderFactory(quantity=2), OrderFactory(quantity=2)
+    after_sales.complete_case(after_sales.create_case(whole, KIND.REFUND_ONLY, [(whole.lines.get(), 2)]))
+    after_sales.complete_case(after_sales.create_case(part, KIND.REFUND_ONLY, [(part.lines.get(), 1)]))
+
+    whole.refresh_from_db()
+    part.refresh_from_db()
+    assert (whole.status, part.status) == (Order.Status.CANCELLED, Order.Status.PENDING)
+    assert services.active_holds([whole.pk, part.pk]) == {}
+
+
+def test_a_return_whose_parcel_was_voided_meanwhile_cannot_be_received():
+    item = ItemFactory(initial_stock=10)
+    order = OrderFactory(item=item, quantity=1)
+    parcel = services.ship_order(order, carrier("SF"), sf_number(1))
+    case = after_sales.create_case(order, KIND.RETURN_REFUND, [(order.lines.get(), 1)])
+    services.void_parcel(parcel)
+
+    messages = refused(lambda: after_sales.receive_return(case, {case.lines.get().pk: (1, 0)}))
+
+    assert messages == [f"SKU {item.sku} 现在已发货且未退回的只有 0 件（包裹可能已撤销），不能收 1 件。"]
+    assert stock(item) == 10
+    verify()
+
+
 def test_cancelling_a_held_order_releases_its_holds():
     order = OrderFactory()
     services.hold_order(order, OrderHold.Reason.MANUAL, note="核对地址")

@@ -181,3 +181,12 @@ def test_the_list_and_the_new_case_page_cost_the_same_queries_for_more_rows(ops_
     few = OrderFactory(lines=[(ItemFactory(), 1)])
     many = OrderFactory(lines=[(ItemFactory(), 1) for _ in range(8)])
     assert counted(new_url(many)) == counted(new_url(few))
+
+
+def test_completing_a_whole_refund_says_the_order_is_cancelled(ops_page):
+    order = OrderFactory(order_no="ADM-ALL")
+    case = after_sales.create_case(order, KIND.REFUND_ONLY, [(order.lines.get(), 1)])
+
+    response = ops_page.post(step_url(case, "complete"), follow=True)
+
+    assert f"{case}已完成，订单 ADM-ALL 已全额退款，订单已取消。" in response.content.decode()
