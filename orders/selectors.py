@@ -94,17 +94,19 @@ def claimed_quantities(line_pks, kinds=None):
     return claimed
 
 
-def open_case_by_return_number(number):
-    """The case waiting for the return that comes back as `number` (退货单号, or an intercepted parcel's), or None."""
+def case_by_return_number(number):
+    """The case a return comes back to as `number` (退货单号, or an intercepted parcel's), or None.
+
+    One still waiting for its goods comes first; else the latest other one (already received,
+    closed), so the scan desk can say so rather than take the number for a new shipment.
+    """
     number = normalize_tracking_number(number)
     if not number:
         return None
-    cases = AfterSaleCase.objects.filter(
-        return_tracking_number=number,
-        status__in=(AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING),
-        kind__in=AfterSaleCase.RETURNS_GOODS,
-    )
-    return cases.select_related("order").order_by("pk").first()
+    cases = AfterSaleCase.objects.filter(return_tracking_number=number, kind__in=AfterSaleCase.RETURNS_GOODS)
+    waiting = (AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING)
+    found = cases.select_related("order").order_by("pk")
+    return found.filter(status__in=waiting).first() or found.order_by("-pk").first()
 
 
 @dataclass

@@ -240,12 +240,18 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
     if scanned_order is not None:
         note = "" if scanned_order.is_open else f"（该订单{scanned_order.get_status_display()}，不能再发货）"
         return ScanResult(Outcome.SWITCHED, f"已切换到订单 {scanned_order.order_no}{note}", order=scanned_order)
-    case = selectors.open_case_by_return_number(code)
-    if case is not None:
+    case = selectors.case_by_return_number(code)
+    if case is not None and case.status in (AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING):
         message = (
             f"退货：{case}（订单 {case.order.order_no}，{case.get_kind_display()}）。请清点良品和次品，回车确认入库。"
         )
         return ScanResult(Outcome.RETURN, message, order=current, case=case)
+    if case is not None:
+        message = (
+            f"“{code}”是{case}（订单 {case.order.order_no}）的退货单号，该售后单{case.get_status_display()}，"
+            "不能再收货，也不能用作发货单号。"
+        )
+        return ScanResult(Outcome.ERROR, message, order=current)
     if current is None:
         return ScanResult(Outcome.ERROR, f"找不到订单号“{code}”，当前也没有待发货的订单。")
     number = normalize_tracking_number(code)

@@ -331,7 +331,7 @@ def test_an_intercepted_parcel_is_received_back_by_its_own_number():
     case = after_sales.create_case(order, KIND.INTERCEPT, [], parcel=parcel, reason="买家退款")
 
     assert case.return_tracking_number == parcel.tracking_number and case.intercept_result
-    assert selectors.open_case_by_return_number(parcel.tracking_number.lower()) == case
+    assert selectors.case_by_return_number(parcel.tracking_number.lower()) == case
     after_sales.receive_return(case, {case_line.pk: (1, 0) for case_line in case.lines.all()})
 
     assert [stock(item) for item in items] == [10, 10, 10]

@@ -74,3 +74,16 @@ def test_a_count_that_is_not_a_number_is_named_and_the_form_stays(admin_client, 
     assert 'id="scan-receive"' in text and 'value="两"' in text
     assert InventoryItem.objects.get(pk=item.pk).stock == 7
     assert AfterSaleCase.objects.get(pk=case.pk).status == AfterSaleCase.Status.RETURNING
+
+
+def test_a_return_number_already_received_is_neither_received_again_nor_shipped_with(admin_client, returning):
+    item, case, waiting = returning
+    admin_client.post(SCAN, counts(case, waiting, "3", "0"))
+
+    page = admin_client.post(SCAN, {"code": RETURN_NO, "current": waiting.pk})
+
+    assert page.status_code == 422
+    expected = f"“{RETURN_NO}”是{case}（订单 RET-1）的退货单号，该售后单已收货，不能再收货，也不能用作发货单号。"
+    assert expected in page.content.decode()
+    assert InventoryItem.objects.get(pk=item.pk).stock == 10
+    assert not waiting.lines.get().parcel_lines.exists()
