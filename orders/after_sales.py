@@ -15,8 +15,8 @@ then writes. The flow:
        └──────── reject_case / cancel_case ┴──▶ 已拒绝 / 已取消
 
 仅退款 completes from 待处理; 补发 completes when its parcel ships (ship_reissue); 换货 is a return
-plus a reissue (of the same or another item) and completes once both are done. A 仅退款 /
-退货退款 case on an order that still has something to ship holds it (退款中) until the case closes.
+plus a reissue (of the same or another item) and completes once both are done. A 仅退款 on
+units not shipped yet holds the order (退款中) until the case closes.
 """
 
 from collections import defaultdict
@@ -63,7 +63,8 @@ def create_case(
     `reissue` [(order_line, item, units), ...] is what 补发 / 换货 send out again (default: the
     same items and units as `lines`). 拦截 names the live `parcel` on the road; its lines default
     to what the parcel holds of the order, and the returned parcel is received by its own number.
-    A 仅退款 / 退货退款 on an order with something still to ship holds the order (退款中).
+    A 仅退款 naming a line with units still to ship holds the order (退款中) until the case
+    closes (a 退货退款 names shipped units only, so nothing of it is left to stop).
     """
     if kind not in KIND.values:
         raise ValueError(f"unknown after-sales kind {kind!r}")
@@ -74,7 +75,7 @@ def create_case(
         if kind == KIND.INTERCEPT:
             parcel, lines, problems = _intercepted(locked, parcel, lines)
         else:
-            problems = []
+            parcel, problems = None, []  # only 拦截 names a parcel
         lines = [(line, units) for line, units in lines if units]
         problems += _line_problems(locked, kind, lines)
         if kind in AfterSaleCase.SENDS_GOODS:
@@ -112,10 +113,16 @@ def create_case(
             AfterSaleReissue.objects.bulk_create(
                 [AfterSaleReissue(case=case, line=line, item=item, quantity=u) for line, item, u in reissue]
             )
-        if kind in AfterSaleCase.REFUNDS and locked.is_open:
+        if kind == KIND.REFUND_ONLY and _touches_unshipped(lines):
             case.hold = _refund_hold(locked, case, user)
             case.save(update_fields=["hold"])
     return case
+
+
+def _touches_unshipped(lines):
+    """Whether a refund names a line that still has units to ship: those must not go out meanwhile."""
+    shipped = selectors.shipped_quantities(line.pk for line, _units in lines)
+    return any(line.quantity > shipped.get(line.pk, 0) for line, _units in lines)
 
 
 def _intercepted(order, parcel, lines):

@@ -552,7 +552,7 @@ class AfterSaleCase(models.Model):
     RETURNS_GOODS = (Kind.RETURN_REFUND, Kind.EXCHANGE, Kind.INTERCEPT)
     # Kinds that send goods again (a 补发 parcel).
     SENDS_GOODS = (Kind.EXCHANGE, Kind.REISSUE)
-    # Kinds that refund money: on an order with something still to ship they hold it (退款中).
+    # Kinds that refund money: completed ones covering a whole unshipped order cancel it.
     REFUNDS = (Kind.RETURN_REFUND, Kind.REFUND_ONLY)
     # What a line's cases may claim, per pool: the units that come back or are refunded, and the
     # units sent again, each at most what shipped (仅退款: what was ordered). A 换货 draws on both;

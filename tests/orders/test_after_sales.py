@@ -255,6 +255,18 @@ def test_a_refund_on_an_unshipped_order_holds_it_on_every_path_until_the_case_cl
     assert AfterSaleCase.objects.get(pk=case.pk).note.endswith("拒绝：买家已确认要发货")
 
 
+def test_a_return_refund_of_shipped_units_does_not_stop_the_rest_of_a_partial_order():
+    item = ItemFactory(initial_stock=10)
+    order = OrderFactory(item=item, quantity=3)
+    line = order.lines.get()
+    services.ship_parcel([(line, 1)], carrier("SF"), sf_number(1))
+
+    case = after_sales.create_case(order, KIND.RETURN_REFUND, [(line, 1)])
+
+    assert case.hold_id is None and services.active_holds([order.pk]) == {}
+    services.ship_order(order, carrier("SF"), sf_number(2))
+
+
 def test_two_refund_cases_share_one_hold_released_when_the_last_one_closes():
     item = ItemFactory(initial_stock=10)
     order = OrderFactory(lines=[(item, 1), (ItemFactory(initial_stock=10), 1)])
