@@ -87,3 +87,17 @@ def test_a_return_number_already_received_is_neither_received_again_nor_shipped_
     assert expected in page.content.decode()
     assert InventoryItem.objects.get(pk=item.pk).stock == 10
     assert not waiting.lines.get().parcel_lines.exists()
+
+
+def test_a_refund_opened_while_the_order_is_on_the_desk_stops_its_shipment_there(admin_client):
+    order = OrderFactory(order_no="DESK-REFUND")
+    page = admin_client.get(SCAN, {"order": "DESK-REFUND"})
+    assert page.context["current"] == order
+    after_sales.create_case(order, AfterSaleCase.Kind.REFUND_ONLY, [(order.lines.get(), 1)], reason="拍错了")
+
+    page = admin_client.post(SCAN, {"code": sf_number(7), "current": order.pk})
+
+    assert page.status_code == 422
+    assert "未发货：订单 DESK-REFUND 已挂起（退款中：售后单" in page.content.decode()
+    assert not order.lines.get().parcel_lines.exists()
+    assert admin_client.get(SCAN).context["current"] is None  # the queue's next order is not it
