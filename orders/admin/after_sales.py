@@ -106,6 +106,7 @@ class AfterSaleCaseAdmin(admin.ModelAdmin):
             context["reissue_parcels"] = list(obj.reissue_parcels.select_related("carrier").order_by("pk"))
             context["carriers"] = Carrier.objects.filter(is_active=True)
             context["steps"] = after_sales.available_steps(obj)
+            context["waits_for_return"] = obj.kind in AfterSaleCase.RETURNS_GOODS and obj.received_at is None
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 

@@ -190,3 +190,12 @@ def test_completing_a_whole_refund_says_the_order_is_cancelled(ops_page):
     response = ops_page.post(step_url(case, "complete"), follow=True)
 
     assert f"{case}已完成，订单 ADM-ALL 已全额退款，订单已取消。" in response.content.decode()
+
+
+def test_a_case_waiting_for_its_return_points_to_the_scan_desk(ops_page):
+    order, line, _item = shipped_order()
+    returned = after_sales.create_case(order, KIND.RETURN_REFUND, [(line, 1)], return_tracking_number="YT1230000001")
+    reissued = after_sales.create_case(order, KIND.REISSUE, [(line, 1)])
+
+    assert "扫描退货单号（YT1230000001）清点良品、次品并入库" in ops_page.get(case_url(returned)).content.decode()
+    assert "扫描退货单号" not in ops_page.get(case_url(reissued)).content.decode()
