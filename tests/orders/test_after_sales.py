@@ -439,3 +439,36 @@ def test_two_clerks_receiving_one_return_at_once_move_stock_once():
     assert stock(item) == 5
     assert StockMovement.objects.filter(reason=StockMovement.Reason.RETURN).count() == 1
     verify()
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_clerks_opening_returns_of_the_same_units_at_once_claim_them_once():
+    if connection.vendor != "mysql":
+        pytest.skip("row locks need MySQL/MariaDB; run with DATABASE_URL=mysql://…")
+    item = ItemFactory(initial_stock=5)
+    order = OrderFactory(item=item, quantity=2)
+    services.ship_order(order, carrier("SF"), sf_number(1))
+    line_pk = order.lines.get().pk
+    barrier, outcomes = threading.Barrier(3), []
+
+    def open_case():
+        barrier.wait()
+        try:
+            fresh = Order.objects.get(pk=order.pk)
+            after_sales.create_case(fresh, KIND.RETURN_REFUND, [(fresh.lines.get(pk=line_pk), 2)])
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_case) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    refusal = f"SKU {item.sku} 已发货 2 件，其他售后单已占 2 件，最多还能售后 0 件，不能售后 2 件。"
+    assert sorted(outcomes) == sorted(["ok", refusal, refusal])
+    assert AfterSaleCase.objects.count() == 1
