@@ -437,6 +437,10 @@ def _new_parcels_one_by_one(pairs, created, *, user, now):
                     winner = _live_parcels({shipment.key}, lock=True).get(shipment.key)
                     if winner is None:
                         raise
+                    if winner.kind != shipment.kind:  # a 补发 never shares a parcel with a sale
+                        raise ShipmentRefused(
+                            reissue_number_message(shipment.tracking_number, winner.order_nos)
+                        ) from None
                     if winner.receiver != receiver_key(shipment.orders[0]):
                         raise ShipmentRefused(
                             number_in_use_message(shipment.tracking_number, winner.order_nos)
