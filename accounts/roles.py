@@ -29,6 +29,9 @@ ROLE_PERMISSIONS = {
         "orders.change_skumapping",
         "orders.delete_skumapping",
         "orders.export_batch_ship",  # 发货回传: the night's upload of numbers back to the platforms
+        # 售后: open cases, receive returns on the desk, reissue, complete / reject.
+        "orders.view_aftersalecase",
+        "orders.handle_aftersalecase",
         "inventory.view_inventoryitem",
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
@@ -53,6 +56,7 @@ ROLE_PERMISSIONS = {
         "logistics.view_tracking",
         "logistics.view_sender",
         "orders.view_receiverreveal",  # who saw receivers' full details (PIPL access log)
+        "orders.view_aftersalecase",
     ],
 }
 

@@ -65,6 +65,9 @@ class StockMovement(models.Model):
         ADJUST = "adjust", "人工调整"
         COUNT = "count", "盘点"
         RECEIVE = "receive", "采购入库"
+        # After-sales (orders.after_sales): a return's 良品 back on the shelf; a 补发 parcel going out.
+        RETURN = "return", "退货入库"
+        REISSUE = "reissue", "补发出库"
 
     item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="movements", verbose_name="库存商品")
     delta = models.IntegerField("变动数量")

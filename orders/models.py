@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.history import audited
@@ -224,8 +224,23 @@ class Parcel(models.Model):
         SHIPPED = "shipped", "已发货"
         VOIDED = "voided", "已撤销"
 
+    class Kind(models.TextChoices):
+        NORMAL = "normal", "正常"
+        # 补发 (a reissue or the new goods of a 换货): ships lines again without selling them again,
+        # so an order's shipped units and status count NORMAL parcels only (selectors.shipped_quantities).
+        REISSUE = "reissue", "补发"
+
     LIVE = (Status.SHIPPED,)
 
+    kind = models.CharField("包裹类型", max_length=16, choices=Kind.choices, default=Kind.NORMAL)
+    after_sale = models.ForeignKey(
+        "orders.AfterSaleCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reissue_parcels",
+        verbose_name="售后单",
+    )
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="parcels", verbose_name="快递公司")
     tracking_number = models.CharField("快递单号", max_length=40)
     # The number while the parcel is live, NULL once voided: the unique constraint below is what
@@ -297,6 +312,15 @@ class ParcelLine(models.Model):
     parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="lines", verbose_name="包裹")
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="parcel_lines", verbose_name="订单商品")
     quantity = models.PositiveIntegerField("数量")
+    # What goes out when it is not the line's own item: a 换货 reissue of another item. NULL = line.item.
+    item = models.ForeignKey(
+        "inventory.InventoryItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发出商品",
+    )
 
     class Meta:
         verbose_name = "包裹商品"
@@ -308,6 +332,11 @@ class ParcelLine(models.Model):
 
     def __str__(self):
         return f"{self.parcel} {self.line}"
+
+    @property
+    def stock_item(self):
+        """The inventory item this line takes off the shelf (a 换货 reissue's may differ from the line's)."""
+        return self.item if self.item_id else self.line.item
 
 
 class ReceiverReveal(models.Model):
@@ -490,6 +519,161 @@ class SkuMappingComponent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mapping", "item"], name="orders_skumappingcomponent_item_unique"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_skumappingcomponent_quantity_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} × {self.quantity}"
+
+
+def _user(verbose_name):
+    """Who did one step of an after-sales case (kept when the user is deleted)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
+class AfterSaleCase(models.Model):
+    """售后单: one after-sales request on an order (退货退款 / 仅退款 / 换货 / 补发 / 拦截).
+
+    Written only by orders.after_sales, one service per transition. Its lines say which order
+    lines and how many it concerns; for 换货 / 补发 its reissue lines say what goes out again
+    (possibly another item), shipped as a Parcel of kind 补发 through the shipping services.
+    """
+
+    class Kind(models.TextChoices):
+        RETURN_REFUND = "return_refund", "退货退款"
+        REFUND_ONLY = "refund_only", "仅退款"
+        EXCHANGE = "exchange", "换货"
+        REISSUE = "reissue", "补发"
+        INTERCEPT = "intercept", "拦截"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        RETURNING = "returning", "退货在途"
+        RECEIVED = "received", "已收货"
+        COMPLETED = "completed", "已完成"
+        REJECTED = "rejected", "已拒绝"
+        CANCELLED = "cancelled", "已取消"
+
+    # Kinds whose goods come back (a return parcel, counted on the scan desk); an intercepted
+    # parcel comes back under its own number.
+    RETURNS_GOODS = (Kind.RETURN_REFUND, Kind.EXCHANGE, Kind.INTERCEPT)
+    # Kinds that send goods again (a 补发 parcel).
+    SENDS_GOODS = (Kind.EXCHANGE, Kind.REISSUE)
+    # Kinds that refund money: completed ones covering a whole unshipped order cancel it.
+    REFUNDS = (Kind.RETURN_REFUND, Kind.REFUND_ONLY)
+    # What a line's cases may claim, per pool: the units that come back or are refunded, and the
+    # units sent again, each at most what shipped (仅退款: what was ordered). A 换货 draws on both;
+    # a damaged piece returned on a 退货退款 may still be sent again on a 补发.
+    TAKES_BACK = (Kind.RETURN_REFUND, Kind.REFUND_ONLY, Kind.EXCHANGE, Kind.INTERCEPT)
+    OPEN = (Status.PENDING, Status.RETURNING, Status.RECEIVED)
+    CLOSED = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales", verbose_name="订单")
+    kind = models.CharField("售后类型", max_length=16, choices=Kind.choices)
+    status = models.CharField("售后状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField("售后原因", max_length=200, blank=True)
+    note = models.TextField("备注", blank=True)
+    return_carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="退货快递公司"
+    )
+    return_tracking_number = models.CharField("退货快递单号", max_length=40, blank=True, db_index=True)
+    # 拦截: the parcel to stop on the road, and what the courier said.
+    parcel = models.ForeignKey(
+        Parcel, on_delete=models.PROTECT, null=True, blank=True, related_name="intercepts", verbose_name="拦截包裹"
+    )
+    intercept_result = models.CharField("拦截结果", max_length=200, blank=True)
+    # The 退款中 hold this case put on its order (released when the case closes).
+    hold = models.ForeignKey(
+        OrderHold, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="退款挂起"
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    created_by = _user("创建人")
+    returning_at = models.DateTimeField("退货寄出登记时间", null=True, blank=True)
+    returning_by = _user("登记人")
+    received_at = models.DateTimeField("收货时间", null=True, blank=True, db_index=True)
+    received_by = _user("收货人")
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+    closed_by = _user("关闭人")
+
+    class Meta:
+        verbose_name = "售后单"
+        verbose_name_plural = "售后单"
+        ordering = ["-created_at", "-id"]
+        permissions = [("handle_aftersalecase", "可处理售后单（收货、补发、完成、拒绝）")]
+        indexes = [models.Index(fields=["status", "created_at"], name="orders_aftersale_status_idx")]
+
+    def __str__(self):
+        return f"售后单 {self.pk}"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+
+class AfterSaleLine(models.Model):
+    """One order line a case concerns, and (for a return) how it came back: 良品 and 次品.
+
+    次品 is recorded here and nowhere else: it never reaches sellable stock, so it writes no
+    ledger row (the ledger explains sellable stock; adjust_stocks refuses a zero delta).
+    """
+
+    case = models.ForeignKey(AfterSaleCase, on_delete=models.CASCADE, related_name="lines", verbose_name="售后单")
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="after_sale_lines", verbose_name="订单商品"
+    )
+    quantity = models.PositiveIntegerField("售后数量")
+    good_quantity = models.PositiveIntegerField("良品", default=0)
+    damaged_quantity = models.PositiveIntegerField("次品", default=0)
+
+    class Meta:
+        verbose_name = "售后商品"
+        verbose_name_plural = "售后商品"
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_aftersaleline_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(good_quantity__lte=F("quantity") - F("damaged_quantity")),
+                name="orders_aftersaleline_counted_lte_quantity",
+            ),
+            models.UniqueConstraint(fields=["case", "line"], name="orders_aftersaleline_case_line_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.line} 售后 {self.quantity}"
+
+    @property
+    def received(self):
+        return self.good_quantity + self.damaged_quantity
+
+
+class AfterSaleReissue(models.Model):
+    """What a 补发 / 换货 sends out again: `quantity` of `item` in place of (part of) order line `line`.
+
+    The item may be another one than the line's (换货 to another colour); the reissue parcel's
+    ParcelLine names the order line and, when it differs, this item.
+    """
+
+    case = models.ForeignKey(
+        AfterSaleCase, on_delete=models.CASCADE, related_name="reissue_lines", verbose_name="售后单"
+    )
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+", verbose_name="原订单商品")
+    item = models.ForeignKey(
+        "inventory.InventoryItem", on_delete=models.PROTECT, related_name="+", verbose_name="补发商品"
+    )
+    quantity = models.PositiveIntegerField("补发数量")
+
+    class Meta:
+        verbose_name = "补发商品"
+        verbose_name_plural = "补发商品"
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orders_aftersalereissue_quantity_gt_0")
         ]
 
     def __str__(self):

@@ -8,10 +8,13 @@ from datetime import timedelta
 from django.db import connection, models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Upper
+from django.utils import timezone
 
 from inventory.models import InventoryItem, StockMovement
 from orders.carriers import normalize_tracking_number
 from orders.models import (
+    AfterSaleCase,
+    AfterSaleLine,
     Order,
     OrderHold,
     OrderLine,
@@ -28,6 +31,10 @@ from orders.models import (
 IN_CHUNK = 5000
 
 
+# Parcel lines that count as shipped for their order line: live, and a sale (not a 补发).
+SOLD = {"parcel__status__in": Parcel.LIVE, "parcel__kind": Parcel.Kind.NORMAL}
+
+
 def chunked(values):
     """`values`, sorted and deduplicated, in lists of at most IN_CHUNK (the IN lists every query here uses)."""
     values = sorted(set(values))
@@ -36,17 +43,115 @@ def chunked(values):
 
 
 def shipped_quantities(line_pks):
-    """{order line pk: units in live parcels} for `line_pks` (lines with none are left out)."""
+    """{order line pk: units in live parcels} for `line_pks` (lines with none are left out).
+
+    Sold units only: a 补发 parcel (Parcel.Kind.REISSUE) ships a line again without selling it again.
+    """
     shipped = {}
     for chunk in chunked(line_pks):
         rows = (
-            ParcelLine.objects.filter(line_id__in=chunk, parcel__status__in=Parcel.LIVE)
+            ParcelLine.objects.filter(
+                line_id__in=chunk, parcel__status__in=Parcel.LIVE, parcel__kind=Parcel.Kind.NORMAL
+            )
             .values("line_id")
             .annotate(units=Sum("quantity"))
             .order_by()
         )
         shipped.update((row["line_id"], row["units"]) for row in rows)
     return shipped
+
+
+def received_quantities(line_pks):
+    """{order line pk: units counted back on its after-sales cases (良品 + 次品)} for `line_pks`."""
+    received = {}
+    for chunk in chunked(line_pks):
+        rows = AfterSaleLine.objects.filter(line_id__in=chunk).values("line_id")
+        rows = rows.annotate(units=Sum(F("good_quantity") + F("damaged_quantity"))).order_by()
+        received.update((row["line_id"], row["units"]) for row in rows if row["units"])
+    return received
+
+
+def completed_refunds(line_pks):
+    """{order line pk: units refunded by completed 仅退款 / 退货退款 cases} for `line_pks`."""
+    rows = AfterSaleLine.objects.filter(
+        line_id__in=list(line_pks), case__status=AfterSaleCase.Status.COMPLETED, case__kind__in=AfterSaleCase.REFUNDS
+    )
+    return dict(rows.values("line_id").annotate(units=Sum("quantity")).order_by().values_list("line_id", "units"))
+
+
+def claimed_quantities(line_pks, kinds=None):
+    """{order line pk: units named by after-sales cases (of `kinds`, default all) not rejected or cancelled}.
+
+    A line's after-sales never exceed what can be claimed (orders.after_sales.create_case).
+    """
+    claimed = {}
+    for chunk in chunked(line_pks):
+        rows = AfterSaleLine.objects.filter(line_id__in=chunk).exclude(
+            case__status__in=[AfterSaleCase.Status.REJECTED, AfterSaleCase.Status.CANCELLED]
+        )
+        if kinds is not None:
+            rows = rows.filter(case__kind__in=kinds)
+        rows = rows.values("line_id").annotate(units=Sum("quantity")).order_by()
+        claimed.update((row["line_id"], row["units"]) for row in rows)
+    return claimed
+
+
+def case_by_return_number(number):
+    """The case a return comes back to as `number` (退货单号, or an intercepted parcel's), or None.
+
+    One still waiting for its goods comes first; else the latest other one (already received,
+    closed), so the scan desk can say so rather than take the number for a new shipment.
+    """
+    number = normalize_tracking_number(number)
+    if not number:
+        return None
+    cases = AfterSaleCase.objects.filter(return_tracking_number=number, kind__in=AfterSaleCase.RETURNS_GOODS)
+    waiting = (AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING)
+    found = cases.select_related("order").order_by("pk")
+    return found.filter(status__in=waiting).first() or found.order_by("-pk").first()
+
+
+@dataclass
+class AfterSaleLineRow:
+    """One order line as 新建售后 shows it: how many, how many shipped, how many other cases name."""
+
+    line: OrderLine
+    shipped: int
+    claimed: int
+
+
+def after_sale_line_rows(order):
+    """The order's lines with their shipped and claimed units, for 新建售后 (three queries)."""
+    lines = list(order.lines.select_related("item").order_by("pk"))
+    shipped = shipped_quantities(line.pk for line in lines)
+    claimed = claimed_quantities(line.pk for line in lines)
+    return [AfterSaleLineRow(line, shipped.get(line.pk, 0), claimed.get(line.pk, 0)) for line in lines]
+
+
+def parcel_pks_of(order):
+    """The pks of every parcel holding a line of `order` (the intercept choice, the timeline)."""
+    return list(ParcelLine.objects.filter(line__order=order).values_list("parcel_id", flat=True).distinct())
+
+
+def after_sales_of(order):
+    """The order's cases, newest first, with their lines and items (two queries)."""
+    lines = models.Prefetch("lines", AfterSaleLine.objects.select_related("line__item").order_by("pk"))
+    return list(order.after_sales.select_related("created_by").prefetch_related(lines).order_by("-created_at", "-pk"))
+
+
+def after_sale_steps(case):
+    """Who did what and when on `case`, oldest first, as one line each (the case page's 经过)."""
+    steps = [
+        ("新建", case.created_at, case.created_by),
+        ("登记退货单号", case.returning_at, case.returning_by),
+        ("收货入库", case.received_at, case.received_by),
+        (case.get_status_display() if case.status in AfterSaleCase.CLOSED else "关闭", case.closed_at, case.closed_by),
+    ]
+    return [
+        f"{timezone.localtime(when):%Y-%m-%d %H:%M} {label}" + (f"（{who}）" if who else "")
+        for label, when, who in steps
+        if when
+    ]
 
 
 def remaining_lines(orders):
@@ -248,7 +353,7 @@ def short_lines():
     cheap: it spares the shipped-units subquery for every line the stock covers whole.
     """
     shipped = (
-        ParcelLine.objects.filter(line=OuterRef("pk"), parcel__status__in=Parcel.LIVE)
+        ParcelLine.objects.filter(line=OuterRef("pk"), **SOLD)
         .order_by()
         .values("line")
         .annotate(units=Sum("quantity"))
@@ -321,40 +426,109 @@ def lines_in_stock(order):
     return [(line, left) for line, left in remaining_lines([order])[order.pk] if line.pk not in short]
 
 
-def lines_with_shipping_drift():
-    """Order lines that break DESIGN.md rule 1: [(line pk, order no, quantity, in live parcels, ledger moved)].
+@dataclass(frozen=True)
+class LineDrift:
+    """One order line that breaks DESIGN.md rule 1 (see lines_with_shipping_drift)."""
 
-    A line's units in live parcels must lie between 0 and its quantity and equal what the ledger
-    took for it (ship rows minus restock rows). Two grouped scans and one look-up per 1,000 suspects.
+    line_id: int
+    order_no: str
+    quantity: int
+    units: int  # in live 正常 parcels
+    taken: int  # what the ledger's ship/restock rows took for it
+    received: int  # 良品 + 次品 counted back on its after-sales cases
+    returned: int  # 良品 on those cases
+    restocked: int  # what the ledger's 退货入库 rows put back for it
+
+
+def _sums(rows, key, value):
+    return dict(rows.values(key).annotate(total=Sum(value)).order_by().values_list(key, "total"))
+
+
+def lines_with_shipping_drift():
+    """Order lines that break DESIGN.md rule 1, as LineDrift rows, by line pk.
+
+    A line's units in live 正常 parcels must lie between 0 and its quantity and equal what the
+    ledger took for it (ship rows minus restock rows of 正常 parcels); what came back on its
+    after-sales cases (良品 + 次品) cannot exceed them, and its 良品 must equal the ledger's 退货入库
+    rows for it (次品 writes no row: it is not sellable stock). Five grouped scans and one look-up
+    per 1,000 suspects. 补发 parcels are checked by reissues_with_drift.
     """
-    shipped = dict(
-        ParcelLine.objects.filter(parcel__status__in=Parcel.LIVE)
-        .values("line_id")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-        .values_list("line_id", "units")
+    normal = {"parcel__kind": Parcel.Kind.NORMAL}
+    shipped = _sums(ParcelLine.objects.filter(**SOLD), "line_id", "quantity")
+    sale_rows = StockMovement.objects.filter(
+        line__isnull=False, reason__in=[StockMovement.Reason.SHIP, StockMovement.Reason.RESTOCK], **normal
     )
-    moved = dict(
-        StockMovement.objects.filter(
-            line__isnull=False, reason__in=[StockMovement.Reason.SHIP, StockMovement.Reason.RESTOCK]
-        )
-        .values("line_id")
-        .annotate(units=Sum("delta"))
-        .order_by()
-        .values_list("line_id", "units")
+    moved = _sums(sale_rows, "line_id", "delta")
+    counted = AfterSaleLine.objects.filter(Q(good_quantity__gt=0) | Q(damaged_quantity__gt=0))
+    received = _sums(counted, "line_id", F("good_quantity") + F("damaged_quantity"))
+    returned = _sums(counted, "line_id", "good_quantity")
+    restocked = _sums(
+        StockMovement.objects.filter(line__isnull=False, reason=StockMovement.Reason.RETURN), "line_id", "delta"
     )
-    suspects = sorted(pk for pk in shipped.keys() | moved.keys() if shipped.get(pk, 0) != -moved.get(pk, 0))
-    suspects += sorted(shipped.keys() - set(suspects))  # the quantity bound needs the line itself
+    keys = shipped.keys() | moved.keys() | received.keys() | restocked.keys()
+    suspects = {
+        pk
+        for pk in keys
+        if shipped.get(pk, 0) != -moved.get(pk, 0)
+        or returned.get(pk, 0) != restocked.get(pk, 0)
+        or received.get(pk, 0) > shipped.get(pk, 0)
+    }
+    suspects = sorted(suspects | shipped.keys())  # the quantity bound needs the line itself
     drift = []
     for start in range(0, len(suspects), 1000):
         rows = OrderLine.objects.filter(pk__in=suspects[start : start + 1000]).values_list(
             "pk", "order__order_no", "quantity"
         )
         for pk, order_no, quantity in rows:
-            units, taken = shipped.get(pk, 0), -moved.get(pk, 0)
-            if units != taken or not 0 <= units <= quantity:
-                drift.append((pk, order_no, quantity, units, taken))
-    return sorted(drift)
+            row = LineDrift(
+                pk,
+                order_no,
+                quantity,
+                shipped.get(pk, 0),
+                -moved.get(pk, 0),
+                received.get(pk, 0),
+                returned.get(pk, 0),
+                restocked.get(pk, 0),
+            )
+            if (
+                row.units != row.taken
+                or not 0 <= row.units <= quantity
+                or row.received > row.units
+                or row.returned != row.restocked
+            ):
+                drift.append(row)
+    return sorted(drift, key=lambda row: row.line_id)
+
+
+def reissues_with_drift():
+    """[(order line pk, item pk, units in live 补发 parcels, ledger moved)] where the two differ.
+
+    A 补发 parcel line takes its item (ParcelLine.stock_item) when it ships (补发出库) and puts it
+    back when voided (restock), exactly like a sale, but counts apart from the line's sold units.
+    """
+    reissue = {"parcel__kind": Parcel.Kind.REISSUE}
+    item = Coalesce("item_id", "line__item_id")
+    live = (
+        ParcelLine.objects.filter(parcel__status__in=Parcel.LIVE, **reissue)
+        .annotate(stock_item=item)
+        .values("line_id", "stock_item")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    units = {(row["line_id"], row["stock_item"]): row["total"] for row in live}
+    rows = (
+        StockMovement.objects.filter(line__isnull=False, **reissue)
+        .values("line_id", "item_id")
+        .annotate(total=Sum("delta"))
+        .order_by()
+    )
+    moved = {(row["line_id"], row["item_id"]): -row["total"] for row in rows}
+    return sorted(
+        (line_id, item_id, units.get(key, 0), moved.get(key, 0))
+        for key in units.keys() | moved.keys()
+        if units.get(key, 0) != moved.get(key, 0)
+        for line_id, item_id in [key]
+    )
 
 
 # --- Ship-by deadlines (承诺发货时间) ---------------------------------------------------------------

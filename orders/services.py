@@ -61,6 +61,7 @@ __all__ = [
     "ship_order",
     "ship_orders",
     "ship_parcel",
+    "ship_reissue_parcel",
     "unmap_platform_codes",
     "void_parcel",
 ]
@@ -98,6 +99,11 @@ class Shipment:
     tracking_number: str
     lines: list
     orders: list = field(default_factory=list)
+    # 补发 (orders.after_sales.ship_reissue): `case` is the AfterSaleCase; `items`, one per line, the
+    # InventoryItem that goes out (a 换货 may send another item than the line's own).
+    kind: str = Parcel.Kind.NORMAL
+    case: object = None
+    items: list = field(default_factory=list)
 
     def __post_init__(self):
         # None: the number is still to come (an e-waybill not bought yet); everything else is checked.
@@ -109,6 +115,14 @@ class Shipment:
     @property
     def key(self):
         return (self.carrier.pk if self.carrier else None, self.tracking_number)
+
+    @property
+    def is_reissue(self):
+        return self.kind == Parcel.Kind.REISSUE
+
+    def item_id(self, index):
+        """The pk of the item the `index`-th line takes off the shelf."""
+        return self.items[index].pk if self.items else self.lines[index][0].item_id
 
     def order_nos(self):
         return "、".join(order.order_no for order in self.orders)
@@ -140,6 +154,13 @@ class ShipmentReview:
 def number_in_use_message(number, order_nos):
     return (
         f"快递单号“{number}”已用于订单 {'、'.join(order_nos)}（收货人不同），请核对单号。同一收货人的订单才能合并发货。"
+    )
+
+
+def reissue_number_message(number, order_nos):
+    return (
+        f"快递单号“{number}”已用于订单 {'、'.join(order_nos)} 的另一个包裹，"
+        "补发与正常发货不能共用一个包裹，请换一个单号。"
     )
 
 
@@ -177,7 +198,10 @@ def _review(shipments, stored_orders, *, lock):
         for pk, order_id, item_id, quantity in rows:
             stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
     shipped = shipped_quantities(line_pks)
-    items = InventoryItem.objects.in_bulk({line.item_id for shipment in shipments for line, _units in shipment.lines})
+    items = InventoryItem.objects.in_bulk(
+        {line.item_id for shipment in shipments for line, _units in shipment.lines}
+        | {shipment.item_id(index) for shipment in shipments for index in range(len(shipment.lines))}
+    )
     live = _live_parcels({s.key for s in shipments if s.tracking_number}, lock=lock)
     # Read after the orders' locks (when writing): a hold and a shipment of one order serialise.
     holds = active_holds(stored_orders)
@@ -192,7 +216,7 @@ def _review(shipments, stored_orders, *, lock):
             stored = stored_orders.get(order.pk)
             if stored is None:
                 found.append(f"订单 {order.order_no} 已不存在。")
-            elif stored.status not in OPEN:
+            elif stored.status not in OPEN and not (shipment.is_reissue and stored.status != STATUS.CANCELLED):
                 found.append(f"订单 {order.order_no} 当前为“{stored.get_status_display()}”，不能发货。")
             elif order.pk in holds:
                 found.append(held_message(order.order_no, holds[order.pk]))
@@ -214,7 +238,7 @@ def _review(shipments, stored_orders, *, lock):
             left = stored.quantity - shipped.get(line.pk, 0) - claimed[line.pk]
             if units <= 0:
                 found.append(f"订单 {order_no}：SKU {sku} 的发货数量必须大于 0。")
-            elif units > left and stored.order.status in OPEN:
+            elif units > left and stored.order.status in OPEN and not shipment.is_reissue:  # a 补发 is not a sale
                 found.append(f"订单 {order_no}：SKU {sku} 还有 {max(left, 0)} 件未发货，不能发 {units} 件。")
             claimed[line.pk] += units
         receivers = {receiver_key(order) for order in shipment.orders}
@@ -228,7 +252,9 @@ def _review(shipments, stored_orders, *, lock):
         if parcel is not None:
             # The live parcel owns its number for the whole batch, not the first shipment that names it.
             batch_numbers.setdefault(shipment.key, (parcel.receiver, parcel.order_nos))
-            if parcel.receiver == receiver:
+            if parcel.kind != shipment.kind:  # a 补发 never shares a parcel with a sale
+                found.append(reissue_number_message(shipment.tracking_number, parcel.order_nos))
+            elif parcel.receiver == receiver:
                 joins[index] = parcel
             else:
                 found.append(number_in_use_message(shipment.tracking_number, parcel.order_nos))
@@ -240,8 +266,8 @@ def _review(shipments, stored_orders, *, lock):
         if found:
             continue
 
-        for line, units in shipment.lines:
-            item = items[line.item_id]
+        for index, (_line, units) in enumerate(shipment.lines):
+            item = items[shipment.item_id(index)]
             before = needed[item.pk]
             needed[item.pk] += units
             if needed[item.pk] > item.stock:
@@ -335,13 +361,26 @@ def ship_orders(shipments, *, user=None):
     return [parcels[(c.pk if c else None, normalize_tracking_number(n))] for _o, c, n in shipments]
 
 
+def ship_reissue_parcel(reissues, carrier, tracking_number, *, case, user=None):
+    """Ship a 补发 parcel for after-sales `case`: `reissues` is [(order_line, item, units), ...].
+
+    The same door as every shipment (check_shipments' rules, the signal's one stock receiver),
+    but a reissue sells nothing: the lines' shipped units and the order's status stay as they
+    were, and the ledger calls its rows 补发出库. Callers go through orders.after_sales.ship_reissue.
+    """
+    lines = [(line, units) for line, _item, units in reissues]
+    items = [item for _line, item, _units in reissues]
+    shipment = Shipment(carrier, tracking_number, lines, kind=Parcel.Kind.REISSUE, case=case, items=items)
+    return _ship([shipment], user=user)[0]
+
+
 def _ship(shipments, *, user):
     """Write `shipments` as parcels (or additions to live parcels), then let the receiver move stock."""
     if any(shipment.tracking_number is None for shipment in shipments):
         raise ValueError("a parcel ships with its tracking number")
     with transaction.atomic():
         order_pks = {order.pk for shipment in shipments for order in shipment.orders}
-        orders = _lock_orders(order_pks | {line.order_id for s in shipments for line, _units in s.lines})
+        orders = lock_orders(order_pks | {line.order_id for s in shipments for line, _units in s.lines})
         review = _review(shipments, orders, lock=True)
         if not review.ok:
             raise ShipmentRefused(review.messages())
@@ -351,7 +390,10 @@ def _ship(shipments, *, user):
         for parcel in parcels:
             parcel.added_lines = []
         for shipment, parcel in zip(shipments, parcels, strict=True):
-            new = [ParcelLine(parcel=parcel, line=line, quantity=units) for line, units in shipment.lines]
+            new = [
+                ParcelLine(parcel=parcel, line=line, quantity=units, item=_other_item(shipment, index, line))
+                for index, (line, units) in enumerate(shipment.lines)
+            ]
             parcel.added_lines.extend(new)
             added.extend(new)
         ParcelLine.objects.bulk_create(added, batch_size=1000)
@@ -360,6 +402,12 @@ def _ship(shipments, *, user):
         signals.parcels_shipped.send(sender=Parcel, parcels=_unique(parcels), lines=added, user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return parcels
+
+
+def _other_item(shipment, index, line):
+    """The item a 补发 line sends when it is not the line's own (换货 to another item), else None."""
+    item = shipment.items[index] if shipment.items else None
+    return item if item is not None and item.pk != line.item_id else None
 
 
 def _new_parcels(pairs, *, user, now):
@@ -377,6 +425,8 @@ def _new_parcels(pairs, *, user, now):
                 tracking_number=shipment.tracking_number,
                 live_number=shipment.tracking_number,
                 status=Parcel.Status.SHIPPED,
+                kind=shipment.kind,
+                after_sale=shipment.case,
                 shipped_at=now,
                 shipped_by=user,
                 created_at=now,
@@ -407,6 +457,10 @@ def _new_parcels_one_by_one(pairs, created, *, user, now):
                     winner = _live_parcels({shipment.key}, lock=True).get(shipment.key)
                     if winner is None:
                         raise
+                    if winner.kind != shipment.kind:  # a 补发 never shares a parcel with a sale
+                        raise ShipmentRefused(
+                            reissue_number_message(shipment.tracking_number, winner.order_nos)
+                        ) from None
                     if winner.receiver != receiver_key(shipment.orders[0]):
                         raise ShipmentRefused(
                             number_in_use_message(shipment.tracking_number, winner.order_nos)
@@ -440,16 +494,20 @@ def void_parcel(parcel, *, user=None):
     with transaction.atomic():
         # Orders first, as in shipping, so a void and a shipment never wait for each other in a cycle.
         order_pks = set(ParcelLine.objects.filter(parcel_id=parcel.pk).values_list("line__order_id", flat=True))
-        orders = _lock_orders(order_pks)
+        orders = lock_orders(order_pks)
         locked = Parcel.objects.select_for_update().select_related("carrier").filter(pk=parcel.pk).first()
         if locked is None:
             raise ShipmentRefused("包裹不存在，可能已被删除。")
         if locked.status == Parcel.Status.VOIDED:
             raise ShipmentRefused(f"包裹已撤销：快递单号 {locked.tracking_number} 此前已撤销，库存不会再次退回。")
-        lines = list(locked.lines.select_related("line__item").order_by("pk"))
+        lines = list(locked.lines.select_related("line__item", "item").order_by("pk"))
         late = {pl.line.order_id for pl in lines} - orders.keys()
         if late:  # an order joined the parcel after we read it
-            orders.update(_lock_orders(late))
+            orders.update(lock_orders(late))
+        if locked.kind == Parcel.Kind.NORMAL:
+            problems = _returned_beyond_void(lines)
+            if problems:
+                raise ShipmentRefused(problems)
         for parcel_line in lines:
             parcel_line.parcel = locked
             parcel_line.line.order = orders[parcel_line.line.order_id]
@@ -478,10 +536,24 @@ def mark_parcels_exported(parcels, *, user=None):
     return marked, now
 
 
+def _returned_beyond_void(parcel_lines):
+    """Why voiding these sold parcel lines would leave less shipped than already came back (退货入库)."""
+    voided, lines = defaultdict(int), {}
+    for parcel_line in parcel_lines:
+        voided[parcel_line.line_id] += parcel_line.quantity
+        lines[parcel_line.line_id] = parcel_line.line
+    shipped, received = shipped_quantities(voided), selectors.received_quantities(voided)
+    return [
+        f"订单 {lines[pk].order.order_no}：SKU {lines[pk].item.sku} 已有 {received[pk]} 件退货入库，不能撤销这个包裹。"
+        for pk, units in sorted(voided.items())
+        if received.get(pk, 0) > shipped.get(pk, 0) - units
+    ]
+
+
 def cancel_order(order, *, user=None):
-    """Cancel an order that has no live parcel (void its parcels first). Moves no stock."""
+    """Cancel an order that has no live parcel (void its parcels first). Moves no stock; releases its holds."""
     with transaction.atomic():
-        locked = _lock_orders({order.pk}).get(order.pk)
+        locked = lock_orders({order.pk}).get(order.pk)
         if locked is None:
             raise ShipmentRefused(f"订单 {order.order_no} 已不存在。")
         if locked.status == STATUS.CANCELLED:
@@ -498,11 +570,13 @@ def cancel_order(order, *, user=None):
         locked.status = STATUS.CANCELLED
         locked.changed_by = user
         locked.save(update_fields=["status", "updated_at"])
+        # A cancelled order ships from nowhere: its holds have nothing left to hold.
+        _release(list(OrderHold.objects.active().select_for_update().filter(order=locked).order_by("pk")), user)
     order.status, order.updated_at = locked.status, locked.updated_at
     return locked
 
 
-def _lock_orders(pks):
+def lock_orders(pks):
     """{pk: Order} read under row locks until commit, in primary-key order (no lock cycles)."""
     if not pks:
         return {}
@@ -521,7 +595,12 @@ def _refresh_statuses(orders, *, user, now):
     rows = (
         OrderLine.objects.filter(order_id__in=orders)
         .values("pk", "order_id", "quantity")
-        .annotate(units=Sum("parcel_lines__quantity", filter=Q(parcel_lines__parcel__status__in=Parcel.LIVE)))
+        .annotate(
+            units=Sum(
+                "parcel_lines__quantity",
+                filter=Q(**{f"parcel_lines__{key}": value for key, value in selectors.SOLD.items()}),
+            )
+        )
         .order_by()
     )
     lines = defaultdict(list)
@@ -658,7 +737,7 @@ def hold_order(order, reason, *, note="", user=None):
     if reason not in OrderHold.Reason.values:
         raise ValueError(f"unknown hold reason {reason!r}")
     with transaction.atomic():
-        locked = _lock_orders({order.pk}).get(order.pk)
+        locked = lock_orders({order.pk}).get(order.pk)
         if locked is None:
             raise ShipmentRefused(f"订单 {order.order_no} 已不存在。")
         if not locked.is_open:
@@ -672,7 +751,7 @@ def hold_order(order, reason, *, note="", user=None):
 def release_hold(hold, *, user=None):
     """解除挂起: release one hold; refused when it no longer holds (released, or its time ran out)."""
     with transaction.atomic():
-        locked = _lock_orders({hold.order_id}).get(hold.order_id)
+        locked = lock_orders({hold.order_id}).get(hold.order_id)
         current = OrderHold.objects.select_for_update().filter(pk=hold.pk).first() if locked else None
         if current is None:
             raise ShipmentRefused("这条挂起记录已不存在，请刷新页面。")
@@ -685,7 +764,7 @@ def release_hold(hold, *, user=None):
 def release_holds(order, *, user=None):
     """解除挂起: release every active hold of `order`; refused when it is not held. Returns the holds."""
     with transaction.atomic():
-        locked = _lock_orders({order.pk}).get(order.pk)
+        locked = lock_orders({order.pk}).get(order.pk)
         if locked is None:
             raise ShipmentRefused(f"订单 {order.order_no} 已不存在。")
         holds = list(OrderHold.objects.active().select_for_update().filter(order=locked).order_by("pk"))

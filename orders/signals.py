@@ -17,20 +17,27 @@ parcels_voided = Signal()
 
 def _changes(lines, sign, reason):
     return [
-        StockChange(pl.line.item, sign * pl.quantity, reason, order=pl.line.order, parcel=pl.parcel, line=pl.line)
+        StockChange(pl.stock_item, sign * pl.quantity, reason(pl), order=pl.line.order, parcel=pl.parcel, line=pl.line)
         for pl in lines
     ]
+
+
+def _ship_reason(parcel_line):
+    # A 补发 parcel's units leave as 补发出库: the ledger tells a reissue from a sale.
+    if parcel_line.parcel.kind == parcel_line.parcel.Kind.REISSUE:
+        return StockMovement.Reason.REISSUE
+    return StockMovement.Reason.SHIP
 
 
 @receiver(parcels_shipped, dispatch_uid="orders.take_stock_for_parcels")
 def take_stock_for_parcels(sender, lines, user=None, **kwargs):
     """Each shipped parcel line takes its units off stock: one ledger row naming parcel, line and order."""
     if lines:
-        adjust_stocks(_changes(lines, -1, StockMovement.Reason.SHIP), user=user)
+        adjust_stocks(_changes(lines, -1, _ship_reason), user=user)
 
 
 @receiver(parcels_voided, dispatch_uid="orders.return_stock_for_parcels")
 def return_stock_for_parcels(sender, lines, user=None, **kwargs):
     """Each voided parcel line puts its units back: one 'restock' ledger row per line."""
     if lines:
-        adjust_stocks(_changes(lines, 1, StockMovement.Reason.RESTOCK), user=user)
+        adjust_stocks(_changes(lines, 1, lambda _pl: StockMovement.Reason.RESTOCK), user=user)

@@ -13,7 +13,7 @@ from audit.timeline import (
     records_of,
     tracked_fields,
 )
-from orders.models import Order, OrderHold, Parcel, ParcelLine
+from orders.models import AfterSaleCase, AfterSaleLine, Order, OrderHold, Parcel, ParcelLine
 
 STATUS = Order.Status
 OLD_MARK = "[旧] "  # orders 0009 keeps the old item/quantity/carrier/number of a history row in its reason
@@ -48,7 +48,49 @@ def order_timeline(order):
         previous = record
     entries.extend(_parcel_entries(order))
     entries.extend(_hold_entries(order))
+    entries.extend(_after_sale_entries(order))
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def _after_sale_entries(order):
+    """Each after-sales case's steps: 新建, 登记退货单号, 收货入库 (良品/次品), and how it closed (two queries)."""
+    cases = (
+        AfterSaleCase.objects.filter(order=order)
+        .select_related("created_by", "returning_by", "received_by", "closed_by", "return_carrier")
+        .prefetch_related(models.Prefetch("lines", AfterSaleLine.objects.select_related("line__item").order_by("pk")))
+        .order_by("-created_at", "-pk")[:TIMELINE_LIMIT]
+    )
+    entries = []
+    for case in cases:
+        name = f"{case}（{case.get_kind_display()}）"
+        lines = case.lines.all()
+        asked = "、".join(f"{case_line.line.item.sku} × {case_line.quantity}" for case_line in lines)
+        details = [asked, *([f"原因：{case.reason}"] if case.reason else [])]
+        carrier = f"{case.return_carrier.name} " if case.return_carrier else ""
+        returning = f"退货单号：{carrier}{case.return_tracking_number}"
+        if case.returning_at and case.returning_at == case.created_at:  # opened with its return number
+            details.append(returning)
+        entries.append(Entry(case.created_at, f"新建售后 {name}", case.created_by, "changed", details))
+        if case.returning_at and case.returning_at != case.created_at:
+            entries.append(Entry(case.returning_at, f"退货寄回 {name}", case.returning_by, "changed", [returning]))
+        if case.received_at:
+            counted = [
+                f"{case_line.line.item.sku} 良品 {case_line.good_quantity}、次品 {case_line.damaged_quantity}"
+                for case_line in lines
+            ]
+            details = [*counted, "良品已回库存（退货入库），次品只登记"]
+            entries.append(Entry(case.received_at, f"退货入库 {name}", case.received_by, "undone", details))
+        if case.closed_at:
+            title = f"售后{case.get_status_display()} {name}"
+            entries.append(
+                Entry(
+                    case.closed_at,
+                    title,
+                    case.closed_by,
+                    "cancelled" if case.status != case.Status.COMPLETED else "shipped",
+                )
+            )
+    return entries
 
 
 def _hold_entries(order, now=None):
@@ -98,7 +140,9 @@ def _parcel_entries(order):
         .distinct()
         .select_related("carrier", "shipped_by", "voided_by", "platform_exported_by")
         .prefetch_related(
-            models.Prefetch("lines", ParcelLine.objects.select_related("line__item", "line__order").order_by("pk"))
+            models.Prefetch(
+                "lines", ParcelLine.objects.select_related("line__item", "line__order", "item").order_by("pk")
+            )
         )
         .order_by("-created_at", "-pk")[:TIMELINE_LIMIT]
     )
@@ -106,12 +150,13 @@ def _parcel_entries(order):
     for parcel in parcels:
         name = f"{parcel.carrier.name} {parcel.tracking_number}"
         units = "、".join(
-            f"{pl.line.item.sku} × {pl.quantity}"
+            f"{pl.stock_item.sku} × {pl.quantity}"
             + (f"（订单 {pl.line.order.order_no}）" if pl.line.order_id != order.pk else "")
             for pl in parcel.lines.all()
         )
         if parcel.shipped_at:
-            entries.append(Entry(parcel.shipped_at, f"已发货 包裹 {name}", parcel.shipped_by, "shipped", [units]))
+            shipped = "补发 包裹" if parcel.kind == Parcel.Kind.REISSUE else "已发货 包裹"
+            entries.append(Entry(parcel.shipped_at, f"{shipped} {name}", parcel.shipped_by, "shipped", [units]))
         if parcel.platform_exported_at:
             exported, by = parcel.platform_exported_at, parcel.platform_exported_by
             entries.append(Entry(exported, f"已回传 包裹 {name}", by, "changed", ["单号已导出到发货回传文件"]))

@@ -20,7 +20,7 @@ from accounts.roles import CHANGE_ORDER_DETAILS, order_fields_locked_for
 from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
-from orders import admin_views, privacy, services, views
+from orders import admin_views, privacy, selectors, services, views
 from orders.admin import batch_ship, holds, parcel_views
 from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
 from orders.admin.forms import (
@@ -528,6 +528,10 @@ class OrderAdmin(
                 hold.is_active, hold.text = hold.pk in active, services.hold_text(hold)
             context["can_hold"] = self.has_hold_permission(request) and obj.is_open
             context["can_release"] = self.has_release_permission(request)
+            context["after_sales"] = selectors.after_sales_of(obj)
+            context["can_open_after_sale"] = (
+                request.user.has_perm("orders.handle_aftersalecase") and obj.status != Order.Status.CANCELLED
+            )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

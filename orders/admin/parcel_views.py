@@ -33,7 +33,7 @@ def parcels_of(orders, *, live_only=False):
     parcels = Parcel.objects.filter(lines__line__order__in=list(orders)).distinct().order_by("created_at", "pk")
     if live_only:
         parcels = parcels.filter(status__in=Parcel.LIVE)
-    lines = ParcelLine.objects.select_related("line__item", "line__order").order_by("pk")
+    lines = ParcelLine.objects.select_related("line__item", "line__order", "item").order_by("pk")
     return list(parcels.select_related("carrier", "shipped_by", "voided_by").prefetch_related(Prefetch("lines", lines)))
 
 
@@ -41,7 +41,7 @@ def units_text(parcel_lines, *, order=None):
     """'SKU-001 × 2、SKU-002 × 1'; lines of orders other than `order` say which order they belong to."""
     parts = []
     for parcel_line in parcel_lines:
-        text = f"{parcel_line.line.item.sku} × {parcel_line.quantity}"
+        text = f"{parcel_line.stock_item.sku} × {parcel_line.quantity}"
         if order is not None and parcel_line.line.order_id != order.pk:
             text += f"（订单 {parcel_line.line.order.order_no}）"
         parts.append(text)

@@ -77,7 +77,7 @@ def packing_slips(orders):
             parcel__lines__line__order__in=[order.pk for order in orders],
             parcel__status__in=Parcel.LIVE,
         )
-        .select_related("parcel__carrier", "line__item", "line__order__shop")
+        .select_related("parcel__carrier", "line__item", "item", "line__order__shop")
         .order_by("parcel__shipped_at", "parcel_id", "line__item__sku", "id")
         .distinct()
     )
@@ -87,7 +87,7 @@ def packing_slips(orders):
         order = parcel_line.line.order
         if order.pk not in {o.pk for o in slip.orders}:
             slip.orders.append(order)
-        slip.lines.append(SlipLine(parcel_line.line.item, parcel_line.quantity, order.order_no))
+        slip.lines.append(SlipLine(parcel_line.stock_item, parcel_line.quantity, order.order_no))  # 换货: the new item
     slips = list(by_parcel.values())
     for slip in slips:
         slip.orders.sort(key=lambda order: (order.created_at, order.pk))

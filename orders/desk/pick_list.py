@@ -33,11 +33,12 @@ def open_orders():
 
 
 def picked_orders(orders):
-    """The open orders among `orders` (a queryset), oldest first, each with its unshipped lines.
+    """The open orders among `orders` (a queryset) not held (挂起), oldest first, each with its unshipped lines.
 
     Three queries whatever the number of orders: the orders, their lines with items, the shipped sums.
+    A held order cannot ship from anywhere, so nobody should pick it.
     """
-    orders = list(orders.filter(status__in=OPEN).order_by("created_at", "id"))
+    orders = list(orders.filter(status__in=OPEN).exclude(selectors.held()).order_by("created_at", "id"))
     remaining = selectors.remaining_lines(orders)
     picked = []
     for order in orders:

@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import Sum
 
-from orders import selectors, services
+from orders import after_sales, selectors, services
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
-from orders.models import Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.models import AfterSaleCase, Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.selectors import ambiguous_number_message, order_no_key, orders_by_number
 
 UNDO_CODES = {"UNDO", "撤销"}
@@ -33,6 +33,8 @@ class Outcome(models.TextChoices):
     CHOOSE = "choose", "请选择快递公司"
     UNDONE = "undone", "已撤销"
     SKIPPED = "skipped", "已跳过"
+    RETURN = "return", "请清点退货"
+    RECEIVED = "received", "已收货入库"
     ERROR = "error", "出错"
 
 
@@ -44,10 +46,18 @@ class ScanResult:
     number: str = ""
     candidates: list = field(default_factory=list)
     parcel: Parcel | None = None
+    case: AfterSaleCase | None = None  # the return being counted (退货入库)
 
     @property
     def ok(self):
-        return self.kind in {Outcome.SWITCHED, Outcome.SHIPPED, Outcome.UNDONE, Outcome.SKIPPED}
+        return self.kind in {
+            Outcome.SWITCHED,
+            Outcome.SHIPPED,
+            Outcome.UNDONE,
+            Outcome.SKIPPED,
+            Outcome.RETURN,
+            Outcome.RECEIVED,
+        }
 
 
 @dataclass
@@ -112,11 +122,13 @@ def next_open_order(skipped=()):
 
 
 def waiting_for_stock_count():
-    """How many open orders lack stock for a line (N 单等待补货), at most WAITING_COUNT_SECONDS old."""
+    """How many open orders, not held, lack stock for a line (N 单等待补货), at most WAITING_COUNT_SECONDS old.
+
+    A held order waits for its hold, not for stock: next_open_order skips it, so this count does too.
+    """
     count = cache.get(WAITING_COUNT_KEY)
     if count is None:
-        short = selectors.short_order_pks()
-        count = len(short) if isinstance(short, list) else short.count()
+        count = Order.objects.filter(pk__in=selectors.short_order_pks()).exclude(selectors.held()).count()
         cache.set(WAITING_COUNT_KEY, count, WAITING_COUNT_SECONDS)
     return count
 
@@ -210,7 +222,9 @@ def carrier_candidates(number, carriers):
 def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
     """Interpret one scan on the scan page.
 
-    An order number switches to that order; a tracking number ships what is left of `current`
+    An order number switches to that order; the number of a return a case waits for (退货单号,
+    or an intercepted parcel's) asks the clerk to count it (Outcome.RETURN, see receive_scanned_return);
+    any other tracking number ships what is left of `current`
     in one parcel with the carrier guessed from it (or `carrier`, chosen by the clerk); the
     number of a live parcel of the same receiver adds to that parcel (合并发货). Several possible
     carriers → "choose". With `in_stock_only` (发有货的商品) the parcel takes only the lines that
@@ -226,6 +240,18 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
     if scanned_order is not None:
         note = "" if scanned_order.is_open else f"（该订单{scanned_order.get_status_display()}，不能再发货）"
         return ScanResult(Outcome.SWITCHED, f"已切换到订单 {scanned_order.order_no}{note}", order=scanned_order)
+    case = selectors.case_by_return_number(code)
+    if case is not None and case.status in (AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING):
+        message = (
+            f"退货：{case}（订单 {case.order.order_no}，{case.get_kind_display()}）。请清点良品和次品，回车确认入库。"
+        )
+        return ScanResult(Outcome.RETURN, message, order=current, case=case)
+    if case is not None:
+        message = (
+            f"“{code}”是{case}（订单 {case.order.order_no}）的退货单号，该售后单{case.get_status_display()}，"
+            "不能再收货，也不能用作发货单号。"
+        )
+        return ScanResult(Outcome.ERROR, message, order=current)
     if current is None:
         return ScanResult(Outcome.ERROR, f"找不到订单号“{code}”，当前也没有待发货的订单。")
     number = normalize_tracking_number(code)
@@ -308,3 +334,53 @@ def last_parcel(entry):
     if parcel is not None:
         parcel.order_nos = parcel_order_nos(parcel)
     return parcel
+
+
+def return_lines(case):
+    """The case's lines with their items, for counting a return on the desk (one query)."""
+    return list(case.lines.select_related("line__item").order_by("pk")) if case is not None else []
+
+
+def read_counts(lines, data):
+    """{case line pk: (良品, 次品)} from the desk's form (`good_<pk>`, `damaged_<pk>`), and the problems.
+
+    A blank field counts 0; anything but a whole number is named, per SKU, in Chinese.
+    """
+    counts, problems = {}, []
+    for case_line in lines:
+        pair = []
+        for field_name, label in (("good", "良品"), ("damaged", "次品")):
+            text = normalize_code(data.get(f"{field_name}_{case_line.pk}", "")) or "0"
+            if not text.isdigit():
+                problems.append(f"SKU {case_line.line.item.sku} 的{label}数量“{text}”不是整数，请重新填写。")
+                text = "0"
+            pair.append(int(text))
+        counts[case_line.pk] = tuple(pair)
+    return counts, problems
+
+
+def receive_scanned_return(case_pk, data, *, current, user):
+    """退货入库 from the desk: count the return of case `case_pk` as `data` (the form) says.
+
+    The counting itself is after_sales.receive_return's: 良品 back on the shelf, 次品 recorded.
+    """
+    case = AfterSaleCase.objects.select_related("order").filter(pk=case_pk).first()
+    if case is None:
+        return ScanResult(Outcome.ERROR, "未入库：这张售后单已不存在，请重新扫描退货单号。", order=current)
+    lines = return_lines(case)
+    counts, problems = read_counts(lines, data)
+    try:
+        if problems:
+            raise after_sales.AfterSaleRefused(problems)
+        received = after_sales.receive_return(case, counts, user=user)
+    except (services.ShipmentRefused, services.InsufficientStock) as exc:
+        message = "未入库：" + "；".join(services.error_messages(exc))
+        case.refresh_from_db()
+        # Still waiting to be counted: the form stays, with what the clerk typed, to correct it.
+        waiting = case.status in (AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING)
+        return ScanResult(Outcome.ERROR, message, order=current, case=case if waiting else None)
+    good = sum(line.good_quantity for line in received.received_lines)
+    damaged = sum(line.damaged_quantity for line in received.received_lines)
+    message = f"已收货入库：{received}（订单 {received.order.order_no}）良品 {good} 件已回库存"
+    message += f"，次品 {damaged} 件已登记（不回库存）。" if damaged else "。"
+    return ScanResult(Outcome.RECEIVED, message, order=current, case=received)

@@ -48,6 +48,8 @@ def scan_view(request, model_admin):
             return _scan_undo(request, model_admin)
         current_id = request.POST.get("current", "")
         current = Order.objects.filter(pk=current_id).first() if current_id.isdigit() else None
+        if request.POST.get("receive"):
+            return _scan_receive(request, model_admin, current)
         if request.POST.get("skip") or typed in scan.SKIP_CODES:
             return _scan_skip(request, model_admin, current)
         if request.POST.get("unskip"):
@@ -102,6 +104,17 @@ def _scan_skip(request, model_admin, current):
     return _scan_done(request, model_admin, result, None)
 
 
+def _scan_receive(request, model_admin, current):
+    """退货入库: the counts of the return the desk showed; the current order stays on the desk."""
+    case_id = request.POST.get("case", "")
+    result = scan.receive_scanned_return(
+        int(case_id) if case_id.isdigit() else None, request.POST, current=current, user=request.user
+    )
+    if result.kind == scan.Outcome.RECEIVED:
+        return _scan_done(request, model_admin, result, current)
+    return _render_scan(request, model_admin, current, result, counts=request.POST)
+
+
 def _scan_undo(request, model_admin):
     stack = request.session.get(SCAN_UNDO_STACK, [])
     # The undo button names the parcel the page showed; a scanned "UNDO" means the latest one.
@@ -131,8 +144,17 @@ def _scan_done(request, model_admin, result, show):
     return HttpResponseRedirect(url)
 
 
-def _render_scan(request, model_admin, current, result, *, in_stock_only=False):
+def _render_scan(request, model_admin, current, result, *, in_stock_only=False, counts=None):
     stack = request.session.get(SCAN_UNDO_STACK, [])
+    return_case = result.case if result is not None and result.kind != scan.Outcome.RECEIVED else None
+    return_lines = [
+        (
+            case_line,
+            counts.get(f"good_{case_line.pk}", case_line.quantity) if counts else case_line.quantity,
+            counts.get(f"damaged_{case_line.pk}", 0) if counts else 0,
+        )
+        for case_line in scan.return_lines(return_case)
+    ]
     lines = scan.desk_lines(current)
     shortages = [row.shortage for row in lines if row.shortage]
     in_stock = [(row.line, row.left) for row in lines if row.left and not row.shortage] if shortages else []
@@ -146,6 +168,8 @@ def _render_scan(request, model_admin, current, result, *, in_stock_only=False):
         "in_stock_only": in_stock_only and bool(in_stock),
         "result": result,
         "state": result.kind if result else "ready",
+        "return_case": return_case,
+        "return_lines": return_lines,
         "open_count": scan.open_order_count(),
         "waiting_count": scan.waiting_for_stock_count(),
         "skipped_count": len(request.session.get(SCAN_SKIPPED, [])),

@@ -11,6 +11,7 @@ replica when orders.reports.replica chooses it, else the primary.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from urllib.parse import urlencode
 
 import django_filters
@@ -26,6 +27,7 @@ from django.utils.http import content_disposition_header
 
 from orders import privacy
 from orders.models import Carrier, Parcel, ParcelLine
+from orders.reports.after_sales import AFTER_SALES_HEADERS, after_sales_rows, after_sales_summary, csv_section
 from orders.reports.days import local_date, local_datetime, local_time_text, on_days
 from orders.reports.lookups import NameBook
 from orders.reports.replica import read_with_fallback, report_source
@@ -68,8 +70,12 @@ LINE_VALUES = [
 
 
 def shipped_parcels():
-    """Every parcel that is shipped now: live and handed over (voided parcels were not shipped)."""
-    return Parcel.objects.filter(status__in=Parcel.LIVE, shipped_at__isnull=False)
+    """Every parcel that is shipped now as a sale: live, handed over, not a 补发.
+
+    Voided parcels were not shipped; 补发 parcels ship again what was sold once, so they are
+    the after-sales table's (orders.reports.after_sales), not the sales'.
+    """
+    return Parcel.objects.filter(status__in=Parcel.LIVE, shipped_at__isnull=False, kind=Parcel.Kind.NORMAL)
 
 
 # --- Filters ---------------------------------------------------------------------------------
@@ -147,6 +153,11 @@ class ShippingReportFilter(django_filters.FilterSet):
 
     def filter_date_to(self, queryset, name, value):
         return on_days(queryset, "shipped_at", date_to=value)
+
+    def after_sales_rows(self, using=DEFAULT_DB_ALIAS):
+        """The report's after-sales rows (补发, 退货入库) for its days and carrier; call once valid."""
+        data = self.form.cleaned_data
+        return after_sales_rows(data["date_from"], data["date_to"], data.get("carrier"), using=using)
 
     def query_string(self):
         """The filters as given (valid or not), for the CSV link and the pagination links."""
@@ -239,14 +250,19 @@ def daily_shipping_rows(parcels, *, full_receiver=False, chunk_size=CSV_CHUNK_PA
             yield cells
 
 
-def shipping_report_csv(parcels, *, full_receiver=False):
-    """The daily shipping report as CSV text chunks; the page and the command both stream this."""
-    return iter_csv(daily_shipping_rows(parcels, full_receiver=full_receiver), REPORT_HEADERS)
+def shipping_report_csv(parcels, *, full_receiver=False, after_sales=()):
+    """The daily shipping report as CSV text chunks; the page and the command both stream this.
+
+    `after_sales` (ShippingReportFilter.after_sales_rows) follows the sales as a section of its own.
+    """
+    rows = chain(daily_shipping_rows(parcels, full_receiver=full_receiver), csv_section(after_sales))
+    return iter_csv(rows, REPORT_HEADERS)
 
 
-def shipping_report_xlsx(parcels, *, full_receiver=False):
-    """The daily shipping report as the bytes of an XLSX workbook, sheet 发货日报."""
-    return write_xlsx(daily_shipping_rows(parcels, full_receiver=full_receiver), REPORT_HEADERS, sheet_title="发货日报")
+def shipping_report_xlsx(parcels, *, full_receiver=False, after_sales=()):
+    """The daily shipping report as the bytes of an XLSX workbook, sheet 发货日报 (after-sales below the sales)."""
+    rows = chain(daily_shipping_rows(parcels, full_receiver=full_receiver), csv_section(after_sales))
+    return write_xlsx(rows, REPORT_HEADERS, sheet_title="发货日报")
 
 
 def shown_cells(cells):
@@ -308,7 +324,9 @@ def carrier_summary(parcels):
 
 
 def shipping_report_csv_response(filterset, source, *, full_receiver=False):
-    chunks = shipping_report_csv(filterset.qs.using(source.alias), full_receiver=full_receiver)
+    parcels = filterset.qs.using(source.alias)
+    after_sales = filterset.after_sales_rows(source.alias)
+    chunks = shipping_report_csv(parcels, full_receiver=full_receiver, after_sales=after_sales)
     response = StreamingHttpResponse(
         (chunk.encode("utf-8") for chunk in chunks),
         content_type="text/csv; charset=utf-8",
@@ -317,9 +335,14 @@ def shipping_report_csv_response(filterset, source, *, full_receiver=False):
     return response
 
 
-def report_page(parcels, page_number):
-    """(summary, page) of the 发货日报 page for `parcels`, read on the database `parcels` names."""
+def report_page(parcels, page_number, after_sales=()):
+    """(summary, page) of the 发货日报 page for `parcels`, read on the database `parcels` names.
+
+    The summary also carries `after_sales` (its rows, shown) and `after_sales_summary`.
+    """
     summary = carrier_summary(parcels)
+    summary.after_sales = [shown_cells(cells) for cells in after_sales]
+    summary.after_sales_summary = after_sales_summary(after_sales)
     page = Paginator(report_parcels(parcels), REPORT_PARCELS_PER_PAGE).get_page(page_number)
     rows = parcel_line_rows(list(page), NameBook(using=parcels.db), using=parcels.db)
     page.rows = [(pk, shown_cells(cells)) for pk, cells in rows]
@@ -329,7 +352,10 @@ def report_page(parcels, page_number):
 def shipping_report_xlsx_response(filterset, source, *, full_receiver=False):
     # Built whole (not streamed), so a replica failing half-way is replaced by the primary.
     workbook, _source = read_with_fallback(
-        source, lambda alias: shipping_report_xlsx(filterset.qs.using(alias), full_receiver=full_receiver)
+        source,
+        lambda alias: shipping_report_xlsx(
+            filterset.qs.using(alias), full_receiver=full_receiver, after_sales=filterset.after_sales_rows(alias)
+        ),
     )
     response = HttpResponse(workbook, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, filterset.filename("xlsx"))
@@ -358,7 +384,10 @@ def shipping_report_view(request, model_admin):
     page = summary = None
     if valid:
         (summary, page), source = read_with_fallback(
-            source, lambda alias: report_page(filterset.qs.using(alias), request.GET.get("page"))
+            source,
+            lambda alias: report_page(
+                filterset.qs.using(alias), request.GET.get("page"), filterset.after_sales_rows(alias)
+            ),
         )
     context = {
         **model_admin.admin_site.each_context(request),
@@ -369,6 +398,7 @@ def shipping_report_view(request, model_admin):
         "summary": summary,
         "page": page,
         "headers": REPORT_HEADERS,
+        "after_sales_headers": AFTER_SALES_HEADERS,
         "query": filterset.query_string(),
         "source": source,
     }

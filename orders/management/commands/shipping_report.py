@@ -45,7 +45,11 @@ class Command(BaseCommand):
         source = report_source()
         if source.notice:
             self.stderr.write(source.notice)
-        chunks = shipping_report_csv(filterset.qs.using(source.alias), full_receiver=options["full_receiver"])
+        chunks = shipping_report_csv(
+            filterset.qs.using(source.alias),
+            full_receiver=options["full_receiver"],
+            after_sales=filterset.after_sales_rows(source.alias),
+        )
         if options["output"]:
             # newline="" keeps the CSV's own \r\n: the file equals the page's download byte for byte.
             with open(options["output"], "w", encoding="utf-8", newline="") as out:

@@ -11,8 +11,18 @@
 
   function input() { return document.getElementById("scan-input"); }
   function app() { return document.getElementById("scan-app"); }
+  function receiving() { return document.getElementById("scan-receive"); }
 
   function keepFocus() {
+    // While a return is being counted, focus stays in its fields; otherwise in the scan field.
+    var receive = receiving();
+    if (receive) {
+      if (!receive.contains(document.activeElement)) {
+        var first = receive.querySelector("input[type=text]");
+        if (first) { first.focus(); first.select(); }
+      }
+      return;
+    }
     var field = input();
     if (field && document.activeElement !== field) { field.focus(); }
   }
@@ -44,10 +54,10 @@
   function playFor(state) {
     var ctx = audio;  // only after a key press has created it
     if (!ctx) { return; }
-    if (state === "shipped" || state === "undone") {
+    if (state === "shipped" || state === "undone" || state === "received") {
       tone(ctx, 880, 0, 0.12, "sine");
       tone(ctx, 1320, 0.1, 0.12, "sine");
-    } else if (state === "switched" || state === "skipped") {
+    } else if (state === "switched" || state === "skipped" || state === "return") {
       tone(ctx, 660, 0, 0.1, "sine");
     } else if (state === "choose") {
       tone(ctx, 520, 0, 0.12, "triangle");
@@ -115,7 +125,9 @@
   document.addEventListener("keydown", function (event) {
     if (!app()) { return; }
     ensureAudio();
+    if (event.key === "Escape" && receiving()) { receiving().remove(); keepFocus(); return; }
     if (event.key === "Escape") { input().value = ""; keepFocus(); return; }
+    if (event.key === "Tab" && receiving()) { return; }  // Tab moves between the counts
     if (event.key === "Tab") { event.preventDefault(); keepFocus(); return; }  // focus stays in the field
     if ((event.ctrlKey || event.metaKey) && (event.key === "z" || event.key === "Z")) {
       var undo = document.querySelector(".scan-undo");
@@ -135,7 +147,7 @@
       submitCode(event.key);
       return;
     }
-    if (event.target !== input()) { keepFocus(); }
+    if (event.target !== input() && !(receiving() && receiving().contains(event.target))) { keepFocus(); }
   }, true);
 
   document.addEventListener("focusout", function () { window.setTimeout(keepFocus, 0); });
