@@ -16,13 +16,14 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from inventory.models import InventoryItem
 from inventory.services import InsufficientStock, shortage_message
 from orders import selectors, signals
 from orders.carriers import format_problem, normalize_tracking_number
-from orders.models import HoldRules, Order, OrderHold, OrderLine, Parcel, ParcelLine, receiver_key
+from orders.models import HoldRules, Order, OrderHold, OrderLine, Parcel, ParcelLine, Shop, receiver_key
 from orders.selectors import chunked, remaining_lines, shipped_quantities
 
 __all__ = [
@@ -569,6 +570,37 @@ def create_orders(drafts, *, shop=None, user=None):
         Order.history.bulk_history_create(orders, batch_size=500, default_user=user)
         OrderHold.objects.bulk_create(rule_holds(drafts, HoldRules.current(), timezone.now()), batch_size=1000)
     return orders
+
+
+CHAT_ORDER_PREFIX = "WX"  # 微信 / 私域: orders pasted from a chat (粘贴下单)
+
+
+def next_chat_order_no(shop, ordered_at):
+    """The next number of `shop`'s chat orders of the Shanghai day of `ordered_at`: WX20261203-0001.
+
+    Read inside the transaction that holds the shop's row (create_chat_order), so two clerks
+    saving at once get consecutive numbers; (shop, order_no) is unique in the database as well.
+    """
+    prefix = f"{CHAT_ORDER_PREFIX}{timezone.localtime(ordered_at):%Y%m%d}-"
+    taken = (
+        Order.objects.filter(shop=shop, order_no__startswith=prefix)
+        .order_by(Length("order_no").desc(), "-order_no")  # -10000 after -9999
+        .values_list("order_no", flat=True)
+        .first()
+    )
+    last = int(taken.removeprefix(prefix)) if taken and taken.removeprefix(prefix).isdigit() else 0
+    return f"{prefix}{last + 1:04d}"
+
+
+def create_chat_order(order, lines, *, user=None):
+    """粘贴下单: a new order from a chat message, numbered by next_chat_order_no, through create_orders.
+
+    `order` (with its shop) and `lines` ([OrderLine]) are unsaved and validated by the caller.
+    """
+    with transaction.atomic():
+        Shop.objects.select_for_update().get(pk=order.shop_id)  # one number at a time per shop
+        order.order_no = next_chat_order_no(order.shop, order.created_at)
+        return create_orders([(order, lines)], user=user)[0]
 
 
 # --- Holds (审单, 挂起) ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, services, views
-from orders.admin import holds, parcel_views
+from orders.admin import chat_orders, holds, parcel_views
 from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
 from orders.admin.forms import (
     OrderChangeListForm,
@@ -249,12 +249,23 @@ class OrderAdmin(
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note", "version"]}),
-        ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
+        (
+            "收货信息",
+            {
+                "fields": [
+                    "receiver_name",
+                    "receiver_phone",
+                    ("province", "city", "district"),
+                    "address",
+                    "receiver_copy",
+                ]
+            },
+        ),
         ("物流信息", {"fields": ["status_badge"]}),
     ]
     add_fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note"]}),
-        ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address"]}),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", ("province", "city", "district"), "address"]}),
     ]
     inlines = [OrderLineInline, StockMovementInline]
 
@@ -331,6 +342,7 @@ class OrderAdmin(
             report,
             path("scan/", wrap(admin_views.scan_view), name="orders_order_scan"),
             path("paste/", wrap(admin_views.paste_view), name="orders_order_paste"),
+            path("add-from-message/", wrap(chat_orders.add_from_message_view), name="orders_order_add_from_message"),
             path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
             path("<int:object_id>/receiver/", wrap(admin_views.receiver_reveal_view), name="orders_order_receiver"),
             path("<int:object_id>/ship-part/", wrap(parcel_views.ship_part_view), name="orders_order_ship_part"),
