@@ -32,11 +32,17 @@ class ChatOrderForm(forms.ModelForm):
     class Meta:
         model = Order
         fields = ["shop", "receiver_name", "receiver_phone", "province", "city", "district", "address", "note"]
-        labels = {"address": "地址（快递面单打印的整行）", "note": "备注"}
-        help_texts = {"note": "买家消息里没有用上的话；填了备注的订单按审单规则会被挂起（买家留言）。"}
+        labels = {"note": "备注"}
+        help_texts = {
+            "address": "快递面单上打印的整行地址。",
+            "note": "买家消息里没有用上的话；填了备注的订单按审单规则会被挂起（买家留言）。",
+        }
         widgets = {
-            "note": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+            "province": forms.TextInput(attrs={"class": "region-input", "placeholder": "省", "aria-label": "省"}),
+            "city": forms.TextInput(attrs={"class": "region-input", "placeholder": "市", "aria-label": "市"}),
+            "district": forms.TextInput(attrs={"class": "region-input", "placeholder": "区/县", "aria-label": "区/县"}),
             "address": forms.TextInput(attrs={"size": 60}),
+            "note": forms.Textarea(attrs={"rows": 2, "cols": 60}),
         }
         error_messages = {
             "shop": {"required": "请选择店铺。"},
@@ -145,7 +151,7 @@ def _show_parse_problems(form, formset, parsed):
 
 
 def _created_message(order, lines):
-    kinds, pieces = len(lines), sum(line.quantity for line in lines)
+    kinds, pieces = len({line.item_id for line in lines}), sum(line.quantity for line in lines)
     text = f"已创建订单 {order.order_no}（{order.shop}，{kinds} 种商品共 {pieces} 件，收货人 {order.receiver_name}）。"
     holds = services.active_holds([order.pk]).get(order.pk)
     if holds:
