@@ -24,6 +24,7 @@ from orders import admin_views, privacy, services, views
 from orders.admin import chat_orders, holds, parcel_views
 from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
 from orders.admin.forms import (
+    REGION_FIELDS,
     OrderChangeListForm,
     OrderChangeListFormSet,
     OrderForm,
@@ -249,23 +250,12 @@ class OrderAdmin(
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note", "version"]}),
-        (
-            "收货信息",
-            {
-                "fields": [
-                    "receiver_name",
-                    "receiver_phone",
-                    ("province", "city", "district"),
-                    "address",
-                    "receiver_copy",
-                ]
-            },
-        ),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", *REGION_FIELDS, "address", "receiver_copy"]}),
         ("物流信息", {"fields": ["status_badge"]}),
     ]
     add_fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note"]}),
-        ("收货信息", {"fields": ["receiver_name", "receiver_phone", ("province", "city", "district"), "address"]}),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", *REGION_FIELDS, "address"]}),
     ]
     inlines = [OrderLineInline, StockMovementInline]
 

@@ -5,15 +5,12 @@ from playwright.sync_api import expect
 
 from orders.models import Order, Shop
 from tests.e2e.support import E2E, log_in, save_screenshot
+from tests.e2e.test_paste_back import no_sideways_scroll
 from tests.factories import ItemFactory, ShopFactory
 
 pytestmark = E2E
 
 URL = "/admin/orders/order/add-from-message/"
-
-
-def no_sideways_scroll(page):
-    return page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def pick_item(page, row, typed, choice):
@@ -44,7 +41,6 @@ def test_clerk_pastes_a_message_corrects_the_city_picks_items_and_confirms(page,
     expect(rows.nth(1)).to_contain_text("没有找到“花衬衫”对应的商品，请选择或删除这一行。")
     for width, height in ((1366, 768), (1280, 720)):
         page.set_viewport_size({"width": width, "height": height})
-        save_screenshot(page, f"chat-order-confirm-{width}")
         page.screenshot(path=save_screenshot(page, f"chat-order-confirm-{width}"), full_page=True)
         assert no_sideways_scroll(page), width
 
@@ -66,5 +62,8 @@ def test_clerk_pastes_a_message_corrects_the_city_picks_items_and_confirms(page,
         ("HAT-9", 1),
         ("TS-001", 3),
     ]
-    expect(page.locator("#id_city")).to_have_value("杭州市")
-    save_screenshot(page, "chat-order-created")
+    expect(page.locator("#id_city")).to_have_value("杭州市")  # the order page shows 省/市/区
+    for width, height in ((1366, 768), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=save_screenshot(page, f"chat-order-created-{width}"), full_page=True)
+        assert no_sideways_scroll(page), width

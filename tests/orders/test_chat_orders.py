@@ -1,8 +1,6 @@
 """粘贴下单 (issue 17): a buyer's chat message split into receiver, 省/市/区 and products; the items
 matched; the page from paste to order; chat order numbers unique when two clerks save at once."""
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -15,6 +13,7 @@ from orders import services
 from orders.addresses import ADDRESS_MISSING, NAME_MISSING, PHONE_MISSING, parse_receiver_message, split_region
 from orders.models import HoldRules, Order, OrderHold, OrderLine, Shop
 from tests.factories import ItemFactory, ShopFactory
+from tests.orders.test_admin_list import needs_mysql, run_together
 
 URL = reverse("admin:orders_order_add_from_message")
 
@@ -369,33 +368,17 @@ def test_the_order_form_fills_region_from_the_address_when_left_blank(clerk_clie
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_clerks_creating_chat_orders_at_once_get_different_numbers():
-    if connection.vendor != "mysql":
-        pytest.skip("row locks need MySQL/MariaDB; run with DATABASE_URL=mysql://…")
+    needs_mysql()
     shop = ShopFactory(name="并发小店")
     item = ItemFactory(sku="RACE-1", name="并发商品")
     now = timezone.now()
-    barrier = threading.Barrier(4)
-    numbers, failures = [], []
 
     def clerk():
-        barrier.wait()
-        try:
-            order = Order(
-                shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市", created_at=now
-            )
-            numbers.append(services.create_chat_order(order, [OrderLine(item=item, quantity=1)]).order_no)
-        except Exception as exc:  # any failure of a clerk's save fails the test below
-            failures.append(repr(exc))
-        finally:
-            connection.close()
+        order = Order(shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市", created_at=now)
+        return services.create_chat_order(order, [OrderLine(item=item, quantity=1)]).order_no
 
-    threads = [threading.Thread(target=clerk) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    numbers = run_together([clerk] * 4)
 
     day = f"WX{timezone.localtime(now):%Y%m%d}"
-    assert failures == []
     assert sorted(numbers) == [f"{day}-000{n}" for n in range(1, 5)]
     assert Order.objects.filter(shop=shop).count() == 4
