@@ -5,7 +5,9 @@ from playwright.sync_api import expect
 
 from orders.models import Order, Shop
 from tests.e2e.support import E2E, log_in, save_screenshot
+from tests.e2e.test_no_english import READABLE
 from tests.e2e.test_paste_back import no_sideways_scroll
+from tests.english_words import english_words
 from tests.factories import ItemFactory, ShopFactory
 
 pytestmark = E2E
@@ -43,6 +45,7 @@ def test_clerk_pastes_a_message_corrects_the_city_picks_items_and_confirms(page,
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=save_screenshot(page, f"chat-order-confirm-{width}"), full_page=True)
         assert no_sideways_scroll(page), width
+    assert english_words(page.evaluate(READABLE)) == []
 
     page.locator("#id_province").fill("浙江省")
     page.locator("#id_city").fill("杭州市")

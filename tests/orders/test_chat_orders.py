@@ -298,6 +298,22 @@ def test_words_of_the_buyer_not_used_become_the_note_and_the_hold_rules_apply(cl
     assert "按审单规则已挂起（买家留言" in response.content.decode()
 
 
+def test_queries_stay_flat_in_the_number_of_products(clerk_client, shop):
+    for n in range(5):
+        ItemFactory(sku=f"P-{n}", name=f"商品{n}号款")
+    counts = []
+    for products in (1, 5):
+        message = "张三 13800138000 上海市徐汇区漕溪北路1号 " + " ".join(f"商品{n}号款 1件" for n in range(products))
+        with CaptureQueriesContext(connection) as parsing:
+            page = parse(clerk_client, message)
+        with CaptureQueriesContext(connection) as confirming:
+            clerk_client.post(URL, confirm_data(page))
+        counts.append((len(parsing), len(confirming)))
+
+    assert counts[0] == counts[1], counts
+    assert Order.objects.get(lines__item__sku="P-4").lines.count() == 5
+
+
 def test_chat_order_numbers_count_up_per_shop_and_day(shop, items):
     other = ShopFactory(name="另一家店")
     Order.objects.create(shop=shop, order_no="WX20000101-0007", receiver_name="旧", receiver_phone="1", address="旧")
