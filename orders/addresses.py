@@ -174,8 +174,8 @@ def _find_address(words):
     """(start, end) of the words that read most like an address (most of 省/市/区 found), or None."""
     best, best_score = None, 0
     for start, word in enumerate(words):
-        if QUANTITY_RE.search(word) or MOBILE_RE.search(word):
-            continue
+        if QUANTITY_RE.search(word) or MOBILE_RE.search(word) or not any(split_region(word)[:3]):
+            continue  # an address starts with a word that names a region
         end = _address_extent(words, start)
         province, city, district, _street = split_region(" ".join(words[start:end]))
         score = 2 * bool(province) + 2 * bool(city) + 2 * bool(district) + bool(ADDRESS_WORDS.search(word))

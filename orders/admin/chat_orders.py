@@ -24,6 +24,28 @@ from orders.selectors import only_shop
 TEMPLATE = "admin/orders/order/add_from_message.html"
 LINES_PREFIX = "lines"
 MAX_QUANTITY = 9999
+MAX_MESSAGE_LENGTH = 1000
+
+
+class MessageForm(forms.Form):
+    """The pasted message; one order's worth (a longer paste is refused, never split for seconds)."""
+
+    message = forms.CharField(
+        label="粘贴买家发来的消息",
+        max_length=MAX_MESSAGE_LENGTH,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "cols": 80,
+                "placeholder": "例如：张三 13800138000-1234 浙江省杭州市西湖区文三路1号 蓝色T恤L 2件",
+            }
+        ),
+        error_messages={
+            "required": "请先粘贴买家发来的消息。",
+            "max_length": f"消息太长（超过 {MAX_MESSAGE_LENGTH} 字），请只粘贴一个订单的收货信息和商品。",
+        },
+    )
 
 
 class ChatOrderForm(forms.ModelForm):
@@ -202,9 +224,11 @@ def add_from_message_view(request, model_admin):
     """粘贴下单: paste → 识别 → correct → 确认下单 (services.create_chat_order)."""
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    message = request.POST.get("message", "")
+    pasted = MessageForm(request.POST if request.method == "POST" else None)
     form = formset = None
     if request.method == "POST" and "_confirm" in request.POST:
+        # The order stands on the confirmation form; the message is only kept for another 识别.
+        pasted = MessageForm(initial={"message": request.POST.get("message", "")})
         form = ChatOrderForm(request.POST)
         formset = ChatLineFormSet(request.POST, prefix=LINES_PREFIX)
         if form.is_valid() and formset.is_valid():
@@ -219,8 +243,8 @@ def add_from_message_view(request, model_admin):
             else:
                 model_admin.message_user(request, _created_message(order, lines), messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
-    elif request.method == "POST":
-        parsed = parse_receiver_message(message)
+    elif request.method == "POST" and pasted.is_valid():
+        parsed = parse_receiver_message(pasted.cleaned_data["message"])
         data = confirmation_data(parsed, only_shop())
         form = ChatOrderForm(data)
         formset = ChatLineFormSet(data, prefix=LINES_PREFIX)
@@ -230,7 +254,7 @@ def add_from_message_view(request, model_admin):
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "title": "粘贴下单",
-        "message": message,
+        "pasted": pasted,
         "form": form,
         "formset": formset,
         "media": model_admin.media + (form.media + formset.media if form else forms.Media()),

@@ -30,6 +30,10 @@ def test_clerk_pastes_a_message_corrects_the_city_picks_items_and_confirms(page,
     ItemFactory(sku="HAT-9", name="黑色帽子", initial_stock=10)
 
     log_in(page, "boss", "pw-boss-123", path=URL)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    save_screenshot(page, "chat-order-paste-1280")
+    assert no_sideways_scroll(page)
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.locator("#id_message").fill("李四 13912345678转88\n西湖区文三路1号\n蓝色T恤L 2件，花衬衫 1件")
     page.get_by_role("button", name="识别").click()
 

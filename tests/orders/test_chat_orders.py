@@ -210,7 +210,7 @@ def parse(client, message):
 def confirm_data(response):
     """The confirmation form's fields as 识别 filled them (what the browser would post back)."""
     form, formset = response.context["form"], response.context["formset"]
-    data = {"message": response.context["message"], "_confirm": "确认下单"}
+    data = {"message": response.context["pasted"]["message"].value(), "_confirm": "确认下单"}
     for bound in form:
         data[bound.html_name] = bound.value() if bound.value() is not None else ""
     data.update({field.html_name: field.value() or "" for field in formset.management_form})
@@ -281,6 +281,29 @@ def test_a_refusal_shows_each_problem_by_its_field_and_writes_nothing(clerk_clie
     response = clerk_client.post(URL, data)
     assert response.context["formset"].non_form_errors() == ["请至少添加一件商品。"]
     assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("message", "problem"),
+    [
+        ("  \n ", "请先粘贴买家发来的消息。"),
+        ("张" * 1001, "消息太长（超过 1000 字），请只粘贴一个订单的收货信息和商品。"),
+    ],
+)
+def test_an_empty_or_too_long_paste_is_refused_by_the_message(clerk_client, shop, message, problem):
+    response = parse(clerk_client, message)
+
+    assert response.status_code == 200
+    assert response.context["pasted"].errors["message"] == [problem]
+    assert response.context["form"] is None
+
+
+def test_markup_and_odd_characters_in_a_message_are_shown_as_text(clerk_client, shop, items):
+    page = parse(clerk_client, "<b>张三</b> 13800138000 上海市徐汇区漕溪北路1号 😀<script>alert(1)</script> 1件")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
 def test_words_of_the_buyer_not_used_become_the_note_and_the_hold_rules_apply(clerk_client, shop, items):
