@@ -38,6 +38,7 @@ class MessageForm(forms.Form):
             attrs={
                 "rows": 6,
                 "cols": 80,
+                "autofocus": True,
                 "placeholder": "例如：张三 13800138000-1234 浙江省杭州市西湖区文三路1号 蓝色T恤L 2件",
             }
         ),
