@@ -23,6 +23,7 @@ LABELS = {
     "address": ["收货地址", "收件地址", "详细地址", "地址"],
     "note": ["备注", "留言"],
     "products": ["购买商品", "商品", "宝贝", "产品"],
+    "postcode": ["邮政编码", "邮编"],  # couriers need none: read and dropped
 }
 LABEL_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
 _LABEL_ALTERNATION = "|".join(sorted(LABEL_FIELD, key=len, reverse=True))
@@ -45,6 +46,9 @@ ADDRESS_WORDS = re.compile(
     r"[省市区县旗镇乡村街路道巷弄里号栋幢座室楼层园苑府城院屯庄湾港墅舍门]|单元|小区|大厦|广场|中心|公寓"
 )
 ROOM_NUMBER = re.compile(r"[\dA-Za-z#\-]+")
+POSTCODE = re.compile(r"\d{6}")  # a six-digit word on its own (Taobao's copied address ends with one)
+# Words that say nothing about the order: dropped rather than kept as a 买家留言 that holds it.
+COURTESIES = {"谢谢", "谢谢啦", "谢谢了", "多谢", "麻烦了", "辛苦了", "你好", "您好", "亲", "在吗"}
 NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,8}(?:·[\u4e00-\u9fff]{1,8})+|[A-Za-z][A-Za-z.]{1,30}")
 SEPARATORS = re.compile(r"[\n,;、。!?]+")
 EDGE_PUNCTUATION = " .,;:、。!?\"'()[]"
@@ -157,6 +161,8 @@ def _is_quantity(word):
 
 
 def _continues_address(word, next_word):
+    if POSTCODE.fullmatch(word):
+        return False
     if QUANTITY_RE.search(word) or (next_word is not None and _is_quantity(next_word)):
         return False  # a product ("黑色帽子1个", or "蓝色T恤L" before "2件")
     return bool(ADDRESS_WORDS.search(word) or ROOM_NUMBER.fullmatch(word))
@@ -273,6 +279,7 @@ def parse_receiver_message(text):
         if index is not None:
             parsed.name = words.pop(index)
 
+    words = [word for word in words if not POSTCODE.fullmatch(word) and word not in COURTESIES]
     parsed.products, parsed.leftover = parse_products(words + _tokens(" ".join(labelled.get("products", []))))
     for key, value, problem in (
         ("receiver_phone", parsed.phone, PHONE_MISSING),

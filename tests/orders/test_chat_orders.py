@@ -126,6 +126,18 @@ MESSAGES = [
         "许一 13800138000 北京市 海淀区 中关村大街 1 号 蓝色T恤L两件",
         "许一", "13800138000", ("北京市", "北京市", "海淀区"), "中关村大街 1 号", [("蓝色T恤L", 2)], {},
     ),
+    (  # Taobao's 复制收货地址: 86- before the mobile, 省/市/区 apart, a 街道, the postcode last (dropped)
+        "张三，86-13800138000，浙江省 杭州市 西湖区 西溪街道 文三路1号 ，000000",
+        "张三", "13800138000", ("浙江省", "杭州市", "西湖区"), "西溪街道 文三路1号", [], {},
+    ),
+    (  # WeChat's shared address card, with 邮编
+        "收货人: 张三\n手机号码: 13800138000\n所在地区: 浙江省杭州市西湖区\n详细地址: 文三路1号\n邮编：310000",
+        "张三", "13800138000", ("浙江省", "杭州市", "西湖区"), "文三路1号", [], {},
+    ),
+    (  # all stuck together
+        "张三13800138000浙江省杭州市西湖区文三路1号",
+        "张三", "13800138000", ("浙江省", "杭州市", "西湖区"), "文三路1号", [], {},
+    ),
 ]  # fmt: skip
 
 
@@ -146,6 +158,9 @@ def test_the_address_line_is_kept_whole_and_unused_words_are_left_over():
 
     assert parsed.address == "云南省西双版纳傣族自治州景洪市宣慰大道"
     assert parsed.leftover == ["麻烦发顺丰"]
+    assert (
+        parse_receiver_message("张三 13800138000 上海市徐汇区漕溪北路1号 T恤 1件 谢谢！").leftover == []
+    )  # no 买家留言
     assert parse_receiver_message("备注：请尽快发货\n张三 13800138000 上海市徐汇区漕溪北路1号").note == "请尽快发货"
 
 
