@@ -13,7 +13,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 # Longest first: the alternation takes the first label that fits (详细地址 before 地址).
 LABELS = {
@@ -102,6 +102,7 @@ def _location_parser():
     return jionlp.parse_location
 
 
+@lru_cache(maxsize=2048)  # a message's words are tried as addresses more than once
 def split_region(address):
     """(province, city, district, street) of a full address line; "" for what the line does not say.
 
@@ -156,8 +157,7 @@ def _tokens(text):
 
 
 def _is_quantity(word):
-    match = QUANTITY_RE.fullmatch(word)
-    return match is not None
+    return QUANTITY_RE.fullmatch(word) is not None
 
 
 def _continues_address(word, next_word):
