@@ -8,12 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import OPS, order_fields_locked_for
 from inventory.selectors import match_items
 from orders import services
 from orders.addresses import ADDRESS_MISSING, NAME_MISSING, PHONE_MISSING, parse_receiver_message, split_region
 from orders.models import HoldRules, Order, OrderHold, OrderLine, Shop
 from tests.factories import ItemFactory, ShopFactory
 from tests.orders.test_admin_list import needs_mysql, run_together
+from tests.role_fixtures import staff_in
 
 URL = reverse("admin:orders_order_add_from_message")
 
@@ -414,6 +416,12 @@ def test_the_order_form_fills_region_from_the_address_when_left_blank(clerk_clie
 
     order = Order.objects.get(order_no="M-1")
     assert (order.province, order.city, order.district) == ("湖北省", "仙桃市", "")
+
+
+def test_ops_may_correct_region_like_the_rest_of_the_receiver(django_user_model):
+    ops = staff_in(django_user_model, "ops", OPS)
+
+    assert order_fields_locked_for(ops, ["order_no", "province", "city", "district", "address"]) == ["order_no"]
 
 
 # --- Two clerks at once (MariaDB) -----------------------------------------------------------
