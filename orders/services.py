@@ -592,15 +592,27 @@ def next_chat_order_no(shop, ordered_at):
     return f"{prefix}{last + 1:04d}"
 
 
-def create_chat_order(order, lines, *, user=None):
+def create_chat_order(order, lines, *, paste_key=None, user=None):
     """粘贴下单: a new order from a chat message, numbered by next_chat_order_no, through create_orders.
 
     `order` (with its shop) and `lines` ([OrderLine]) are unsaved and validated by the caller.
+    `paste_key` names the confirmation: sent again, it returns the order it made (the unique
+    Order.paste_key holds when two arrive at once). Returns (order, created).
     """
-    with transaction.atomic():
-        Shop.objects.select_for_update().get(pk=order.shop_id)  # one number at a time per shop
-        order.order_no = next_chat_order_no(order.shop, order.created_at)
-        return create_orders([(order, lines)], user=user)[0]
+    try:
+        with transaction.atomic():
+            Shop.objects.select_for_update().get(pk=order.shop_id)  # one number at a time per shop
+            made = Order.objects.filter(paste_key=paste_key).first() if paste_key else None
+            if made is not None:
+                return made, False
+            order.order_no = next_chat_order_no(order.shop, order.created_at)
+            order.paste_key = paste_key or None
+            return create_orders([(order, lines)], user=user)[0], True
+    except IntegrityError:
+        made = Order.objects.filter(paste_key=paste_key).first() if paste_key else None
+        if made is None:
+            raise
+        return made, False
 
 
 # --- Holds (审单, 挂起) ----------------------------------------------------------------------------

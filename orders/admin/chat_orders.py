@@ -5,6 +5,8 @@ The clerk pastes the message, 识别 splits it (orders.addresses) and matches it
 through services.create_chat_order. A refusal writes nothing and shows each problem by its field.
 """
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -73,6 +75,9 @@ class ChatOrderForm(forms.ModelForm):
             "receiver_phone": {"required": "请填写电话。"},
             "address": {"required": "请填写地址。"},
         }
+
+    # Made by 识别 and sent back with 确认下单: the same confirmation twice makes one order.
+    paste_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,6 +182,7 @@ def confirmation_data(parsed, shop):
     rows = [(item.pk if item else "", quantity, text) for (text, quantity), item in zip(products, items, strict=True)]
     rows.append(("", 1, ""))  # a blank row to pick one more item
     data = {
+        "paste_key": uuid.uuid4().hex,
         "shop": shop.pk if shop else "",
         "receiver_name": parsed.name,
         "receiver_phone": parsed.phone,
@@ -237,12 +243,19 @@ def add_from_message_view(request, model_admin):
             order.created_at = timezone.now()
             lines = [OrderLine(item=item, quantity=quantity) for item, quantity in formset.lines()]
             try:
-                order = services.create_chat_order(order, lines, user=request.user)
+                order, created = services.create_chat_order(
+                    order, lines, paste_key=form.cleaned_data["paste_key"], user=request.user
+                )
             except ValidationError as exc:
                 for problem in services.error_messages(exc):
                     form.add_error(None, problem)
             else:
-                model_admin.message_user(request, _created_message(order, lines), messages.SUCCESS)
+                if created:
+                    model_admin.message_user(request, _created_message(order, lines), messages.SUCCESS)
+                else:
+                    model_admin.message_user(
+                        request, f"这条消息已经下过单（订单 {order.order_no}），没有再创建新订单。", messages.WARNING
+                    )
                 return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
     elif request.method == "POST" and pasted.is_valid():
         parsed = parse_receiver_message(pasted.cleaned_data["message"])

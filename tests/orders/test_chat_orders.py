@@ -264,6 +264,20 @@ def test_paste_then_confirm_creates_the_order_with_its_lines_and_region(clerk_cl
     assert 'name="province" value="浙江省"' in page and 'name="district" value="西湖区"' in page
 
 
+def test_the_same_confirmation_sent_twice_makes_one_order(clerk_client, shop, items):
+    data = confirm_data(parse(clerk_client, "张三 13800138000 上海市徐汇区漕溪北路1号 蓝色T恤L 2件"))
+    clerk_client.post(URL, data)  # a double click, or the back button and 确认下单 again
+
+    response = clerk_client.post(URL, data, follow=True)
+
+    order = Order.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("admin:orders_order_change", args=[order.pk])
+    assert f"这条消息已经下过单（订单 {order.order_no}），没有再创建新订单。" in response.content.decode()
+    # 识别 again is a new confirmation: a second order of the same words is the clerk's call.
+    clerk_client.post(URL, confirm_data(parse(clerk_client, "张三 13800138000 上海市徐汇区漕溪北路1号 蓝色T恤L 2件")))
+    assert Order.objects.count() == 2
+
+
 def test_the_clerk_corrects_the_split_and_picks_an_item_for_an_unknown_product(clerk_client, shop, items):
     _shirt, hat = items
     page = parse(clerk_client, "李四 13912345678 西湖区文三路1号 花衬衫 2件")
@@ -364,7 +378,7 @@ def test_chat_order_numbers_count_up_per_shop_and_day(shop, items):
         order = Order(
             shop=in_shop, receiver_name="张三", receiver_phone="13800138000", address="上海市", created_at=now
         )
-        return services.create_chat_order(order, [OrderLine(item=shirt, quantity=1)]).order_no
+        return services.create_chat_order(order, [OrderLine(item=shirt, quantity=1)])[0].order_no
 
     day = f"WX{timezone.localtime(now):%Y%m%d}"
     assert [create(shop), create(shop), create(other)] == [f"{day}-0001", f"{day}-0002", f"{day}-0001"]
@@ -437,10 +451,29 @@ def test_two_clerks_creating_chat_orders_at_once_get_different_numbers():
 
     def clerk():
         order = Order(shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市", created_at=now)
-        return services.create_chat_order(order, [OrderLine(item=item, quantity=1)]).order_no
+        return services.create_chat_order(order, [OrderLine(item=item, quantity=1)])[0].order_no
 
     numbers = run_together([clerk] * 4)
 
     day = f"WX{timezone.localtime(now):%Y%m%d}"
     assert sorted(numbers) == [f"{day}-000{n}" for n in range(1, 5)]
     assert Order.objects.filter(shop=shop).count() == 4
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_confirmation_sent_three_times_at_once_makes_one_order():
+    needs_mysql()
+    shop = ShopFactory(name="并发小店")
+    item = ItemFactory(sku="RACE-2", name="并发商品")
+
+    def send():
+        order = Order(shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市")
+        made, created = services.create_chat_order(order, [OrderLine(item=item, quantity=1)], paste_key="k" * 32)
+        return made.pk, created
+
+    results = run_together([send] * 3)
+
+    assert Order.objects.filter(shop=shop).count() == 1
+    assert {pk for pk, _created in results} == {Order.objects.get(shop=shop).pk}
+    assert sorted(created for _pk, created in results) == [False, False, True]
