@@ -368,6 +368,13 @@ def test_queries_stay_flat_in_the_number_of_products(clerk_client, shop):
     assert Order.objects.get(lines__item__sku="P-4").lines.count() == 5
 
 
+def create_chat_order(shop, item, now=None, paste_key=None):
+    """One order of `item` for 张三 through the service: (order, created)."""
+    order = Order(shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市")
+    order.created_at = now or timezone.now()
+    return services.create_chat_order(order, [OrderLine(item=item, quantity=1)], paste_key=paste_key)
+
+
 def test_chat_order_numbers_count_up_per_shop_and_day(shop, items):
     other = ShopFactory(name="另一家店")
     Order.objects.create(shop=shop, order_no="WX20000101-0007", receiver_name="旧", receiver_phone="1", address="旧")
@@ -375,10 +382,7 @@ def test_chat_order_numbers_count_up_per_shop_and_day(shop, items):
     now = timezone.now()
 
     def create(in_shop):
-        order = Order(
-            shop=in_shop, receiver_name="张三", receiver_phone="13800138000", address="上海市", created_at=now
-        )
-        return services.create_chat_order(order, [OrderLine(item=shirt, quantity=1)])[0].order_no
+        return create_chat_order(in_shop, shirt, now)[0].order_no
 
     day = f"WX{timezone.localtime(now):%Y%m%d}"
     assert [create(shop), create(shop), create(other)] == [f"{day}-0001", f"{day}-0002", f"{day}-0001"]
@@ -449,11 +453,7 @@ def test_two_clerks_creating_chat_orders_at_once_get_different_numbers():
     item = ItemFactory(sku="RACE-1", name="并发商品")
     now = timezone.now()
 
-    def clerk():
-        order = Order(shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市", created_at=now)
-        return services.create_chat_order(order, [OrderLine(item=item, quantity=1)])[0].order_no
-
-    numbers = run_together([clerk] * 4)
+    numbers = run_together([lambda: create_chat_order(shop, item, now)[0].order_no] * 4)
 
     day = f"WX{timezone.localtime(now):%Y%m%d}"
     assert sorted(numbers) == [f"{day}-000{n}" for n in range(1, 5)]
@@ -468,8 +468,7 @@ def test_one_confirmation_sent_three_times_at_once_makes_one_order():
     item = ItemFactory(sku="RACE-2", name="并发商品")
 
     def send():
-        order = Order(shop=shop, receiver_name="张三", receiver_phone="13800138000", address="上海市")
-        made, created = services.create_chat_order(order, [OrderLine(item=item, quantity=1)], paste_key="k" * 32)
+        made, created = create_chat_order(shop, item, paste_key="k" * 32)
         return made.pk, created
 
     results = run_together([send] * 3)
