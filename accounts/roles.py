@@ -74,7 +74,7 @@ LOW_STOCK_CARD_PERMISSION = "inventory.view_inventoryitem"
 
 # Order fields anyone who may change an order may edit; the rest, and the order's lines (items,
 # quantities, 子订单号), need CHANGE_ORDER_DETAILS. Shipping is not a field: parcels, through the services.
-ORDER_RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "address")
+ORDER_RECEIVER_FIELDS = ("receiver_name", "receiver_phone", "province", "city", "district", "address")
 CHANGE_ORDER_DETAILS = "orders.change_order_details"
 
 

@@ -150,8 +150,11 @@ class Order(models.Model):
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     note = models.TextField("备注", blank=True)
+    # The 粘贴下单 confirmation this order was made from: the same confirmation sent twice (a
+    # double click, the back button) finds this order instead of making a second one.
+    paste_key = models.CharField("粘贴下单标识", max_length=32, null=True, blank=True, unique=True, editable=False)
 
-    history = audited(excluded_fields=["updated_at"], verbose_name="订单历史")
+    history = audited(excluded_fields=["updated_at", "paste_key"], verbose_name="订单历史")
 
     class Meta:
         verbose_name = "订单"

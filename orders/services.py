@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from inventory.models import InventoryItem
@@ -30,6 +31,7 @@ from orders.models import (
     OrderLine,
     Parcel,
     ParcelLine,
+    Shop,
     SkuMapping,
     SkuMappingComponent,
     receiver_key,
@@ -683,6 +685,49 @@ def create_orders(drafts, *, shop=None, user=None):
         Order.history.bulk_history_create(orders, batch_size=500, default_user=user)
         OrderHold.objects.bulk_create(rule_holds(drafts, HoldRules.current(), timezone.now()), batch_size=1000)
     return orders
+
+
+CHAT_ORDER_PREFIX = "WX"  # 微信 / 私域: orders pasted from a chat (粘贴下单)
+
+
+def next_chat_order_no(shop, ordered_at):
+    """The next number of `shop`'s chat orders of the Shanghai day of `ordered_at`: WX20261203-0001.
+
+    Read inside the transaction that holds the shop's row (create_chat_order), so two clerks
+    saving at once get consecutive numbers; (shop, order_no) is unique in the database as well.
+    """
+    prefix = f"{CHAT_ORDER_PREFIX}{timezone.localtime(ordered_at):%Y%m%d}-"
+    taken = (
+        Order.objects.filter(shop=shop, order_no__startswith=prefix)
+        .order_by(Length("order_no").desc(), "-order_no")  # -10000 after -9999
+        .values_list("order_no", flat=True)
+        .first()
+    )
+    last = int(taken.removeprefix(prefix)) if taken and taken.removeprefix(prefix).isdigit() else 0
+    return f"{prefix}{last + 1:04d}"
+
+
+def create_chat_order(order, lines, *, paste_key=None, user=None):
+    """粘贴下单: a new order from a chat message, numbered by next_chat_order_no, through create_orders.
+
+    `order` (with its shop) and `lines` ([OrderLine]) are unsaved and validated by the caller.
+    `paste_key` names the confirmation: sent again, it returns the order it made (the unique
+    Order.paste_key holds when two arrive at once). Returns (order, created).
+    """
+    try:
+        with transaction.atomic():
+            Shop.objects.select_for_update().get(pk=order.shop_id)  # one number at a time per shop
+            made = Order.objects.filter(paste_key=paste_key).first() if paste_key else None
+            if made is not None:
+                return made, False
+            order.order_no = next_chat_order_no(order.shop, order.created_at)
+            order.paste_key = paste_key or None
+            return create_orders([(order, lines)], user=user)[0], True
+    except IntegrityError:
+        made = Order.objects.filter(paste_key=paste_key).first() if paste_key else None
+        if made is None:
+            raise
+        return made, False
 
 
 # --- Holds (审单, 挂起) ----------------------------------------------------------------------------

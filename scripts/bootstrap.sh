@@ -45,5 +45,7 @@ if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ "$ROOT/requirement
   echo "==> 安装 Python 依赖 ($(basename "$requirements"))"
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
   "$ROOT/.venv/bin/python" -m pip install -q -r "$requirements"
+  # jionlp (省/市/区) unzips its dictionaries into its own folder on first import: do it now, while installing.
+  "$ROOT/.venv/bin/python" -c "import jionlp" >/dev/null
   touch "$stamp"
 fi

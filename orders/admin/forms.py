@@ -14,6 +14,7 @@ from django.forms.utils import ErrorList
 from django.utils.html import format_html, format_html_join
 
 from orders import selectors, services
+from orders.addresses import split_region
 from orders.admin.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
 from orders.models import Order, Shop
@@ -325,6 +326,19 @@ class OrderChangeListFormSet(BaseModelFormSet):
         ]
 
 
+REGION_FIELDS = ("province", "city", "district")
+
+
+def fill_region(cleaned, fields):
+    """省/市/区 from the address (orders.addresses.split_region) when all three shown are left blank."""
+    shown = [name for name in REGION_FIELDS if name in fields]
+    if shown and cleaned.get("address") and not any(cleaned.get(name) for name in shown):
+        region = dict(zip(REGION_FIELDS, split_region(cleaned["address"])[:3], strict=True))
+        for name in shown:
+            cleaned[name] = region[name][: fields[name].max_length]
+    return cleaned
+
+
 class OrderForm(forms.ModelForm):
     """The order change page; a save is refused when the order changed since the page was opened."""
 
@@ -341,8 +355,12 @@ class OrderForm(forms.ModelForm):
             "note",
             "receiver_name",
             "receiver_phone",
+            "province",
+            "city",
+            "district",
             "address",
         ]
+        help_texts = {"province": "省/市/区留空时按地址自动识别。"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -353,7 +371,7 @@ class OrderForm(forms.ModelForm):
         # The instance was read under a row lock (OrderAdmin.get_object), so this is the version now.
         if self.instance.pk and cleaned.get("version") != version_of(self.instance):
             raise ValidationError(stale_message(self.instance))
-        return cleaned
+        return fill_region(cleaned, self.fields)
 
 
 class ShipPartForm(CarrierFromNumber, forms.Form):

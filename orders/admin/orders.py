@@ -21,9 +21,10 @@ from audit.admin import TimelineAdminMixin
 from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, selectors, services, views
-from orders.admin import batch_ship, holds, parcel_views
+from orders.admin import batch_ship, chat_orders, holds, parcel_views
 from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
 from orders.admin.forms import (
+    REGION_FIELDS,
     OrderChangeListForm,
     OrderChangeListFormSet,
     OrderForm,
@@ -267,12 +268,12 @@ class OrderAdmin(
     readonly_fields = ["status_badge", "receiver_copy", "updated_at"]
     fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note", "version"]}),
-        ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address", "receiver_copy"]}),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", *REGION_FIELDS, "address", "receiver_copy"]}),
         ("物流信息", {"fields": ["status_badge"]}),
     ]
     add_fieldsets = [
         ("订单信息", {"fields": ["shop", "order_no", "customer_id", "created_at", "ship_by", "note"]}),
-        ("收货信息", {"fields": ["receiver_name", "receiver_phone", "address"]}),
+        ("收货信息", {"fields": ["receiver_name", "receiver_phone", *REGION_FIELDS, "address"]}),
     ]
     inlines = [OrderLineInline, StockMovementInline]
 
@@ -349,6 +350,7 @@ class OrderAdmin(
             report,
             path("scan/", wrap(admin_views.scan_view), name="orders_order_scan"),
             path("paste/", wrap(admin_views.paste_view), name="orders_order_paste"),
+            path("add-from-message/", wrap(chat_orders.add_from_message_view), name="orders_order_add_from_message"),
             path("pick-list/", wrap(admin_views.pick_list_view), name="orders_order_pick_list"),
             path("packing-slips/", wrap(admin_views.packing_slips_view), name="orders_order_packing_slips"),
             path("batch-ship/", wrap(batch_ship.batch_ship_view), name="orders_order_batch_ship"),
