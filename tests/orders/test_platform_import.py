@@ -399,3 +399,13 @@ def test_a_refunded_order_is_not_imported_and_says_why(clerk_client, stock, plat
     assert f"平台显示售后“{word}”，本行不导入" in preview.content.decode()
     confirm(clerk_client, preview)
     assert list(Order.objects.values_list("order_no", flat=True)) == ["880001"]
+
+
+def test_a_platform_with_only_an_address_line_gets_its_region_split(clerk_client, stock):
+    # 淘宝 and 京东 give one 收货地址 line; 省/市/区 are split from it (orders.addresses.split_region).
+    ShopFactory(platform=P.TAOBAO)
+    order = SampleOrder("TB7001", [SampleLine("A-1", 1)], province="浙江省", city="杭州市", district="西湖区")
+    confirm(clerk_client, upload(clerk_client, WRITERS[P.TAOBAO]([order])))
+    stored = Order.objects.get(order_no="TB7001")
+    assert (stored.province, stored.city, stored.district) == ("浙江省", "杭州市", "西湖区")
+    assert stored.address == "浙江省 杭州市 西湖区 张杨路 100 号"  # as 淘宝 writes it
