@@ -72,6 +72,8 @@ LAYOUTS = {
     PLATFORM.JD: Layout((("订单号", ORDER_NO), ("快递公司", CARRIER), ("快递单号", TRACKING_NUMBER)), XLSX),
     PLATFORM.YOUZAN: Layout((("订单号", ORDER_NO), ("物流公司", CARRIER), ("物流单号", TRACKING_NUMBER)), XLSX),
     PLATFORM.WECHAT: Layout((("订单号", ORDER_NO), ("快递公司", CARRIER), ("快递单号", TRACKING_NUMBER)), XLSX),
+    # 1688: its order export's own words (订单号, 物流公司, 运单号).
+    PLATFORM.ALI1688: Layout((("订单号", ORDER_NO), ("物流公司", CARRIER), ("运单号", TRACKING_NUMBER)), XLSX),
     # 自营/其他: for the shop's own tools, UTF-8 as every current program reads it.
     PLATFORM.OTHER: Layout((("订单号", ORDER_NO), ("快递公司", CARRIER), ("快递单号", TRACKING_NUMBER)), CSV),
 }

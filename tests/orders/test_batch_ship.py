@@ -120,6 +120,13 @@ EXPECTED = {
         ["S", "中通快递", "78600000000001"],
         ["S", "顺丰速运", "SF0000000000002"],
     ],
+    P.ALI1688: [
+        ["订单号", "物流公司", "运单号"],
+        ["M1", "顺丰速运", "SF0000000000001"],
+        ["M2", "顺丰速运", "SF0000000000001"],
+        ["S", "中通快递", "78600000000001"],
+        ["S", "顺丰速运", "SF0000000000002"],
+    ],
     P.OTHER: [
         ["订单号", "快递公司", "快递单号"],
         ["M1", "顺丰速运", "SF0000000000001"],
@@ -142,7 +149,7 @@ def test_the_file_formats_and_encodings_are_the_platforms():
     formats = {platform: (layout.file_format, layout.encoding) for platform, layout in LAYOUTS.items()}
     assert formats[P.TAOBAO] == ("csv", "gb18030")
     assert formats[P.OTHER] == ("csv", "utf-8-sig")
-    assert {formats[p][0] for p in (P.PINDUODUO, P.DOUDIAN, P.JD, P.YOUZAN, P.WECHAT)} == {"xlsx"}
+    assert {formats[p][0] for p in (P.PINDUODUO, P.DOUDIAN, P.JD, P.YOUZAN, P.WECHAT, P.ALI1688)} == {"xlsx"}
     assert set(LAYOUTS) == set(P)  # every platform has a layout
 
 
