@@ -463,6 +463,7 @@ def cancel_order(order, *, user=None):
         locked.status = STATUS.CANCELLED
         locked.changed_by = user
         locked.save(update_fields=["status", "updated_at"])
+        signals.order_cancelled.send(sender=Order, order=locked, user=user)
     order.status, order.updated_at = locked.status, locked.updated_at
     return locked
 
