@@ -1,6 +1,6 @@
 from django.http import JsonResponse
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from api import views
@@ -24,6 +24,5 @@ urlpatterns = [
     path("v1/stock/", views.StockView.as_view(), name="stock"),
     path("v1/schema/", SpectacularAPIView.as_view(**PUBLIC), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **PUBLIC), name="docs"),
-    path("v1/redoc/", SpectacularRedocView.as_view(url_name="api:schema", **PUBLIC), name="redoc"),
     re_path(r"^(?P<rest>.*)$", unknown_endpoint),
 ]

@@ -335,10 +335,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "店铺自有商城推送订单、查询发货与库存；发货、撤销发货、取消订单时回调（见 README 店铺 API）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and Redoc from the app's own static files (drf-spectacular-sidecar), never a CDN.
+    # Swagger UI from the app's own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 # Django's default cache is per process; the API's rate limit must be counted once for all
 # gunicorn workers, so it lives in the database (always there with the data, no new service; the
