@@ -136,7 +136,7 @@ def webhook_worker(webhook_celery_app):
                 return
             with ran:
                 left = deadline - time.monotonic()
-                if left <= 0 or not ran.wait_for(lambda: tasks_run[0] > seen, left):
+                if left <= 0 or not ran.wait_for(lambda seen=seen: tasks_run[0] > seen, left):
                     raise AssertionError("the webhook worker did not get there in time")
 
     @contextlib.contextmanager

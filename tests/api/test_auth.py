@@ -25,7 +25,7 @@ def test_no_key_is_401_with_a_bearer_challenge_and_recorded():
 
 @pytest.mark.parametrize("header", ["Bearer nope", "Bearer abc.def", "Bearer a b"])
 def test_a_wrong_key_is_401(make_client, header):
-    client, _api = make_client()
+    make_client()
     http = APIClient()
     http.credentials(HTTP_AUTHORIZATION=header)
 
