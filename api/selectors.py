@@ -21,9 +21,12 @@ def client_orders(client):
 def client_order(client, order_no):
     """The client's order numbered `order_no` (any case, as everywhere: orders.selectors), or None."""
     found = orders_by_number([order_no], shop=client.shop).get(order_no_key(order_no))
-    if not found:
-        return None
-    return with_parcels([client_orders(client).get(pk=found[0].pk)])[0]
+    return client_order_by_pk(client, found[0].pk) if found else None
+
+
+def client_order_by_pk(client, pk):
+    """The client's order `pk`, ready for OrderOutSerializer."""
+    return with_parcels([client_orders(client).get(pk=pk)])[0]
 
 
 def with_parcels(orders):

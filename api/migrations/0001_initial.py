@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 def create_rate_limit_cache_table(apps, schema_editor):
     """The `api` cache (settings.CACHES) keeps the rate limit in the database: its table comes with migrate."""
-    call_command("createcachetable", "api", database=schema_editor.connection.alias, verbosity=0)
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 
 class Migration(migrations.Migration):
