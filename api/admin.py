@@ -5,13 +5,17 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from api import services, webhooks
+from api import selectors, services, webhooks
 from api.models import ApiCall, ApiClient, Scope, WebhookAttempt, WebhookDelivery
 
 
 class ApiClientForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label="权限", choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label="权限",
+        choices=[(scope, f"{label}（{scope}）") for scope, label in Scope.choices],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="读取完整收货信息：不勾选时 API 返回的电话、地址打码；勾选后每次读取都记入个人信息查看记录。",
     )
 
     webhook_url = forms.URLField(
@@ -65,6 +69,8 @@ class ApiClientAdmin(admin.ModelAdmin):
             "orders_url": request.build_absolute_uri(reverse("api:orders")),
             "docs_url": request.build_absolute_uri(reverse("api:docs")),
             "list_url": reverse("admin:api_apiclient_changelist"),
+            "app_url": reverse("admin:app_list", args=["api"]),
+            "example_sku": getattr(selectors.stock_items().first(), "sku", "SKU-001"),
         }
         return TemplateResponse(request, "admin/api/apiclient/key_created.html", context)
 

@@ -66,18 +66,20 @@ class OrderCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError("下单时间不能晚于现在。", code="future")
         return value
 
-    def validate(self, data):
-        skus = {line["sku"] for line in data["lines"]}
-        items = {item.sku: item for item in InventoryItem.objects.filter(sku__in=skus)}
-        problems = {
-            index: {"sku": [serializers.ErrorDetail(unknown_sku_message(line["sku"]), code="unknown_sku")]}
-            for index, line in enumerate(data["lines"])
+    def validate_lines(self, lines):
+        """Every unknown SKU, named at its line; a field validator, so other fields' errors come too."""
+        items = {item.sku: item for item in InventoryItem.objects.filter(sku__in={line["sku"] for line in lines})}
+        problems = [
+            {"sku": [serializers.ErrorDetail(unknown_sku_message(line["sku"]), code="unknown_sku")]}
             if line["sku"] not in items
-        }
-        if problems:
-            raise serializers.ValidationError({"lines": [problems.get(i, {}) for i in range(len(data["lines"]))]})
-        data["items"] = items
-        return data
+            else {}
+            for line in lines
+        ]
+        if any(problems):
+            raise serializers.ValidationError(problems)
+        for line in lines:
+            line["item"] = items[line["sku"]]
+        return lines
 
 
 # --- Out --------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def _draft(client, data):
     if data.get("ordered_at"):
         order.created_at = data["ordered_at"]
     lines = [
-        OrderLine(item=data["items"][line["sku"]], quantity=line["quantity"], sub_order_no=line["sub_order_no"])
+        OrderLine(item=line["item"], quantity=line["quantity"], sub_order_no=line["sub_order_no"])
         for line in data["lines"]
     ]
     return order, lines

@@ -213,3 +213,15 @@ def test_every_call_is_recorded_with_its_client(make_client, items):
 
     calls = list(ApiCall.objects.order_by("pk").values_list("client", "method", "path", "status_code"))
     assert calls == [(client.pk, "POST", ORDERS, 201), (client.pk, "GET", f"{ORDERS}NOPE/", 404)]
+
+
+def test_an_unknown_sku_is_named_together_with_the_other_fields_problems(api, items):
+    body = order_body(receiver={"name": "张三"}, lines=[{"sku": "NOPE-1", "quantity": 1}])
+    response = api.post(ORDERS, body, format="json")
+
+    fields = [(e["field"], e["code"]) for e in response.json()["errors"]]
+    assert fields == [
+        ("receiver.phone", "required"),
+        ("receiver.address", "required"),
+        ("lines[0].sku", "unknown_sku"),
+    ]

@@ -2,10 +2,13 @@
 
 import hashlib
 import hmac
+import importlib.util
 import json
 import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from api import webhooks
@@ -60,15 +63,28 @@ def test_a_shipped_parcel_arrives_signed_with_its_tracking_number(store, receive
     assert str(delivery.event_id) == event["id"] == headers["X-OMS-Event-Id"]
 
 
-def test_a_tampered_body_does_not_verify(store, receiver, webhook_worker):
+def test_the_readmes_receiver_verifies_it_and_refuses_a_tampered_or_replayed_one(store, receiver, webhook_worker):
+    verified = receiver_script().verified
     with webhook_worker():
         services.ship_order(store.order, carrier("SF"), sf_number(12))
         receiver.wait_for(1)
     headers, body = receiver.received[0]
+    sent_at = int(headers["X-OMS-Timestamp"])
 
-    tampered = f"{headers['X-OMS-Timestamp']}.".encode() + body.replace(sf_number(12).encode(), b"SF9999999999999")
-    forged = "v1=" + hmac.new(store.webhook_secret.encode(), tampered, hashlib.sha256).hexdigest()
-    assert forged != headers["X-OMS-Signature"]
+    assert verified(store.webhook_secret, headers, body)
+    assert not verified(store.webhook_secret, headers, body.replace(sf_number(12).encode(), b"SF9999999999999"))
+    assert not verified("whsec_someone-else", headers, body)
+    assert not verified(store.webhook_secret, headers, body, now=sent_at + webhooks.REPLAY_WINDOW + 1)
+
+
+def receiver_script():
+    """scripts/webhook_receiver.py, the store-side example the README points to."""
+    spec = importlib.util.spec_from_file_location(
+        "webhook_receiver", Path(settings.BASE_DIR) / "scripts/webhook_receiver.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_a_rolled_back_ship_sends_nothing(store, receiver, webhook_worker):
