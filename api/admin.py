@@ -1,9 +1,12 @@
 """店铺 API in the admin: clients (the key shown once, 吊销), their calls, the webhooks out (重新发送)."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from api import selectors, services, webhooks
 from api.models import ApiCall, ApiClient, Scope, WebhookAttempt, WebhookDelivery
@@ -97,7 +100,7 @@ class ApiCallAdmin(admin.ModelAdmin):
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
-    fields = ["attempted_at", "status_code", "error", "duration_ms"]
+    fields = ["status_code", "error", "duration_ms"]  # each row is titled with its time (WebhookAttempt.__str__)
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -114,7 +117,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["client"]
     fields = [
         "event_id", "client", "event", "order_no", "status", "attempts", "last_status_code",
-        "next_attempt_at", "created_at", "delivered_at", "body",
+        "next_attempt_at", "created_at", "delivered_at", "sent_body",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [WebhookAttemptInline]
@@ -123,10 +126,21 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a record: nothing to edit; 重新发送 is the one thing to do with it
+
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="重新发送所选回调")
+    def has_resend_permission(self, request):
+        return request.user.has_perm("api.change_webhookdelivery")
+
+    @admin.display(description="内容")
+    def sent_body(self, delivery):
+        pretty = json.dumps(json.loads(delivery.body), ensure_ascii=False, indent=2)
+        return format_html('<pre style="white-space: pre-wrap; word-break: break-all; margin: 0">{}</pre>', pretty)
+
+    @admin.action(description="重新发送所选回调", permissions=["resend"])
     def resend(self, request, queryset):
         count = webhooks.resend_deliveries(list(queryset))
         skipped = queryset.count() - count

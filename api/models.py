@@ -137,4 +137,4 @@ class WebhookAttempt(models.Model):
         ordering = ["delivery_id", "id"]
 
     def __str__(self):
-        return f"{self.delivery_id} {self.status_code or self.error}"
+        return f"{timezone.localtime(self.attempted_at):%Y-%m-%d %H:%M:%S}"
