@@ -47,6 +47,15 @@ def with_parcels(orders):
     return orders
 
 
+def as_new_order(order, lines):
+    """A just-created order and its lines (items loaded) as with_parcels leaves an order read back:
+    nothing shipped, no parcels. Spares the create's answer a second read (a third of its time)."""
+    for line in lines:
+        line.shipped_quantity = 0
+    order.api_lines, order.api_parcels = lines, []
+    return order
+
+
 def stock_items(skus=None):
     """Items by SKU (all of them when `skus` is None), each with `in_stock`."""
     items = InventoryItem.objects.only("sku", "name", "stock").order_by("sku")

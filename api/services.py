@@ -58,7 +58,7 @@ def body_hash(data):
 def place_order(client, data, *, raw, idempotency_key=None):
     """Create the order of `data` (OrderCreateSerializer's validated data) in the client's shop.
 
-    Returns (order, created). The same order number again gives the existing order (created
+    Returns (order, created); a created order comes with `lines`. The same order number again gives the existing order (created
     False) when it is the same order (receiver, SKUs and quantities), and is refused otherwise;
     an `idempotency_key` already used with another body (`raw`, the request's JSON) is refused.
     Concurrent requests for one number make one order: the (shop, order_no) constraint decides.
@@ -87,6 +87,7 @@ def place_order(client, data, *, raw, idempotency_key=None):
         if existing is None:
             raise
         return _same_order(client, existing, order, lines, idempotency_key, fingerprint), False
+    order.lines_created = lines
     return order, True
 
 

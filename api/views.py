@@ -118,7 +118,10 @@ class OrderListView(ApiView):
         if key is not None and len(key) > 100:
             raise ApiError(400, "invalid", "Idempotency-Key 最长 100 个字符。", "Idempotency-Key")
         order, created = services.place_order(request.auth, draft.validated_data, raw=request.data, idempotency_key=key)
-        order = selectors.client_order_by_pk(request.auth, order.pk)
+        if created:
+            order = selectors.as_new_order(order, order.lines_created)
+        else:
+            order = selectors.client_order_by_pk(request.auth, order.pk)
         return Response(self.order_data(order), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -210,9 +210,9 @@ def main(argv=None):
             for process in processes:
                 process.start()
             barrier.wait()
-            began = time.monotonic()
+            began, load_before = time.monotonic(), os.getloadavg()[0]
             reports = [results.get(timeout=args.duration + 300) for _process in processes]
-            elapsed = time.monotonic() - began
+            elapsed, load_after = time.monotonic() - began, os.getloadavg()[0]
             for process in processes:
                 process.join()
         finally:
@@ -243,6 +243,7 @@ def main(argv=None):
             "mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0,
         },
         "statuses": statuses,
+        "load_average_1min": [round(load_before, 1), round(load_after, 1)],  # the whole machine's, start and end
         "errors": [error for report in reports for error in report["errors"]][:10],
         "server_tracebacks": tracebacks,
         "first_traceback": first_traceback,
