@@ -58,8 +58,9 @@ def body_hash(data):
 def place_order(client, data, *, raw, idempotency_key=None):
     """Create the order of `data` (OrderCreateSerializer's validated data) in the client's shop.
 
-    Returns (order, created); a created order comes with `lines`. The same order number again gives the existing order (created
-    False) when it is the same order (receiver, SKUs and quantities), and is refused otherwise;
+    Returns (order, created); a created order carries its lines as `lines_created`. The same order
+    number again gives the existing order (created False) when it is the same order (receiver, SKUs
+    and quantities), and is refused otherwise;
     an `idempotency_key` already used with another body (`raw`, the request's JSON) is refused.
     Concurrent requests for one number make one order: the (shop, order_no) constraint decides.
     """
