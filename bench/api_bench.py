@@ -20,9 +20,7 @@ import json
 import multiprocessing
 import os
 import random
-import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,54 +34,19 @@ ORDERS = "/api/v1/orders/"
 SCHEMA = "/api/v1/schema/"
 SKUS = [f"API-{n:03d}" for n in range(1, 41)]
 
+from bench import http_load  # noqa: E402  (after the project is on the path)
 
-def server_env(url):
-    """Production settings (DEBUG off) on plain HTTP at 127.0.0.1, a rate limit the bench never reaches."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "OMS_API_RATE"))}
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="oms.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_PROXY_SSL_HEADER="0",
-        OMS_API_RATE="1000000/min",
-    )
+
+def server_env(url, workdir):
+    """http_load's production settings (DEBUG off, plain HTTP at 127.0.0.1), a rate limit never reached."""
+    env = http_load.server_env(url, Path(workdir) / "static", Path(workdir) / "media")
+    env["OMS_API_RATE"] = "1000000/min"
     return env
 
 
 def start_server(env, port, workers, log_path):
-    """gunicorn on 127.0.0.1:port; returns the process once the API answers."""
-    import requests
-
-    log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until stop_server)
-    command = [sys.executable, "-m", "gunicorn", "oms.wsgi", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--timeout", "60", "--error-logfile", "-"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    server.log = log
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}: see {log_path}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}{SCHEMA}", timeout=30).status_code == 200:
-                return server
-        except requests.RequestException:  # not listening yet
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"gunicorn did not answer within 60 s: see {log_path}")
-
-
-def stop_server(server):
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    server.log.close()
+    """gunicorn as http_load starts it, ready once the API's schema answers (the API needs no static files)."""
+    return http_load.start_server(env, port, workers, log_path, ready_path=SCHEMA)
 
 
 def prepare(clients):
@@ -186,7 +149,8 @@ def main(argv=None):
 
     if not args.existing:
         create_database(args.database, fresh=True)
-    os.environ.update(server_env(args.database))
+    os.environ["DATABASE_URL"] = args.database
+    os.environ["DJANGO_SETTINGS_MODULE"] = "oms.settings"
     os.environ["DJANGO_DEBUG"] = "1"  # this process only prepares and checks: no secret key needed
     import django
 
@@ -197,7 +161,8 @@ def main(argv=None):
     connections.close_all()
 
     with tempfile.TemporaryDirectory() as work:
-        server = start_server(server_env(args.database), args.port, args.workers, Path(work) / "gunicorn.log")
+        env = server_env(args.database, work)
+        server = start_server(env, args.port, args.workers, Path(work) / "gunicorn.log")
         try:
             barrier, results = multiprocessing.Barrier(args.clients + 1), multiprocessing.Queue()
             base = f"http://127.0.0.1:{args.port}"
@@ -216,7 +181,7 @@ def main(argv=None):
             for process in processes:
                 process.join()
         finally:
-            stop_server(server)
+            http_load.stop_server(server)
             server_log = (Path(work) / "gunicorn.log").read_text()
             tracebacks = server_log.count("Traceback")
             first_traceback = server_log[server_log.find("Traceback") :][:3000] if tracebacks else ""

@@ -1,6 +1,5 @@
 """50 stores' retries of one order at the same instant, over HTTP through gunicorn: exactly one order."""
 
-import socket
 import threading
 from pathlib import Path
 
@@ -11,26 +10,17 @@ from django.db import connection
 
 from api.models import ApiCall, ApiClient, Scope
 from api.services import create_api_client
-from bench.api_bench import server_env, start_server, stop_server
+from bench.api_bench import server_env, start_server
+from bench.http_load import stop_server
 from orders.models import Order
 from tests.api.conftest import order_body
 from tests.factories import ItemFactory, ShopFactory
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PORTS = range(18740, 18745)  # this branch's test ports (the bench's default is 18745)
+PORTS = range(18740, 18745)  # the API tests' ports (the API bench's default is 18745)
 ROOT = Path(settings.BASE_DIR)
-
-
-def free_port():
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 @pytest.fixture
@@ -41,8 +31,8 @@ def server(tmp_path):
     url = (
         f"mysql://{conf['USER']}:{conf['PASSWORD']}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 3306}/{conf['NAME']}"
     )
-    port = free_port()
-    process = start_server(server_env(url), port, 4, tmp_path / "gunicorn.log")
+    port = free_port(PORTS)
+    process = start_server(server_env(url, tmp_path), port, 4, tmp_path / "gunicorn.log")
     yield f"http://127.0.0.1:{port}"
     stop_server(process)
     print((tmp_path / "gunicorn.log").read_text())

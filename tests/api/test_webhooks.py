@@ -158,11 +158,16 @@ def test_after_the_last_retry_it_is_failed_and_the_admin_resends_it(store, recei
 
 
 def test_voided_and_cancelled_are_sent_too(store, receiver, webhook_worker):
-    with webhook_worker():
+    def delivered(count):
+        return lambda: WebhookDelivery.objects.filter(status="delivered").count() == count
+
+    with webhook_worker() as until:  # each step once the last was sent (SQLite in memory: one connection)
         parcel = services.ship_order(store.order, carrier("SF"), sf_number(17))
+        until(delivered(1))
         services.void_parcel(parcel)
+        until(delivered(2))
         services.cancel_order(store.order)
-        receiver.wait_for(3)
+        until(delivered(3))
 
     events = [json.loads(body) for _headers, body in receiver.received]
     assert [e["event"] for e in events] == ["parcel.shipped", "parcel.voided", "order.cancelled"]

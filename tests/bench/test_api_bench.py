@@ -17,7 +17,8 @@ ROOT = Path(settings.BASE_DIR)
 def test_two_stores_push_orders_over_http(tmp_path):
     if connection.vendor != "mysql":
         pytest.skip("the API bench runs gunicorn on MySQL/MariaDB here; run with DATABASE_URL=mysql://…")
-    from tests.api.test_concurrency import free_port
+    from tests.api.test_concurrency import PORTS
+    from tests.ports import free_port
 
     conf = connection.settings_dict
     url = (
@@ -26,7 +27,7 @@ def test_two_stores_push_orders_over_http(tmp_path):
     connection.close()
     figures_path = tmp_path / "figures.json"
     command = [sys.executable, "bench/api_bench.py", "--database", url, "--existing", "--clients", "2"]
-    command += ["--workers", "2", "--duration", "3", "--repeat-every", "3", "--port", str(free_port())]
+    command += ["--workers", "2", "--duration", "3", "--repeat-every", "3", "--port", str(free_port(PORTS))]
     command += ["--json", str(figures_path)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)  # noqa: S603
 
