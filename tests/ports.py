@@ -1,8 +1,10 @@
-"""Ports for the servers a test starts (gunicorn): each suite has its own range, shared machines run several."""
+"""For the servers a test starts (gunicorn): a free port of the suite's own range (shared machines
+run several suites at once), and the URL of the test database for the server's environment."""
 
 import socket
 
 import pytest
+from django.db import connection
 
 
 def free_port(ports):
@@ -15,3 +17,10 @@ def free_port(ports):
                 continue
             return port
     pytest.fail(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def served_database_url():
+    """DATABASE_URL of the MySQL/MariaDB test database this test runs on, for a server it starts."""
+    conf = connection.settings_dict
+    host, port = conf["HOST"] or "127.0.0.1", conf["PORT"] or 3306
+    return f"mysql://{conf['USER']}:{conf['PASSWORD']}@{host}:{port}/{conf['NAME']}"

@@ -1,11 +1,9 @@
 """50 stores' retries of one order at the same instant, over HTTP through gunicorn: exactly one order."""
 
 import threading
-from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 from django.db import connection
 
 from api.models import ApiCall, ApiClient, Scope
@@ -15,27 +13,21 @@ from bench.http_load import stop_server
 from orders.models import Order
 from tests.api.conftest import order_body
 from tests.factories import ItemFactory, ShopFactory
-from tests.ports import free_port
+from tests.ports import free_port, served_database_url
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PORTS = range(18740, 18745)  # the API tests' ports (the API bench's default is 18745)
-ROOT = Path(settings.BASE_DIR)
 
 
 @pytest.fixture
 def server(tmp_path):
     if connection.vendor != "mysql":
         pytest.skip("gunicorn serves the MariaDB test database here; run with DATABASE_URL=mysql://…")
-    conf = connection.settings_dict
-    url = (
-        f"mysql://{conf['USER']}:{conf['PASSWORD']}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 3306}/{conf['NAME']}"
-    )
     port = free_port(PORTS)
-    process = start_server(server_env(url, tmp_path), port, 4, tmp_path / "gunicorn.log")
+    process = start_server(server_env(served_database_url(), tmp_path), port, 4, tmp_path / "gunicorn.log")
     yield f"http://127.0.0.1:{port}"
     stop_server(process)
-    print((tmp_path / "gunicorn.log").read_text())
     assert "Traceback" not in (tmp_path / "gunicorn.log").read_text()
 
 
@@ -89,7 +81,6 @@ def test_a_create_that_loses_the_race_answers_with_the_winners_order(db):
 
     from api.serializers import OrderCreateSerializer
     from api.services import place_order
-    from orders.services import create_orders
 
     ItemFactory(sku="TEE-RED-M", initial_stock=10)
     client = ApiClient(name="商城", shop=ShopFactory(name="自营商城"), scopes=[Scope.ORDERS_WRITE])
@@ -100,10 +91,8 @@ def test_a_create_that_loses_the_race_answers_with_the_winners_order(db):
     inserted, loser_waits, results = threading.Event(), threading.Event(), {}
 
     def winner():
-        from api.services import _draft
-
-        with transaction.atomic():
-            create_orders([_draft(client, draft.validated_data)], shop=client.shop)
+        with transaction.atomic():  # place_order's own transaction nested: its insert stays uncommitted
+            place_order(client, draft.validated_data, raw=body)
             inserted.set()
             loser_waits.wait(30)
         connections.close_all()

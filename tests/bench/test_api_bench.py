@@ -18,12 +18,9 @@ def test_two_stores_push_orders_over_http(tmp_path):
     if connection.vendor != "mysql":
         pytest.skip("the API bench runs gunicorn on MySQL/MariaDB here; run with DATABASE_URL=mysql://…")
     from tests.api.test_concurrency import PORTS
-    from tests.ports import free_port
+    from tests.ports import free_port, served_database_url
 
-    conf = connection.settings_dict
-    url = (
-        f"mysql://{conf['USER']}:{conf['PASSWORD']}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 3306}/{conf['NAME']}"
-    )
+    url = served_database_url()
     connection.close()
     figures_path = tmp_path / "figures.json"
     command = [sys.executable, "bench/api_bench.py", "--database", url, "--existing", "--clients", "2"]
