@@ -43,7 +43,8 @@ class ApiClientAdmin(admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["shop", "key_prefix", "created_at", "revoked_at"] if obj else []
+        # The webhook secret stays readable (the store may need it again); the key never is.
+        return ["shop", "key_prefix", "webhook_secret", "created_at", "revoked_at"] if obj else []
 
     def has_delete_permission(self, request, obj=None):
         return False  # 吊销 instead: the calls and webhook deliveries stay attached to their client

@@ -29,8 +29,9 @@ def test_admin_client_curl_order_queue_ship_and_signed_webhook(clerk_client, sho
     assert "密钥只在此页显示一次" in page and f"Bearer {key}" in page  # the curl example carries it
     client = ApiClient.objects.get(name="自营商城")
     assert key.split(".")[0] == client.key_prefix and key not in client.key_hash
-    # Shown once: the client's own page never shows it again.
-    assert key not in clerk_client.get(f"/admin/api/apiclient/{client.pk}/change/").content.decode()
+    # Shown once: the client's own page never shows it again (the webhook secret it does).
+    change_page = clerk_client.get(f"/admin/api/apiclient/{client.pk}/change/").content.decode()
+    assert key not in change_page and key.split(".")[1] not in change_page and client.webhook_secret in change_page
 
     store = APIClient()
     store.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
