@@ -98,6 +98,9 @@ class ApiCallAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who called what stays
+
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
