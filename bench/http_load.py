@@ -479,8 +479,8 @@ def prepare(orders, clerks, scan_clerks, *, seed, log):
     return [newest[k::scan_clerks] for k in range(scan_clerks)] if scan_clerks else []
 
 
-def start_server(env, port, workers, log_path):
-    """gunicorn on 127.0.0.1:port with `workers` sync workers; returns the process once it answers."""
+def start_server(env, port, workers, log_path, *, ready_path=LOGIN):
+    """gunicorn on 127.0.0.1:port with `workers` sync workers; returns the process once `ready_path` answers 200."""
     import requests
 
     log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until stop_server)
@@ -493,7 +493,7 @@ def start_server(env, port, workers, log_path):
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.returncode}: see {log_path}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}{LOGIN}", timeout=30).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=30).status_code == 200:
                 return server
         except requests.RequestException:  # not listening yet, or a worker still booting
             pass

@@ -13,7 +13,7 @@ import sys
 
 import dj_database_url
 
-DISPOSABLE = ("oms_bench", "oms_load", "oms_mig", "oms_scale")
+DISPOSABLE = ("oms_bench", "oms_load", "oms_mig", "oms_scale", "oms_he_bench")
 
 
 def config(url=None):

@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "logistics",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 # Cards other apps add to the admin index's dashboard: callables user -> (label, value, url, warn) or None.
@@ -313,3 +317,37 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600, "socket_conne
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# The storefront API (api app, /api/v1/): token auth only (no session, so no CSRF path), JSON only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": os.environ.get("OMS_API_RATE", "120/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OMS 店铺 API",
+    "DESCRIPTION": "店铺自有商城推送订单、查询发货与库存；发货、撤销发货、取消订单时回调（见 README 店铺 API）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the app's own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+# Django's default cache is per process; the API's rate limit must be counted once for all
+# gunicorn workers, so it lives in the database (always there with the data, no new service; the
+# table is made by the api app's migration).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "api_rate_limit_cache"},
+}
+# Webhooks out (api.webhooks): each attempt's timeout, and the waits (seconds) before each retry:
+# 12 retries over about 24 hours, each wait under the broker's 6-hour visibility timeout (a longer
+# countdown would be handed out again before it is due).
+OMS_WEBHOOK_TIMEOUT = float(os.environ.get("OMS_WEBHOOK_TIMEOUT", "10"))
+OMS_WEBHOOK_RETRY_DELAYS = [30, 60, 300, 900, 1800, 3600, 7200, 14400, 18000, 18000, 18000, 3600]

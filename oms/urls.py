@@ -9,6 +9,7 @@ from oms.not_found import catch_all
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("logistics/", include("logistics.urls")),
+    path("api/", include("api.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
 

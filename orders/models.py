@@ -349,6 +349,7 @@ class ReceiverReveal(models.Model):
         PAGE = "page", "打开订单详情"
         COPY = "copy", "复制收货信息"
         EXPORT = "export", "导出完整信息"
+        API = "api", "店铺 API 读取"
 
     # The log outlives the order: SET_NULL keeps the record, order_no keeps it readable.
     order = models.ForeignKey(

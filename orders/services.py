@@ -574,6 +574,7 @@ def cancel_order(order, *, user=None):
         locked.save(update_fields=["status", "updated_at"])
         # A cancelled order ships from nowhere: its holds have nothing left to hold.
         _release(list(OrderHold.objects.active().select_for_update().filter(order=locked).order_by("pk")), user)
+        signals.order_cancelled.send(sender=Order, order=locked, user=user)
     order.status, order.updated_at = locked.status, locked.updated_at
     return locked
 

@@ -13,6 +13,8 @@ from inventory.services import StockChange, adjust_stocks
 # this operation shipped or voided, with .line.item and .line.order loaded) and user=.
 parcels_shipped = Signal()
 parcels_voided = Signal()
+# Sent by services.cancel_order inside its transaction, with sender=Order, order=, user=.
+order_cancelled = Signal()
 
 
 def _changes(lines, sign, reason):

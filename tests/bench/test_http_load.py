@@ -5,7 +5,6 @@ exactly what the clerks were told) decide its exit status; the database is read 
 """
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,22 +14,12 @@ from django.conf import settings
 from django.db import connection
 
 from orders.models import Order, Parcel
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROOT = Path(settings.BASE_DIR)
 PORTS = range(18850, 18860)  # the bench's default is 18840; these are the tests'
-
-
-def free_port():
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 @pytest.fixture
@@ -47,7 +36,7 @@ def test_two_clerks_ship_through_the_list_and_the_scan_desk_over_http(database_u
     figures_path = tmp_path / "figures.json"
     command = [sys.executable, "bench/http_load.py", "--database", database_url, "--existing"]
     command += ["--clerks", "2", "--duration", "4", "--orders", "150", "--workers", "2"]
-    command += ["--port", str(free_port()), "--json", str(figures_path), "--workdir", str(tmp_path)]
+    command += ["--port", str(free_port(PORTS)), "--json", str(figures_path), "--workdir", str(tmp_path)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
 
     assert run.returncode == 0, run.stdout + run.stderr

@@ -1,17 +1,12 @@
-import contextlib
-import os
-import threading
-import uuid
-
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages.storage.fallback import FallbackStorage
-from django.db import connections
 from django.test import RequestFactory
 
 from logistics.models import Sender
 from orders.models import Order
+from tests.celery_worker import app_on_test_queue, worker_thread
 from tests.factories import carrier
 from tests.logistics.fake_kuaidi100 import FakeKuaidi100
 from tests.role_fixtures import manager_client, manager_user, ops_client, ops_user
@@ -92,61 +87,19 @@ def run_action(user, orders, action="issue_waybills"):
 
 # -- the task queue --------------------------------------------------------------------------
 
-TEST_BROKER = os.environ.get("OMS_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-
 
 @pytest.fixture(scope="session", autouse=True)
 def celery_test_app():
     """The project's Celery app on a test Redis DB and a queue of this run's own (for every test here,
     so nothing a test enqueues can reach a real worker)."""
-    from oms.celery import app
-
-    queue = f"oms-test-{uuid.uuid4().hex[:12]}"
-    app.conf.update(
-        broker_url=TEST_BROKER,
-        task_default_queue=queue,
-        worker_hijack_root_logger=False,
-        broker_connection_retry_on_startup=False,
-    )
-    yield app
-    with contextlib.suppress(Exception), app.connection() as conn:  # Redis may have gone away: nothing to clean
-        conn.default_channel.client.delete(queue)
+    with app_on_test_queue("oms-test") as app:
+        yield app
 
 
 @pytest.fixture
 def celery_worker(celery_test_app):
     """Start a real Celery worker (a thread of this process) on demand: `with celery_worker() as finished:`.
 
-    `finished` is an Event set after each task. The worker uses the test database: its own
-    connection on MariaDB, the test's connection for SQLite in memory (as Django's live server does).
+    `finished` is an Event set after each task (tests/celery_worker.py).
     """
-    from celery.contrib.testing.worker import start_worker
-    from celery.signals import task_postrun, task_prerun
-
-    shared = connections["default"]
-    in_memory = shared.vendor == "sqlite" and shared.is_in_memory_db()
-    finished = threading.Event()
-
-    def use_test_connection(**kwargs):
-        if in_memory:
-            connections["default"] = shared
-
-    def mark_finished(**kwargs):
-        finished.set()
-
-    @contextlib.contextmanager
-    def run():
-        if in_memory:
-            shared.inc_thread_sharing()
-        task_prerun.connect(use_test_connection, weak=False)
-        task_postrun.connect(mark_finished, weak=False)
-        try:
-            with start_worker(celery_test_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-                yield finished
-        finally:
-            task_prerun.disconnect(use_test_connection)
-            task_postrun.disconnect(mark_finished)
-            if in_memory:
-                shared.dec_thread_sharing()
-
-    return run
+    return lambda: worker_thread(celery_test_app)

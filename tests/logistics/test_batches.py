@@ -3,6 +3,7 @@
 import time
 from io import StringIO
 
+import kombu.pools
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -87,6 +88,9 @@ def broker_down(celery_test_app):
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu's own registry keeps producer pools over the connections just closed: without this,
+        # any later test that enqueues (tests/api's webhooks) fails with "Acquire on closed pool".
+        kombu.pools.reset()
 
     saved = app.conf.broker_url
     reset_pools()
