@@ -12,11 +12,13 @@ OPS = "运营"
 MANAGERS = "经理"
 
 ROLE_PERMISSIONS = {
-    # Ops ship orders and correct receivers' addresses; they read items and the ledger to know
-    # what is in stock, and the carriers' number formats; they manage the SKU mappings. No adding
-    # or deleting anything else, no carrier changes, no users, no stock corrections.
+    # Ops take orders in (导入订单 from the platforms, 粘贴下单 from a chat, the add form), ship them
+    # and correct receivers' addresses; they read items and the ledger to know what is in stock, and
+    # the carriers' number formats; they manage the SKU mappings. No deleting, no other adding, no
+    # carrier changes, no users, no stock corrections; an order's lines stay CHANGE_ORDER_DETAILS'.
     OPS: [
         "orders.view_order",
+        "orders.add_order",
         "orders.view_carrier",  # read-only: which number belongs to which carrier
         "orders.change_order",  # also the tracking-number import (its permission is change)
         # 挂起 and 解除挂起, rule holds included: a rule only asks a person to look, and ops are that person.

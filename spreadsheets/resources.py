@@ -165,6 +165,10 @@ class AllOrNothingImport:
     # import type -> (label in the preview, label once applied)
     outcome_labels = {}
     allows_partial = False
+    # Whether the preview (dry run) writes the rows and rolls them back, to show what confirm will
+    # do (a write that can fail on what other rows did: stock, a number taken by the batch). A
+    # resource whose writes cannot fail once its rows are planned sets False: its preview costs half.
+    writes_in_preview = True
     # Whether one upload may hold several files (spreadsheets.uploads: the Dataset's `files`).
     accepts_several_files = False
     # The button that writes only the good rows, and the outcome of a row left out.
@@ -284,6 +288,8 @@ class AllOrNothingImport:
         pending.clear()
         if not instances or result.has_validation_errors():
             return  # a file with a problem changes nothing: no point writing rows only to roll them back
+        if self.dry_run and not self.writes_in_preview:
+            return
         try:
             self.write_rows(instances)  # the preview writes too, then rolls back: it shows what confirm will do
         except ValidationError as exc:
