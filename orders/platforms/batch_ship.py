@@ -127,10 +127,12 @@ def platform_carrier_name(platform, carrier):
 def batch_ship_parcels(shop, date_from, date_to, *, only_unexported=False):
     """The live, handed-over parcels holding orders of `shop`, shipped on the Shanghai days date_from..date_to.
 
-    With `only_unexported`, those not yet in a 发货回传 file. Voided parcels never appear.
+    With `only_unexported`, those not yet in a 发货回传 file. Voided parcels and 补发 parcels never appear.
     """
     parcels = Parcel.objects.filter(
         status__in=Parcel.LIVE,
+        # A 补发 parcel is not the platform's shipment: the order there already has its number.
+        kind=Parcel.Kind.NORMAL,
         shipped_at__isnull=False,
         pk__in=ParcelLine.objects.filter(line__order__shop=shop).values("parcel_id"),
     )

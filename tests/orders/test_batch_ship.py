@@ -11,8 +11,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import services
-from orders.models import Carrier, OrderLine, Parcel, Shop
+from orders import after_sales, services
+from orders.models import AfterSaleCase, Carrier, OrderLine, Parcel, Shop
 from orders.platforms.batch_ship import (
     LAYOUTS,
     batch_ship_file,
@@ -218,6 +218,15 @@ def test_voided_parcels_never_appear():
     services.void_parcel(gone)
     assert [row[0] for row in file_rows(shop)[1:]] == ["KEEP"]
     assert list(batch_ship_parcels(shop, DAY, DAY)) == [kept]
+
+
+def test_a_reissue_parcel_is_not_sent_back_to_the_platform():
+    shop = ShopFactory(platform=P.PINDUODUO)
+    order = OrderFactory(shop=shop, order_no="SOLD")
+    parcel_of([(order.lines.get(), 1)])
+    case = after_sales.create_case(order, AfterSaleCase.Kind.REISSUE, [(order.lines.get(), 1)], reason="破损")
+    dated(after_sales.ship_reissue(case, carrier("SF"), new_number("SF")), NOON)
+    assert [row[0] for row in file_rows(shop)[1:]] == ["SOLD"]  # the sale's parcel only
 
 
 def test_only_the_shops_orders_and_lines():
