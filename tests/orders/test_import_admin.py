@@ -324,3 +324,16 @@ def test_order_import_partial_is_refused_when_an_order_was_added_meanwhile(clerk
     assert response.status_code == 200 and response.context["confirm_refused"]
     assert "预览时本行可以导入，现在：订单 N1 已存在，跳过（不会覆盖）。" in response.content.decode()
     assert Order.objects.count() == 1
+
+
+def test_the_preview_shows_the_files_text_escaped(clerk_client):
+    # DESIGN.md rule 7: the preview's rows are built in Python (spreadsheets/templatetags/import_report.py).
+    ItemFactory(sku="SKU-A")
+    rows = [
+        ["订单号", "用户ID", "SKU", "数量", "收货人", "电话", "地址"],
+        ["X1", "U1", "SKU-A", 1, "<script>alert(1)</script>", "13700000000", '杭州市"<b>西湖</b>'],
+        ["X2", "U2", "SKU-NONE", 1, "李四", "13700000001", "<img src=x onerror=alert(2)>"],
+    ]
+    html = upload(clerk_client, csv_bytes(rows), name="orders.csv", resource=ORDERS).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<script>alert(1)" not in html and "<img src=x" not in html and "<b>西湖</b>" not in html
