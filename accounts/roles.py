@@ -38,6 +38,7 @@ ROLE_PERMISSIONS = {
         "inventory.view_stockmovement",
         "logistics.view_waybillbatch",  # the progress page 电子面单下单 opens
         "logistics.view_waybill",
+        "orders.view_packingcheck",  # 验货记录: what the desk checked, and what was forced out
     ],
     # Managers read everything, take the report and exports, and correct stock (item change,
     # which writes the ledger through adjust_stock). They never edit orders.
@@ -59,6 +60,7 @@ ROLE_PERMISSIONS = {
         "logistics.view_sender",
         "orders.view_receiverreveal",  # who saw receivers' full details (PIPL access log)
         "orders.view_aftersalecase",
+        "orders.view_packingcheck",
     ],
 }
 

@@ -41,7 +41,7 @@ def with_parcels(orders):
                 parcel_line.line = line
                 parcel = parcels.setdefault(parcel_line.parcel_id, parcel_line.parcel)
                 parcel.__dict__.setdefault("order_lines", []).append(parcel_line)
-                if parcel.status in Parcel.LIVE:
+                if parcel.is_shipped and parcel.kind == Parcel.Kind.NORMAL:
                     line.shipped_quantity += parcel_line.quantity
         order.api_parcels = sorted(parcels.values(), key=lambda parcel: parcel.pk)
     return orders

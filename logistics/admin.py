@@ -53,6 +53,15 @@ class CourierOrderAdmin(OrderAdmin):
             return None
         return HttpResponseRedirect(label_views.labels_url(order_pks=pks))
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        if is_enabled() and self.has_change_permission(request):
+            waiting = selectors.unprinted_label_count()
+            if waiting:
+                tools = [(label_views.labels_url(unprinted=True), f"打印未打印面单（{waiting}）")]
+                extra_context["extra_tools"] = [*extra_context.get("extra_tools", []), *tools]
+        return super().changelist_view(request, extra_context)
+
     def get_queryset(self, request):
         return selectors.with_live_trackings(super().get_queryset(request))
 
@@ -110,7 +119,7 @@ class HiddenWithoutKuaidi100:
 @admin.register(Sender)
 class SenderAdmin(HiddenWithoutKuaidi100, admin.ModelAdmin):
     form = SenderForm
-    list_display = ["name", "phone", "address", "default_carrier"]
+    list_display = ["name", "phone", "address", "default_carrier", "ship_mode"]
     readonly_fields = ["partner_key_status"]
     fieldsets = [
         ("寄件人", {"fields": ["name", "phone", "address", "default_carrier"]}),
@@ -118,6 +127,7 @@ class SenderAdmin(HiddenWithoutKuaidi100, admin.ModelAdmin):
             "电子面单账号（按快递公司网点提供的填写）",
             {"fields": ["partner_id", "partner_key_status", "partner_key", "clear_partner_key", "template_id"]},
         ),
+        ("打印与发货", {"fields": ["label_size", "ship_mode"]}),
     ]
 
     def get_fieldsets(self, request, obj=None):

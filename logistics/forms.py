@@ -17,7 +17,17 @@ class SenderForm(forms.ModelForm):
 
     class Meta:
         model = Sender
-        fields = ["name", "phone", "address", "default_carrier", "partner_id", "partner_key", "template_id"]
+        fields = [
+            "name",
+            "phone",
+            "address",
+            "default_carrier",
+            "partner_id",
+            "partner_key",
+            "template_id",
+            "label_size",
+            "ship_mode",
+        ]
         # In Chinese only: the API's own names (partnerId, tempId) mean nothing to the shop owner.
         help_texts = {
             "partner_id": "快递公司网点给的电子面单（月结）账号。",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from logistics.models import Sender
 from logistics.services import labels
+from orders.desk.views import packing_slips_url, pick_list_url
 
 LABELS_MAX = 500  # ids in the page's address
 
@@ -19,18 +20,24 @@ def ids_from(text):
     return [int(part) for part in (text or "").split(",") if part.strip().isdigit()][:LABELS_MAX]
 
 
-def labels_url(*, order_pks=(), parcel_pk=None):
-    query = {"parcel": parcel_pk} if parcel_pk else {"ids": ",".join(map(str, order_pks))}
+def labels_url(*, order_pks=(), parcel_pk=None, unprinted=False):
+    if unprinted:
+        query = {"unprinted": 1}
+    else:
+        query = {"parcel": parcel_pk} if parcel_pk else {"ids": ",".join(map(str, order_pks))}
     return f"{reverse('admin:orders_order_labels')}?{urlencode(query)}"
 
 
 def labels_view(request, model_admin):
-    """GET ?ids=order pks (or ?parcel=pk for one reprint): one label per printed page, 1:1."""
+    """GET ?ids=order pks, ?parcel=pk (one reprint) or ?unprinted=1 (every 已取号 label not printed
+    yet): one label per printed page, 1:1, in the pick list's order."""
     if not model_admin.has_change_permission(request):
         raise PermissionDenied
-    parcel_pks = ids_from(request.GET.get("parcel"))
-    order_pks = ids_from(request.GET.get("ids"))
-    waybills = labels.waybills_to_print(order_pks=order_pks, parcel_pks=parcel_pks)
+    unprinted = request.GET.get("unprinted") == "1"
+    parcel_pks = labels.unprinted_parcel_pks() if unprinted else ids_from(request.GET.get("parcel"))
+    order_pks = [] if unprinted else ids_from(request.GET.get("ids"))
+    waybills = labels.waybills_to_print(order_pks=order_pks, parcel_pks=parcel_pks) if parcel_pks or order_pks else []
+    batch_orders = list(dict.fromkeys(waybill.order_id for waybill in waybills))
     page_size = labels.label_size()
     label_width, label_height = page_size.split()
     context = {
@@ -40,6 +47,11 @@ def labels_view(request, model_admin):
         "printable": [waybill for waybill in waybills if waybill.label_file],
         "missing": [waybill for waybill in waybills if not waybill.label_file],
         "without_waybill": [] if parcel_pks else list(labels.orders_without_labels(order_pks)),
+        "unprinted": unprinted,
+        "unprinted_limit": labels.UNPRINTED_LIMIT,
+        # The wave's pick list and packing slips: what these labels' parcels hold.
+        "pick_list_url": pick_list_url(batch_orders) if batch_orders else "",
+        "packing_slips_url": packing_slips_url(batch_orders) if batch_orders else "",
         "page_size": page_size,
         "paper": Sender.LabelSize(page_size).label,
         "label_width": label_width,

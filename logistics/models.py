@@ -47,6 +47,20 @@ class Sender(models.Model):
         help_text="热敏打印机里的面单纸。",
     )
 
+    class ShipMode(models.TextChoices):
+        # 下单即发货: the e-waybill ships the order at once (no packing step). 打印后扫描发货: the
+        # parcel waits as 已取号/已打印 and ships (stock moves) when the scan desk scans its label.
+        ON_WAYBILL = "on_waybill", "下单即发货"
+        ON_SCAN = "on_scan", "打印后扫描发货"
+
+    ship_mode = models.CharField(
+        "发货方式",
+        max_length=16,
+        choices=ShipMode.choices,
+        default=ShipMode.ON_WAYBILL,
+        help_text="打印后扫描发货：电子面单只取号，打印面单、打包后在扫码发货页扫描面单才算发货并扣库存。",
+    )
+
     class Meta:
         verbose_name = "寄件人"
         verbose_name_plural = "寄件人"
@@ -59,13 +73,14 @@ class Waybill(models.Model):
     """One e-waybill per parcel, bought for an order's remaining lines before the parcel exists.
 
     Written before the provider is called, so a retry reuses it (and its idempotency key); `parcel`
-    is set when the order ships with it. An order split into several parcels has one per parcel.
+    is set when its parcel is made (shipped at once, or 已取号 to ship on scan). An order split
+    into several parcels has one per parcel.
     """
 
     class State(models.TextChoices):
         REQUESTED = "requested", "已请求（结果未知）"
         ISSUED = "issued", "已取号"
-        USED = "used", "已发货"
+        USED = "used", "已用于包裹"
         CANCELLED = "cancelled", "已取消（不计费）"
         CANCEL_FAILED = "cancel_failed", "取消失败"
 

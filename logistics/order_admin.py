@@ -109,7 +109,8 @@ def trace_timeline(order):
 
 @admin.action(description="电子面单下单", permissions=["change"])
 def issue_waybills(modeladmin, request, queryset):
-    """Buy an e-waybill for the remaining lines of each selected open order and ship them.
+    """Buy an e-waybill for the remaining lines of each selected open order and ship them (or,
+    打印后扫描发货, put them in a parcel that waits as 已取号).
 
     A large selection runs in the background.
     """
@@ -141,7 +142,7 @@ def issue_waybills(modeladmin, request, queryset):
             modeladmin.message_user(request, f"未发货：订单 {order.order_no}：{exc}", messages.ERROR)
         else:
             modeladmin.message_user(
-                request, f"订单 {order.order_no} 已发货，快递单号 {parcel.tracking_number}。", messages.SUCCESS
+                request, f"订单 {order.order_no} {waybills.parcel_outcome(parcel)}。", messages.SUCCESS
             )
     return None
 

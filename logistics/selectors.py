@@ -94,3 +94,12 @@ def parcels_to_refresh(*, days, min_interval, now=None):
         .annotate(receiver_phone=receiver_phone())
         .order_by(Coalesce("tracking__last_polled_at", "shipped_at").asc(), "pk")
     )
+
+
+def unprinted_label_parcels():
+    """The parcels waiting as 已取号 whose e-waybill label is not printed yet, oldest first (打印未打印面单)."""
+    return Parcel.objects.filter(status=Parcel.Status.NUMBERED, waybill__isnull=False).order_by("created_at", "pk")
+
+
+def unprinted_label_count():
+    return unprinted_label_parcels().count()

@@ -207,6 +207,18 @@ class SeededShop:
     parcels: Counter  # what was shipped: "parcels", "merged", "split", "partial", "voided", "refused"
 
 
+def demo_barcode(index):
+    """A valid EAN-13 in China's 69 range (GS1 check digit) for demo product `index`."""
+    body = f"690{index + 1:09d}"
+    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def demo_location(index):
+    """货位 of demo product `index`: shelves A–D, five slots each."""
+    return f"{'ABCD'[index // 5 % 4]}-{index % 5 + 1:02d}"
+
+
 def create_demo_items(rng, *, user=None):
     """The 20 demo products with pictures, their opening stock received through adjust_stock."""
     from django.core.files.base import ContentFile
@@ -220,7 +232,9 @@ def create_demo_items(rng, *, user=None):
     batch = "" if not InventoryItem.objects.exists() else timezone.localtime().strftime("%H%M%S-")
     for index, (name, code) in enumerate(zip(PRODUCTS, PRODUCT_SKUS, strict=True)):
         sku = f"{batch}{code}"
-        item = InventoryItem(sku=sku, name=name, low_stock_threshold=10)
+        item = InventoryItem(sku=sku, name=name, low_stock_threshold=10, location=demo_location(index))
+        if not batch:  # barcodes are unique: only the first seeding gets them (验货 on the scan desk)
+            item.barcode = demo_barcode(index)
         item.image.save(f"{sku}.png", ContentFile(product_picture(name, index, len(PRODUCTS))), save=False)
         item.save()
         # A few items start short so that 低库存 shows up in the demo.

@@ -224,6 +224,10 @@ class Parcel(models.Model):
     """包裹: one carrier, one tracking number, the order lines it holds (DESIGN.md rule 4)."""
 
     class Status(models.TextChoices):
+        # A parcel may exist before it ships (打印后扫描发货): it holds its lines and its number, and
+        # moves no stock until it is handed over (已发货).
+        NUMBERED = "numbered", "已取号"
+        PRINTED = "printed", "已打印"
         SHIPPED = "shipped", "已发货"
         VOIDED = "voided", "已撤销"
 
@@ -233,7 +237,9 @@ class Parcel(models.Model):
         # so an order's shipped units and status count NORMAL parcels only (selectors.shipped_quantities).
         REISSUE = "reissue", "补发"
 
-    LIVE = (Status.SHIPPED,)
+    # Live parcels own their number and their lines' units; only SHIPPED ones moved stock.
+    LIVE = (Status.NUMBERED, Status.PRINTED, Status.SHIPPED)
+    UNSHIPPED = (Status.NUMBERED, Status.PRINTED)
 
     kind = models.CharField("包裹类型", max_length=16, choices=Kind.choices, default=Kind.NORMAL)
     after_sale = models.ForeignKey(
@@ -259,6 +265,8 @@ class Parcel(models.Model):
         related_name="+",
         verbose_name="发货人",
     )
+    # What a USB scale typed on the scan desk when the parcel went out (kg).
+    weight = models.DecimalField("重量（千克）", max_digits=7, decimal_places=3, null=True, blank=True)
     voided_at = models.DateTimeField("撤销时间", null=True, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -295,6 +303,8 @@ class Parcel(models.Model):
             # The dashboard's parcels per carrier per day, and the report by carrier: index-only.
             models.Index(fields=["shipped_at", "carrier", "status"], name="orders_parcel_day_carrier_idx"),
             models.Index(fields=["tracking_number"], name="orders_parcel_tracking_idx"),
+            # The few parcels waiting to ship (已取号/已打印) among all the shipped ones.
+            models.Index(fields=["status"], name="orders_parcel_status_idx"),
         ]
 
     def __str__(self):
@@ -303,6 +313,15 @@ class Parcel(models.Model):
     @property
     def is_live(self):
         return self.status in self.LIVE
+
+    @property
+    def is_shipped(self):
+        return self.status == self.Status.SHIPPED
+
+    @property
+    def weight_text(self):
+        """'1.25 千克', trailing zeros dropped; '' when not weighed."""
+        return f"{self.weight.normalize():f} 千克" if self.weight is not None else ""
 
     @property
     def tracking_url(self):
@@ -340,6 +359,28 @@ class ParcelLine(models.Model):
     def stock_item(self):
         """The inventory item this line takes off the shelf (a 换货 reissue's may differ from the line's)."""
         return self.item if self.item_id else self.line.item
+
+
+class PackingCheck(models.Model):
+    """验货记录: a parcel that left the scan desk after its items were scanned, or forced out without."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="packing_checks", verbose_name="包裹")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="验货人"
+    )
+    checked_at = models.DateTimeField("验货时间", default=timezone.now)
+    forced = models.BooleanField("强制发货", default=False)
+    missing = models.CharField("未清点", max_length=500, blank=True)
+    scanned_units = models.PositiveIntegerField("扫描件数", default=0)
+    wrong_scans = models.PositiveIntegerField("错扫次数", default=0, help_text="扫到不属于包裹的商品或多出的件数。")
+
+    class Meta:
+        verbose_name = "验货记录"
+        verbose_name_plural = "验货记录"
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.parcel} {'强制发货' if self.forced else '验货完成'}"
 
 
 class ReceiverReveal(models.Model):

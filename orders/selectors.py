@@ -31,8 +31,10 @@ from orders.models import (
 IN_CHUNK = 5000
 
 
-# Parcel lines that count as shipped for their order line: live, and a sale (not a 补发).
-SOLD = {"parcel__status__in": Parcel.LIVE, "parcel__kind": Parcel.Kind.NORMAL}
+# Parcel lines that count as shipped for their order line: handed over, and a sale (not a 补发).
+SOLD = {"parcel__status": Parcel.Status.SHIPPED, "parcel__kind": Parcel.Kind.NORMAL}
+# Parcel lines that hold units of their order line: live (shipped, or 已取号/已打印 waiting), a sale.
+ALLOCATED = {"parcel__status__in": Parcel.LIVE, "parcel__kind": Parcel.Kind.NORMAL}
 
 
 def chunked(values):
@@ -43,22 +45,45 @@ def chunked(values):
 
 
 def shipped_quantities(line_pks):
-    """{order line pk: units in live parcels} for `line_pks` (lines with none are left out).
+    """{order line pk: units in shipped parcels} for `line_pks` (lines with none are left out).
 
     Sold units only: a 补发 parcel (Parcel.Kind.REISSUE) ships a line again without selling it again.
     """
-    shipped = {}
+    return _parcel_units(line_pks, SOLD)
+
+
+def allocated_quantities(line_pks):
+    """{order line pk: units in live parcels}: shipped, or in a parcel waiting to ship (已取号/已打印)."""
+    return _parcel_units(line_pks, ALLOCATED)
+
+
+def _parcel_units(line_pks, condition):
+    units = {}
     for chunk in chunked(line_pks):
         rows = (
-            ParcelLine.objects.filter(
-                line_id__in=chunk, parcel__status__in=Parcel.LIVE, parcel__kind=Parcel.Kind.NORMAL
-            )
+            ParcelLine.objects.filter(line_id__in=chunk, **condition)
             .values("line_id")
             .annotate(units=Sum("quantity"))
             .order_by()
         )
-        shipped.update((row["line_id"], row["units"]) for row in rows)
-    return shipped
+        units.update((row["line_id"], row["units"]) for row in rows)
+    return units
+
+
+def reserved_units(item_pks):
+    """{item pk: units in parcels waiting to ship (已取号/已打印)}: on the shelf, but promised."""
+    reserved = {}
+    for chunk in chunked(item_pks):
+        rows = (
+            ParcelLine.objects.filter(parcel__status__in=Parcel.UNSHIPPED)
+            .filter(Q(item_id__in=chunk) | Q(item__isnull=True, line__item_id__in=chunk))
+            .annotate(stock_item=Coalesce("item_id", "line__item_id"))
+            .values("stock_item")
+            .annotate(units=Sum("quantity"))
+            .order_by()
+        )
+        reserved.update((row["stock_item"], row["units"]) for row in rows)
+    return reserved
 
 
 def received_quantities(line_pks):
@@ -157,8 +182,19 @@ def after_sale_steps(case):
 def remaining_lines(orders):
     """{order pk: [(line, units not yet in a live parcel), ...]} for `orders`, lines with nothing left omitted.
 
-    Two queries whatever the number of orders: the lines (with their items), their shipped sums.
+    What a new parcel may take. Three queries whatever the number of orders: the lines, their
+    items, their sums in live parcels.
     """
+    return _lines_left(orders, allocated_quantities)
+
+
+def unshipped_lines(orders):
+    """{order pk: [(line, units not yet shipped), ...]}: what is still on the shelf for `orders`,
+    in a parcel waiting to ship (已取号/已打印) or in none yet. The pick list walks these."""
+    return _lines_left(orders, shipped_quantities)
+
+
+def _lines_left(orders, quantities):
     orders = list(orders)
     by_pk = {order.pk: order for order in orders}
     lines = [
@@ -168,11 +204,11 @@ def remaining_lines(orders):
     ]
     # One instance per item, not one per line: a 10,000-row file has a few hundred SKUs.
     items = InventoryItem.objects.in_bulk({line.item_id for line in lines})
-    shipped = shipped_quantities(line.pk for line in lines)
+    taken = quantities(line.pk for line in lines)
     remaining = {order.pk: [] for order in orders}
     for line in lines:
         line.order, line.item = by_pk[line.order_id], items[line.item_id]
-        left = line.quantity - shipped.get(line.pk, 0)
+        left = line.quantity - taken.get(line.pk, 0)
         if left > 0:
             remaining[line.order_id].append((line, left))
     return remaining
@@ -346,7 +382,9 @@ class Shortage:
 
 
 def short_lines():
-    """Lines of open orders whose units not yet in a live parcel exceed their item's stock now (缺货).
+    """Lines of open orders whose units not yet shipped exceed their item's stock now (缺货).
+
+    Units in a parcel waiting to ship (已取号/已打印) count too: they are still on the shelf.
 
     The one home of the rule. Each order is judged alone against current stock, nothing is
     reserved for older orders (SHORTAGE_RULE). `item.stock < quantity` is implied by the rule and
@@ -433,11 +471,12 @@ class LineDrift:
     line_id: int
     order_no: str
     quantity: int
-    units: int  # in live 正常 parcels
+    units: int  # in shipped 正常 parcels
     taken: int  # what the ledger's ship/restock rows took for it
     received: int  # 良品 + 次品 counted back on its after-sales cases
     returned: int  # 良品 on those cases
     restocked: int  # what the ledger's 退货入库 rows put back for it
+    allocated: int = 0  # in live 正常 parcels, shipped or waiting (已取号/已打印)
 
 
 def _sums(rows, key, value):
@@ -447,14 +486,16 @@ def _sums(rows, key, value):
 def lines_with_shipping_drift():
     """Order lines that break DESIGN.md rule 1, as LineDrift rows, by line pk.
 
-    A line's units in live 正常 parcels must lie between 0 and its quantity and equal what the
-    ledger took for it (ship rows minus restock rows of 正常 parcels); what came back on its
+    A line's units in shipped 正常 parcels must lie between 0 and its quantity and equal what the
+    ledger took for it (ship rows minus restock rows of 正常 parcels); with those waiting to ship
+    (已取号/已打印) they cannot exceed its quantity; what came back on its
     after-sales cases (良品 + 次品) cannot exceed them, and its 良品 must equal the ledger's 退货入库
     rows for it (次品 writes no row: it is not sellable stock). Five grouped scans and one look-up
     per 1,000 suspects. 补发 parcels are checked by reissues_with_drift.
     """
     normal = {"parcel__kind": Parcel.Kind.NORMAL}
     shipped = _sums(ParcelLine.objects.filter(**SOLD), "line_id", "quantity")
+    allocated = _sums(ParcelLine.objects.filter(**ALLOCATED), "line_id", "quantity")
     sale_rows = StockMovement.objects.filter(
         line__isnull=False, reason__in=[StockMovement.Reason.SHIP, StockMovement.Reason.RESTOCK], **normal
     )
@@ -473,7 +514,7 @@ def lines_with_shipping_drift():
         or returned.get(pk, 0) != restocked.get(pk, 0)
         or received.get(pk, 0) > shipped.get(pk, 0)
     }
-    suspects = sorted(suspects | shipped.keys())  # the quantity bound needs the line itself
+    suspects = sorted(suspects | allocated.keys())  # the quantity bound needs the line itself
     drift = []
     for start in range(0, len(suspects), 1000):
         rows = OrderLine.objects.filter(pk__in=suspects[start : start + 1000]).values_list(
@@ -489,10 +530,11 @@ def lines_with_shipping_drift():
                 received.get(pk, 0),
                 returned.get(pk, 0),
                 restocked.get(pk, 0),
+                allocated.get(pk, 0),
             )
             if (
                 row.units != row.taken
-                or not 0 <= row.units <= quantity
+                or not 0 <= row.units <= row.allocated <= quantity
                 or row.received > row.units
                 or row.returned != row.restocked
             ):
@@ -509,7 +551,7 @@ def reissues_with_drift():
     reissue = {"parcel__kind": Parcel.Kind.REISSUE}
     item = Coalesce("item_id", "line__item_id")
     live = (
-        ParcelLine.objects.filter(parcel__status__in=Parcel.LIVE, **reissue)
+        ParcelLine.objects.filter(parcel__status=Parcel.Status.SHIPPED, **reissue)
         .annotate(stock_item=item)
         .values("line_id", "stock_item")
         .annotate(total=Sum("quantity"))

@@ -36,7 +36,15 @@ from orders.models import (
     SkuMappingComponent,
     receiver_key,
 )
-from orders.selectors import chunked, components_text, platform_code_key, remaining_lines, shipped_quantities
+from orders.selectors import (
+    allocated_quantities,
+    chunked,
+    components_text,
+    platform_code_key,
+    remaining_lines,
+    reserved_units,
+    shipped_quantities,
+)
 from spreadsheets.resources import whole_number
 
 __all__ = [
@@ -50,15 +58,20 @@ __all__ = [
     "check_shipments",
     "create_orders",
     "error_messages",
+    "hand_over_parcels",
     "held_message",
     "hold_order",
     "map_platform_code",
     "map_platform_codes",
     "mapping_unchanged",
     "mark_parcels_exported",
+    "mark_parcels_printed",
+    "nothing_left_message",
     "parsed_components",
+    "prepare_orders",
     "release_hold",
     "release_holds",
+    "return_parcel_to_waiting",
     "set_default_ship_by",
     "ship_order",
     "ship_orders",
@@ -106,6 +119,10 @@ class Shipment:
     kind: str = Parcel.Kind.NORMAL
     case: object = None
     items: list = field(default_factory=list)
+    # False: 取号 only (打印后扫描发货): the parcel waits as 已取号 and moves no stock until
+    # hand_over_parcels ships it.
+    hand_over: bool = True
+    weight: object = None  # kg (Decimal) a scale gave on the scan desk, kept on a new parcel
 
     def __post_init__(self):
         # None: the number is still to come (an e-waybill not bought yet); everything else is checked.
@@ -166,6 +183,15 @@ def reissue_number_message(number, order_nos):
     )
 
 
+def waiting_parcel_message(number, order_nos, *, hand_over):
+    if hand_over:
+        return (
+            f"快递单号“{number}”是订单 {'、'.join(order_nos)} 已取号、尚未发货的包裹，"
+            "请在扫码发货页扫描这张面单发货，不能再往里加商品。"
+        )
+    return f"快递单号“{number}”已用于订单 {'、'.join(order_nos)} 已发出的包裹，不能再取号装包。"
+
+
 def check_shipments(shipments):
     """Every problem of the proposed `shipments` (read-only), see ShipmentReview.
 
@@ -199,11 +225,13 @@ def _review(shipments, stored_orders, *, lock):
         rows = OrderLine.objects.filter(pk__in=chunk).values_list("pk", "order_id", "item_id", "quantity")
         for pk, order_id, item_id, quantity in rows:
             stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
-    shipped = shipped_quantities(line_pks)
+    allocated, shipped = allocated_quantities(line_pks), shipped_quantities(line_pks)
     items = InventoryItem.objects.in_bulk(
         {line.item_id for shipment in shipments for line, _units in shipment.lines}
         | {shipment.item_id(index) for shipment in shipments for index in range(len(shipment.lines))}
     )
+    # Units promised to parcels waiting to ship (已取号/已打印) are on the shelf but not for sale.
+    reserved = reserved_units(items)
     live = _live_parcels({s.key for s in shipments if s.tracking_number}, lock=lock)
     # Read after the orders' locks (when writing): a hold and a shipment of one order serialise.
     holds = active_holds(stored_orders)
@@ -223,7 +251,7 @@ def _review(shipments, stored_orders, *, lock):
             elif order.pk in holds:
                 found.append(held_message(order.order_no, holds[order.pk]))
             elif not any(line.order_id == order.pk for line, _units in shipment.lines):
-                found.append(f"订单 {order.order_no} 没有未发货的商品。")
+                found.append(nothing_left_message(order))
         if not shipment.lines and not shipment.orders:
             found.append("包裹中没有商品。")
         for line, units in shipment.lines:
@@ -237,11 +265,15 @@ def _review(shipments, stored_orders, *, lock):
                 found.append(f"订单 {order_no} 的商品刚被修改，请刷新后重试。")
                 continue
             order_no, sku = stored.order.order_no, items[line.item_id].sku
-            left = stored.quantity - shipped.get(line.pk, 0) - claimed[line.pk]
+            left = stored.quantity - allocated.get(line.pk, 0) - claimed[line.pk]
+            waiting = allocated.get(line.pk, 0) - shipped.get(line.pk, 0)
             if units <= 0:
                 found.append(f"订单 {order_no}：SKU {sku} 的发货数量必须大于 0。")
             elif units > left and stored.order.status in OPEN and not shipment.is_reissue:  # a 补发 is not a sale
-                found.append(f"订单 {order_no}：SKU {sku} 还有 {max(left, 0)} 件未发货，不能发 {units} 件。")
+                in_waiting = f"（另有 {waiting} 件在已取号待发货的包裹中）" if waiting else ""
+                found.append(
+                    f"订单 {order_no}：SKU {sku} 还有 {max(left, 0)} 件未发货{in_waiting}，不能发 {units} 件。"
+                )
             claimed[line.pk] += units
         receivers = {receiver_key(order) for order in shipment.orders}
         if len(receivers) > 1:
@@ -256,6 +288,10 @@ def _review(shipments, stored_orders, *, lock):
             batch_numbers.setdefault(shipment.key, (parcel.receiver, parcel.order_nos))
             if parcel.kind != shipment.kind:  # a 补发 never shares a parcel with a sale
                 found.append(reissue_number_message(shipment.tracking_number, parcel.order_nos))
+            elif parcel.is_shipped != shipment.hand_over:  # stock moves once per parcel, for all its lines
+                found.append(
+                    waiting_parcel_message(shipment.tracking_number, parcel.order_nos, hand_over=shipment.hand_over)
+                )
             elif parcel.receiver == receiver:
                 joins[index] = parcel
             else:
@@ -272,10 +308,27 @@ def _review(shipments, stored_orders, *, lock):
             item = items[shipment.item_id(index)]
             before = needed[item.pk]
             needed[item.pk] += units
-            if needed[item.pk] > item.stock:
-                detail = f"本批前面的包裹已占用 {before} 件" if before else ""
-                found.append(shortage_message(item, needed[item.pk], item.stock, detail))
+            promised = reserved.get(item.pk, 0)
+            if needed[item.pk] > item.stock - promised:
+                details = [f"已取号待发货的包裹占用 {promised} 件"] if promised else []
+                details += [f"本批前面的包裹已占用 {before} 件"] if before else []
+                found.append(shortage_message(item, needed[item.pk], item.stock, "，".join(details)))
     return ShipmentReview(shipments, problems, joins)
+
+
+def nothing_left_message(order):
+    """Why `order` has nothing to put in a parcel: all of it shipped, or waiting in parcels (已取号)."""
+    waiting = list(
+        Parcel.objects.filter(status__in=Parcel.UNSHIPPED, lines__line__order=order)
+        .values_list("tracking_number", flat=True)
+        .distinct()
+    )
+    if waiting:
+        return (
+            f"订单 {order.order_no} 的商品已装入待发货的包裹（快递单号 {'、'.join(waiting)}），"
+            "在扫码发货页扫描面单即可发货。"
+        )
+    return f"订单 {order.order_no} 没有未发货的商品。"
 
 
 def _carrier_problems(shipment):
@@ -330,14 +383,14 @@ def _live_parcels(keys, *, lock):
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def ship_order(order, carrier, tracking_number, *, user=None):
+def ship_order(order, carrier, tracking_number, *, user=None, weight=None):
     """Ship everything of `order` not yet shipped in one parcel; returns the parcel."""
-    return ship_orders([(order, carrier, tracking_number)], user=user)[0]
+    return _orders_in_parcels([(order, carrier, tracking_number)], user=user, hand_over=True, weight=weight)[0]
 
 
-def ship_parcel(lines, carrier, tracking_number, *, user=None):
+def ship_parcel(lines, carrier, tracking_number, *, user=None, weight=None):
     """Ship `lines` ([(order_line, units), ...], of one order or of several to one receiver) as one parcel."""
-    return _ship([Shipment(carrier, tracking_number, list(lines))], user=user)[0]
+    return _ship([Shipment(carrier, tracking_number, list(lines), weight=weight)], user=user)[0]
 
 
 def ship_orders(shipments, *, user=None):
@@ -349,6 +402,20 @@ def ship_orders(shipments, *, user=None):
     reading it back. Raises ShipmentRefused (every problem) or InsufficientStock; either way
     nothing is written.
     """
+    return _orders_in_parcels(shipments, user=user, hand_over=True)
+
+
+def prepare_orders(shipments, *, user=None):
+    """取号 without shipping (打印后扫描发货): like ship_orders, but each parcel waits as 已取号.
+
+    The parcels hold the orders' remaining lines and own their numbers; no stock moves and the
+    orders stay 待发货 until hand_over_parcels ships them (the scan desk, when the label is scanned).
+    Every rule of ship_orders is checked now, and again at the hand-over.
+    """
+    return _orders_in_parcels(shipments, user=user, hand_over=False)
+
+
+def _orders_in_parcels(shipments, *, user, hand_over, weight=None):
     shipments = list(shipments)
     if len({order.pk for order, _carrier, _number in shipments}) != len(shipments):
         raise ValueError("an order may be shipped only once per batch")
@@ -356,7 +423,7 @@ def ship_orders(shipments, *, user=None):
     groups = {}
     for order, carrier, number in shipments:
         key = (carrier.pk if carrier else None, normalize_tracking_number(number))
-        group = groups.setdefault(key, Shipment(carrier, number, [], orders=[]))
+        group = groups.setdefault(key, Shipment(carrier, number, [], orders=[], hand_over=hand_over, weight=weight))
         group.orders.append(order)
         group.lines.extend(remaining[order.pk])
     parcels = dict(zip(groups, _ship(list(groups.values()), user=user), strict=True))
@@ -401,7 +468,9 @@ def _ship(shipments, *, user):
         ParcelLine.objects.bulk_create(added, batch_size=1000)
         for parcel_line in added:
             parcel_line.line.order = orders[parcel_line.line.order_id]
-        signals.parcels_shipped.send(sender=Parcel, parcels=_unique(parcels), lines=added, user=user)
+        shipped = [line for line in added if line.parcel.is_shipped]
+        if shipped:
+            signals.parcels_shipped.send(sender=Parcel, parcels=_unique(parcels), lines=shipped, user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return parcels
 
@@ -426,11 +495,12 @@ def _new_parcels(pairs, *, user, now):
                 carrier=shipment.carrier,
                 tracking_number=shipment.tracking_number,
                 live_number=shipment.tracking_number,
-                status=Parcel.Status.SHIPPED,
+                status=Parcel.Status.SHIPPED if shipment.hand_over else Parcel.Status.NUMBERED,
                 kind=shipment.kind,
                 after_sale=shipment.case,
-                shipped_at=now,
-                shipped_by=user,
+                shipped_at=now if shipment.hand_over else None,
+                shipped_by=user if shipment.hand_over else None,
+                weight=shipment.weight,
                 created_at=now,
             )
         parcels.append(join or created[shipment.key])
@@ -463,6 +533,12 @@ def _new_parcels_one_by_one(pairs, created, *, user, now):
                         raise ShipmentRefused(
                             reissue_number_message(shipment.tracking_number, winner.order_nos)
                         ) from None
+                    if winner.is_shipped != shipment.hand_over:
+                        raise ShipmentRefused(
+                            waiting_parcel_message(
+                                shipment.tracking_number, winner.order_nos, hand_over=shipment.hand_over
+                            )
+                        ) from None
                     if winner.receiver != receiver_key(shipment.orders[0]):
                         raise ShipmentRefused(
                             number_in_use_message(shipment.tracking_number, winner.order_nos)
@@ -489,9 +565,10 @@ def _fill_missing_pks(parcels):
 def void_parcel(parcel, *, user=None):
     """Undo a shipment (撤销发货): the parcel is voided, its lines' units go back to stock.
 
-    A parcel already voided is refused and moves nothing. Returns the voided parcel; its
-    `voided_lines` are the ParcelLines whose units went back (line, item and order loaded, the
-    orders with their status after the void).
+    A parcel still waiting to ship (已取号/已打印) took no stock and puts none back; its lines are
+    free for another parcel. A parcel already voided is refused and moves nothing. Returns the
+    voided parcel; its `voided_lines` are its ParcelLines (line, item and order loaded, the orders
+    with their status after the void) and `restocked` says whether their units went back to stock.
     """
     with transaction.atomic():
         # Orders first, as in shipping, so a void and a shipment never wait for each other in a cycle.
@@ -506,7 +583,8 @@ def void_parcel(parcel, *, user=None):
         late = {pl.line.order_id for pl in lines} - orders.keys()
         if late:  # an order joined the parcel after we read it
             orders.update(lock_orders(late))
-        if locked.kind == Parcel.Kind.NORMAL:
+        was_shipped = locked.is_shipped
+        if locked.kind == Parcel.Kind.NORMAL and was_shipped:
             problems = _returned_beyond_void(lines)
             if problems:
                 raise ShipmentRefused(problems)
@@ -517,8 +595,8 @@ def void_parcel(parcel, *, user=None):
         locked.status, locked.live_number = Parcel.Status.VOIDED, None
         locked.voided_at, locked.voided_by = now, user
         locked.save(update_fields=["status", "live_number", "voided_at", "voided_by"])
-        locked.voided_lines = lines
-        signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines, user=user)
+        locked.voided_lines, locked.restocked = lines, was_shipped
+        signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines if was_shipped else [], user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return locked
 
@@ -532,10 +610,119 @@ def mark_parcels_exported(parcels, *, user=None):
     """
     pks = [parcel.pk if isinstance(parcel, Parcel) else parcel for parcel in parcels]
     now = timezone.now()
-    marked = Parcel.objects.filter(pk__in=pks, status__in=Parcel.LIVE).update(
+    marked = Parcel.objects.filter(pk__in=pks, status=Parcel.Status.SHIPPED).update(
         platform_exported_at=now, platform_exported_by=user
     )
     return marked, now
+
+
+def hand_over_parcels(parcels, *, user=None, weight=None):
+    """Ship parcels that waited as 已取号/已打印 (the scan desk, when their label is scanned).
+
+    Their lines take their units off stock now (the parcels_shipped receiver), the orders' status
+    follows. Checked again under the locks: a hold put on meanwhile (退款中, 拦截), a cancelled
+    order or a shelf that ran out refuses the parcel, with every problem. `weight` (kg, a
+    Decimal) is stored on each. Returns the parcels, each with its `added_lines` (all its lines).
+    """
+    pks = sorted({parcel.pk for parcel in parcels})
+    with transaction.atomic():
+        order_pks = set(ParcelLine.objects.filter(parcel_id__in=pks).values_list("line__order_id", flat=True))
+        orders = lock_orders(order_pks)
+        locked = list(Parcel.objects.select_for_update().select_related("carrier").filter(pk__in=pks).order_by("pk"))
+        lines = list(
+            ParcelLine.objects.filter(parcel_id__in=pks)
+            .select_related("line__item", "item")
+            .order_by("parcel_id", "pk")
+        )
+        late = {pl.line.order_id for pl in lines} - orders.keys()
+        if late:  # an order joined a parcel after we read it
+            orders.update(lock_orders(late))
+        problems = _hand_over_problems(locked, lines, orders)
+        if len(locked) != len(pks):
+            problems.insert(0, "包裹不存在，可能已被删除。")
+        if problems:
+            raise ShipmentRefused(problems)
+        now = timezone.now()
+        by_pk = {parcel.pk: parcel for parcel in locked}
+        for parcel in locked:
+            parcel.status, parcel.shipped_at, parcel.shipped_by = Parcel.Status.SHIPPED, now, user
+            if weight is not None:
+                parcel.weight = weight
+            parcel.added_lines = []
+        for parcel_line in lines:
+            parcel_line.parcel = by_pk[parcel_line.parcel_id]
+            parcel_line.line.order = orders[parcel_line.line.order_id]
+            parcel_line.parcel.added_lines.append(parcel_line)
+        Parcel.objects.bulk_update(locked, ["status", "shipped_at", "shipped_by", "weight"])
+        signals.parcels_shipped.send(sender=Parcel, parcels=locked, lines=lines, user=user)
+        _refresh_statuses(orders.values(), user=user, now=now)
+    return locked
+
+
+def return_parcel_to_waiting(parcel, *, user=None):
+    """Undo a hand-over (the scan desk's 撤销 after scanning a waiting parcel's label): the parcel is
+    已打印 again, its units back on stock, its number and e-waybill kept for the next scan.
+
+    The ledger writes its restock rows and parcels_voided is sent, as for a void: the shipment is
+    undone. Refused for a parcel that is not shipped.
+    """
+    with transaction.atomic():
+        order_pks = set(ParcelLine.objects.filter(parcel_id=parcel.pk).values_list("line__order_id", flat=True))
+        orders = lock_orders(order_pks)
+        locked = Parcel.objects.select_for_update().select_related("carrier").filter(pk=parcel.pk).first()
+        if locked is None or locked.status != Parcel.Status.SHIPPED:
+            raise ShipmentRefused(f"包裹 {parcel.tracking_number} 不是已发货状态，不能退回待发货。")
+        lines = list(locked.lines.select_related("line__item", "item").order_by("pk"))
+        problems = _returned_beyond_void(lines) if locked.kind == Parcel.Kind.NORMAL else []
+        if problems:
+            raise ShipmentRefused(problems)
+        for parcel_line in lines:
+            parcel_line.parcel = locked
+            parcel_line.line.order = orders[parcel_line.line.order_id]
+        locked.status, locked.shipped_at, locked.shipped_by = Parcel.Status.PRINTED, None, None
+        locked.save(update_fields=["status", "shipped_at", "shipped_by"])
+        signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines, user=user)
+        _refresh_statuses(orders.values(), user=user, now=timezone.now())
+    return locked
+
+
+def _hand_over_problems(parcels, parcel_lines, orders):
+    """Every reason these waiting parcels cannot ship now, in Chinese (read under the caller's locks)."""
+    problems = []
+    for parcel in parcels:
+        if parcel.status == Parcel.Status.SHIPPED:
+            problems.append(f"快递单号 {parcel.tracking_number} 已经发货，不会重复扣库存。")
+        elif parcel.status == Parcel.Status.VOIDED:
+            problems.append(f"快递单号 {parcel.tracking_number} 的包裹已撤销，不能发货。")
+    if problems:  # the orders' state follows from these parcels: nothing more to say
+        return problems
+    holds = active_holds(orders)
+    for order in sorted(orders.values(), key=lambda order: order.created_at):
+        if order.status not in OPEN:
+            problems.append(f"订单 {order.order_no} 当前为“{order.get_status_display()}”，不能发货。")
+        elif order.pk in holds:
+            problems.append(held_message(order.order_no, holds[order.pk]))
+    needed, items = defaultdict(int), {}
+    for parcel_line in parcel_lines:
+        item = parcel_line.stock_item
+        items[item.pk] = item
+        needed[item.pk] += parcel_line.quantity
+    # Other waiting parcels' promises do not bind the one being handed over: the shelf is first come.
+    stock = dict(InventoryItem.objects.filter(pk__in=list(items)).values_list("pk", "stock"))
+    problems.extend(
+        shortage_message(items[pk], units, stock.get(pk, 0)) for pk, units in needed.items() if units > stock.get(pk, 0)
+    )
+    return problems
+
+
+def mark_parcels_printed(parcels, *, user=None):
+    """已取号 → 已打印 for these parcels (Parcel instances or pks), once the clerk confirms the print.
+
+    One conditional UPDATE: a parcel already printed, shipped or voided keeps its status (reprints
+    are counted on its e-waybill). Returns how many changed.
+    """
+    pks = [parcel.pk if isinstance(parcel, Parcel) else parcel for parcel in parcels]
+    return Parcel.objects.filter(pk__in=pks, status=Parcel.Status.NUMBERED).update(status=Parcel.Status.PRINTED)
 
 
 def _returned_beyond_void(parcel_lines):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from logistics.conf import get_provider
 from logistics.models import Waybill, WaybillBatch
-from logistics.services.waybills import WaybillError, current_sender, ship_with_waybill
+from logistics.services.waybills import WaybillError, current_sender, parcel_outcome, ship_with_waybill
 from oms.celery import app as celery_app
 from orders.models import Order
 
@@ -145,13 +145,11 @@ def _record_progress(batch_id, order_id, ok, message):
 
 
 def _shipped_since(order, moment):
-    """The live parcel an e-waybill bought since `moment` shipped the (now closed) order, or None.
+    """The live parcel an e-waybill bought since `moment` made for the order (shipped, or 已取号), or None.
 
-    A run that died after shipping an order but before recording it finds the order shipped: that
+    A run that died after making an order's parcel but before recording it finds the parcel: that
     is its own success, not a refusal.
     """
-    if order.is_open:
-        return None
     waybill = (
         Waybill.objects.select_related("parcel")
         .filter(order=order, state=Waybill.State.USED, created_at__gte=moment, parcel__live_number__isnull=False)
@@ -193,7 +191,7 @@ def run_waybill_batch(batch_id, *, provider=None):
             if parcel is None:
                 _record_progress(batch_id, order_id, False, f"订单 {order.order_no}：{exc}")
                 continue
-        _record_progress(batch_id, order_id, True, f"订单 {order.order_no}：已发货，单号 {parcel.tracking_number}")
+        _record_progress(batch_id, order_id, True, f"订单 {order.order_no}：{parcel_outcome(parcel)}")
     WaybillBatch.objects.filter(pk=batch_id, runner=runner).update(
         status=WaybillBatch.Status.FINISHED, finished_at=timezone.now()
     )

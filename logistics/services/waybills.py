@@ -1,9 +1,11 @@
 """E-waybills: buy one for an order's remaining lines and ship them with it as one parcel.
 
-Shipping always goes through orders.services.ship_order, so the same rules as a manual save
-apply (the one door, DESIGN.md rule 3). The waybill row is committed before the provider is
-called and its result is committed before the order ships: a retry after any failure reuses
-the stored waybill (or the same idempotency key) and never buys a second one. Each waybill ends
+Shipping always goes through orders.services.ship_order (or, when the shop ships on scan
+(Sender.ShipMode.ON_SCAN), prepare_orders: the parcel waits as 已取号 until its label is scanned),
+so the same rules as a manual save apply (the one door, DESIGN.md rule 3). The waybill row is
+committed before the provider is called and its result is committed before the order ships: a
+retry after any failure reuses the stored waybill (or the same idempotency key) and never buys a
+second one. Each waybill ends
 in one parcel; an order that ships in two parcels (拆单) has two waybills.
 """
 
@@ -58,7 +60,7 @@ def _reserve_waybill(order, sender):
             )
         lines = order_selectors.remaining_lines([locked])[locked.pk]
         if not lines:
-            raise WaybillError("订单没有未发货的商品。")
+            raise WaybillError(order_services.nothing_left_message(locked))
         waybill = (
             Waybill.objects.select_related("carrier")
             .filter(order=locked, state__in=Waybill.UNUSED)
@@ -121,11 +123,15 @@ def _request_waybill(waybill, order, lines, sender, provider):
     return Waybill.objects.select_related("carrier").get(pk=waybill.pk)
 
 
-def _ship(order, waybill, user):
-    """Ship the order's remaining lines with the waybill's number; the waybill records its parcel."""
+def _ship(order, waybill, user, sender):
+    """Ship the order's remaining lines with the waybill's number (or only pack them in its parcel,
+    已取号, when the shop ships on scan); the waybill records its parcel."""
+    into_parcel = (
+        order_services.prepare_orders if sender.ship_mode == Sender.ShipMode.ON_SCAN else order_services.ship_orders
+    )
     try:
         with transaction.atomic():
-            parcel = order_services.ship_order(order, waybill.carrier, waybill.tracking_number, user=user)
+            (parcel,) = into_parcel([(order, waybill.carrier, waybill.tracking_number)], user=user)
             Waybill.objects.filter(pk=waybill.pk).update(state=Waybill.State.USED, parcel=parcel, last_error="")
     except (ValidationError, order_services.InsufficientStock) as exc:
         reason = "；".join(order_services.error_messages(exc))
@@ -134,6 +140,13 @@ def _ship(order, waybill, user):
             f"已取得快递单号 {waybill.tracking_number}，但未能发货：{reason}（处理后重试会沿用这个单号）"
         ) from exc
     return parcel
+
+
+def parcel_outcome(parcel):
+    """What an e-waybill did for its order, for the action's message and the batch's progress."""
+    if parcel.is_shipped:
+        return f"已发货，快递单号 {parcel.tracking_number}"
+    return f"已取号 {parcel.tracking_number}，打印面单、打包后在扫码发货页扫描面单发货"
 
 
 def ship_with_waybill(order, *, user=None, provider=None, sender=None):
@@ -152,7 +165,7 @@ def ship_with_waybill(order, *, user=None, provider=None, sender=None):
     order, lines, waybill = _reserve_waybill(order, sender)
     if waybill.state == Waybill.State.REQUESTED:
         waybill = _request_waybill(waybill, order, lines, sender, provider)
-    parcel = _ship(order, waybill, user)
+    parcel = _ship(order, waybill, user, sender)
     subscribe_tracking(parcel, phone=order.receiver_phone, provider=provider)
     fetch_label(waybill)  # while the courier's link is fresh; the print page retries if this fails
     return parcel

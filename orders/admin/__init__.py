@@ -15,6 +15,7 @@ from orders.admin.after_sales import AfterSaleCaseAdmin  # noqa: E402  (register
 from orders.admin.carriers import CarrierAdmin  # noqa: E402
 from orders.admin.hold_rules import HoldRulesAdmin  # noqa: E402
 from orders.admin.orders import OrderAdmin  # noqa: E402
+from orders.admin.packing_checks import PackingCheckAdmin  # noqa: E402
 from orders.admin.reveals import ReceiverRevealAdmin  # noqa: E402
 from orders.admin.shops import ShopAdmin  # noqa: E402
 from orders.admin.sku_mappings import SkuMappingAdmin  # noqa: E402
@@ -24,6 +25,7 @@ __all__ = [
     "CarrierAdmin",
     "HoldRulesAdmin",
     "OrderAdmin",
+    "PackingCheckAdmin",
     "ReceiverRevealAdmin",
     "ShopAdmin",
     "SkuMappingAdmin",

@@ -17,7 +17,7 @@ from orders import selectors, services
 from orders.addresses import split_region
 from orders.admin.widgets import DirectHiddenInput, DirectSelect, DirectTextInput
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
-from orders.models import Order, Shop
+from orders.models import Order, Parcel, Shop
 from orders.platforms.recognise import OWN_LAYOUT
 from orders.selectors import only_shop
 from spreadsheets.admin import SpreadsheetConfirmForm, SpreadsheetFilesField, SpreadsheetImportForm
@@ -56,15 +56,29 @@ def safe_url(url):
 
 
 def tracking_links(parcels):
-    """Each parcel's number, as a link to its carrier's tracking page where there is one."""
-    return format_html_join(
-        " ",
-        '<a class="tracking-link" href="{}" target="_blank" rel="noopener noreferrer" title="查询物流">{}</a>',
-        [(url, parcel.tracking_number) for parcel in parcels if (url := safe_url(parcel.tracking_url))],
-    ) + format_html_join(
-        " ",
-        '<span class="tracking-link">{}</span>',
-        [(parcel.tracking_number,) for parcel in parcels if not safe_url(parcel.tracking_url)],
+    """Each parcel's number, as a link to its carrier's tracking page where there is one; a parcel
+    waiting to ship (已取号/已打印) says so."""
+    return format_html_join(" ", "{}{}", ((_number_html(parcel), _stage_badge(parcel)) for parcel in parcels))
+
+
+def _number_html(parcel):
+    url = safe_url(parcel.tracking_url)
+    if url:
+        return format_html(
+            '<a class="tracking-link" href="{}" target="_blank" rel="noopener noreferrer" title="查询物流">{}</a>',
+            url,
+            parcel.tracking_number,
+        )
+    return format_html('<span class="tracking-link">{}</span>', parcel.tracking_number)
+
+
+def _stage_badge(parcel):
+    if parcel.status not in Parcel.UNSHIPPED:
+        return ""
+    return format_html(
+        '<span class="badge badge-waiting" title="{}">{}</span>',
+        "包裹已取号、未发货：扫描面单后才算发货并扣库存",
+        parcel.get_status_display(),
     )
 
 

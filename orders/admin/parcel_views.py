@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from orders import selectors, services
 from orders.admin.filters import ShipStatusFilter
 from orders.admin.forms import ShipPartForm
-from orders.models import Carrier, Parcel, ParcelLine
+from orders.models import Carrier, PackingCheck, Parcel, ParcelLine
 
 CONFIRM_TEMPLATE = "admin/orders/order/confirm_action.html"
 UNSHIPPED = ShipStatusFilter.parameter_name
@@ -25,7 +25,10 @@ CANCEL_NOTE = (
     "取消不改动库存：只有没有已发出包裹的订单才能取消，所以没有包裹在快递手中；"
     "还有未撤销包裹的订单请先撤销发货（并联系快递拦截包裹）。"
 )
-COURIER_NOTE = "包裹若已交给快递，请联系快递拦截；本操作只在系统中作废单号并退回库存，不会通知快递公司。"
+COURIER_NOTE = (
+    "电子面单的单号会同时在快递100取消（不计费），取消结果显示在订单的物流轨迹里；"
+    "包裹若已交给快递，请联系快递拦截。手工填写的单号只在系统中作废。"
+)
 
 
 def parcels_of(orders, *, live_only=False):
@@ -34,7 +37,12 @@ def parcels_of(orders, *, live_only=False):
     if live_only:
         parcels = parcels.filter(status__in=Parcel.LIVE)
     lines = ParcelLine.objects.select_related("line__item", "line__order", "item").order_by("pk")
-    return list(parcels.select_related("carrier", "shipped_by", "voided_by").prefetch_related(Prefetch("lines", lines)))
+    checks = PackingCheck.objects.select_related("checked_by").order_by("checked_at", "pk")
+    return list(
+        parcels.select_related("carrier", "shipped_by", "voided_by").prefetch_related(
+            Prefetch("lines", lines), Prefetch("packing_checks", checks)
+        )
+    )
 
 
 def units_text(parcel_lines, *, order=None):
@@ -119,7 +127,13 @@ def void_parcel_view(request, model_admin, object_id, parcel_id):
     if request.method == "POST":
         _void_and_say(request, model_admin, parcel)
         return HttpResponseRedirect(_order_url(order))
-    groups = [(f"包裹 {parcel_name(parcel)}", [f"退回库存：{units_text(parcel.lines.all(), order=order)}"])]
+    if parcel.is_shipped:
+        effect = f"退回库存：{units_text(parcel.lines.all(), order=order)}"
+        intro = f"确定要撤销订单 {order.order_no} 的这个包裹吗？包裹里的商品会退回库存，订单改回未发货。"
+    else:  # 已取号/已打印: nothing left the shelf
+        effect = f"库存不变（包裹{parcel.get_status_display()}、未发货）：{units_text(parcel.lines.all(), order=order)}"
+        intro = f"确定要作废订单 {order.order_no} 这个未发货的包裹吗？单号作废，商品可以重新取号装包。"
+    groups = [(f"包裹 {parcel_name(parcel)}", [effect])]
     others = sorted({pl.line.order.order_no for pl in parcel.lines.all()} - {order.order_no})
     notes = [COURIER_NOTE]
     if others:
@@ -128,7 +142,7 @@ def void_parcel_view(request, model_admin, object_id, parcel_id):
         request,
         model_admin,
         "撤销此包裹",
-        intro=f"确定要撤销订单 {order.order_no} 的这个包裹吗？包裹里的商品会退回库存，订单改回未发货。",
+        intro=intro,
         groups=groups,
         notes=notes,
         submit_label="确定撤销",
@@ -161,11 +175,13 @@ def _void_and_say(request, model_admin, parcel):
             model_admin.message_user(request, f"未撤销：{message}", messages.ERROR)
     else:
         orders = list({pl.line.order_id: pl.line.order for pl in voided.voided_lines}.values())
+        done = "库存已退回" if voided.restocked else "包裹未发货，库存不变"
         model_admin.message_user(
             request,
             format_html(
-                "已撤销包裹 {}，库存已退回：{}。{}",
+                "已撤销包裹 {}，{}：{}。{}",
                 parcel_name(parcel),
+                done,
                 units_text(voided.voided_lines),
                 where_orders_are(orders),
             ),
@@ -200,7 +216,7 @@ def void_parcels_action(model_admin, request, queryset):
     groups = []
     for order in orders:
         mine = [p for p in parcels if any(pl.line.order_id == order.pk for pl in p.lines.all())]
-        lines = [f"包裹 {parcel_name(p)}：退回库存 {units_text(p.lines.all(), order=order)}" for p in mine]
+        lines = [f"包裹 {parcel_name(p)}：{_void_effect(p)} {units_text(p.lines.all(), order=order)}" for p in mine]
         lines = lines or ["没有未撤销的包裹，不会改动。"]
         groups.append((f"订单 {order.order_no}（{order.get_status_display()}）", lines))
     return _action_confirmation(
@@ -214,6 +230,10 @@ def void_parcels_action(model_admin, request, queryset):
         notes=[COURIER_NOTE] if parcels else [],
         submit_label="确定撤销发货",
     )
+
+
+def _void_effect(parcel):
+    return "退回库存" if parcel.is_shipped else "未发货，库存不变"
 
 
 def cancel_orders_action(model_admin, request, queryset):

@@ -1,4 +1,5 @@
-"""拣货单: what to take off the shelves for a set of orders — their lines not yet shipped."""
+"""拣货单: what to take off the shelves for a set of orders — their lines not yet shipped (in a
+parcel waiting to ship, 已取号/已打印, or in none yet)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ def picked_orders(orders):
     A held order cannot ship from anywhere, so nobody should pick it.
     """
     orders = list(orders.filter(status__in=OPEN).exclude(selectors.held()).order_by("created_at", "id"))
-    remaining = selectors.remaining_lines(orders)
+    remaining = selectors.unshipped_lines(orders)
     picked = []
     for order in orders:
         lines = sorted(remaining[order.pk], key=lambda pair: (pair[0].item.sku, pair[0].pk))

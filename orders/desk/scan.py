@@ -14,6 +14,7 @@ from django.db.models import Sum
 
 from orders import after_sales, selectors, services
 from orders.carriers import describe_guess_problem, guess_carriers, normalize_tracking_number
+from orders.desk import packing_check
 from orders.models import AfterSaleCase, Carrier, Order, OrderLine, Parcel, ParcelLine, receiver_key
 from orders.selectors import ambiguous_number_message, order_no_key, orders_by_number
 
@@ -35,6 +36,11 @@ class Outcome(models.TextChoices):
     SKIPPED = "skipped", "已跳过"
     RETURN = "return", "请清点退货"
     RECEIVED = "received", "已收货入库"
+    CHECKING = "checking", "请逐件扫描商品"  # 验货: a check started
+    COUNTED = "counted", "已清点"
+    CHECKED = "checked", "验货完成"  # every line counted (or forced): the tracking number ships it
+    WEIGHED = "weighed", "已称重"
+    WRONG = "wrong", "商品不对"  # 验货: a wrong or surplus item, refused
     ERROR = "error", "出错"
 
 
@@ -47,6 +53,9 @@ class ScanResult:
     candidates: list = field(default_factory=list)
     parcel: Parcel | None = None
     case: AfterSaleCase | None = None  # the return being counted (退货入库)
+    check: dict | None = None  # 验货: the check to keep in the session (packing_check.start_check)
+    weight: object = None  # 已称重: the weight the scale typed, for the next parcel
+    handed_over: bool = False  # SHIPPED by scanning a waiting parcel's label (undo puts it back)
 
     @property
     def ok(self):
@@ -57,6 +66,10 @@ class ScanResult:
             Outcome.SKIPPED,
             Outcome.RETURN,
             Outcome.RECEIVED,
+            Outcome.CHECKING,
+            Outcome.COUNTED,
+            Outcome.CHECKED,
+            Outcome.WEIGHED,
         }
 
 
@@ -209,6 +222,49 @@ def shipped_message(order, parcel):
     return text
 
 
+def waiting_parcel(number):
+    """The parcel waiting to ship (已取号/已打印) with this tracking number, or None; by the number's index."""
+    return (
+        Parcel.objects.select_related("carrier")
+        .filter(tracking_number=number, status__in=Parcel.UNSHIPPED)
+        .order_by("pk")
+        .first()
+    )
+
+
+def waiting_parcel_of(order):
+    """The first parcel of `order` waiting to ship, or None."""
+    return (
+        Parcel.objects.select_related("carrier")
+        .filter(status__in=Parcel.UNSHIPPED, lines__line__order=order)
+        .order_by("pk")
+        .first()
+    )
+
+
+def checked_parcel(check):
+    """The waiting parcel a check is of (with its carrier), or None."""
+    if not check or not check["parcel"]:
+        return None
+    return Parcel.objects.select_related("carrier").filter(pk=check["parcel"]).first()
+
+
+def first_order_of(parcel):
+    return Order.objects.filter(lines__parcel_lines__parcel=parcel).order_by("created_at", "pk").first()
+
+
+def check_for(check, current, verify):
+    """The check the desk works on: `check` while it is of `current` (or of a parcel), else a new one of
+    `current`'s lines still to ship; None when 验货 is off."""
+    if not verify:
+        return None
+    if check is not None and (check["parcel"] or (current is not None and check["order"] == current.pk)):
+        return check
+    if current is not None and current.is_open:
+        return packing_check.start_check(order=current)
+    return None
+
+
 def carrier_candidates(number, carriers):
     """Carriers to offer when the number alone does not decide: those whose format it fits.
 
@@ -219,7 +275,7 @@ def carrier_candidates(number, carriers):
     return guesses if len(guesses) > 1 else []
 
 
-def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
+def handle_scan(code, *, current, user, carrier=None, in_stock_only=False, verify=False, check=None, weight=None):
     """Interpret one scan on the scan page.
 
     An order number switches to that order; the number of a return a case waits for (退货单号,
@@ -229,17 +285,47 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
     number of a live parcel of the same receiver adds to that parcel (合并发货). Several possible
     carriers → "choose". With `in_stock_only` (发有货的商品) the parcel takes only the lines that
     stock covers (selectors.lines_in_stock); the short ones stay to ship.
+
+    The label of a parcel waiting to ship (已取号/已打印, 打印后扫描发货) ships that parcel. With
+    `verify` (验货) the label starts a check of its items instead, and item barcodes count them
+    (orders.desk.packing_check); the parcel, or `current`, ships once every line is counted or
+    after 强制发货. `weight` (kg) goes on the parcel that ships; a scanned weight is kept for it.
     """
     code = normalize_code(code)
+    check = check_for(check, current, verify)
     if not code:
-        return ScanResult(Outcome.ERROR, "请扫描订单号或快递单号。", order=current)
+        return ScanResult(Outcome.ERROR, "请扫描订单号或快递单号。", order=current, check=check)
+    if code.upper() in packing_check.FORCE_CODES:
+        return _force(check, current, user=user, weight=weight)
+    if packing_check.looks_like_weight(code):
+        scanned_weight, problem = packing_check.parse_weight(code)
+        if problem:
+            return ScanResult(Outcome.ERROR, problem, order=current, check=check)
+        return ScanResult(
+            Outcome.WEIGHED,
+            f"重量 {scanned_weight} 千克，随下一个包裹保存。",
+            order=current,
+            check=check,
+            weight=scanned_weight,
+        )
+    if check is not None:
+        counted = _count_item(code, check, current, user=user, weight=weight)
+        if counted is not None:
+            return counted
     try:
         scanned_order = find_order(code)
     except AmbiguousOrderNumber as exc:
-        return ScanResult(Outcome.ERROR, str(exc), order=current)
+        return ScanResult(Outcome.ERROR, str(exc), order=current, check=check)
     if scanned_order is not None:
         note = "" if scanned_order.is_open else f"（该订单{scanned_order.get_status_display()}，不能再发货）"
-        return ScanResult(Outcome.SWITCHED, f"已切换到订单 {scanned_order.order_no}{note}", order=scanned_order)
+        message = f"已切换到订单 {scanned_order.order_no}{note}"
+        if verify and scanned_order.is_open:
+            parcel = waiting_parcel_of(scanned_order)
+            if parcel is not None:
+                return _start_parcel_check(parcel, user=user, weight=weight)
+            message += "，请逐件扫描商品条码验货"
+        check = check_for(None, scanned_order, verify)
+        return ScanResult(Outcome.SWITCHED, message, order=scanned_order, check=check)
     case = selectors.case_by_return_number(code)
     if case is not None and case.status in (AfterSaleCase.Status.PENDING, AfterSaleCase.Status.RETURNING):
         message = (
@@ -252,11 +338,28 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
             "不能再收货，也不能用作发货单号。"
         )
         return ScanResult(Outcome.ERROR, message, order=current)
+    number = normalize_tracking_number(code)
+    parcel = waiting_parcel(number) if PLAUSIBLE_NUMBER.fullmatch(number) else None
+    if parcel is not None:
+        if verify:
+            return _start_parcel_check(parcel, user=user, weight=weight)
+        return _hand_over(parcel, user=user, weight=weight)
     if current is None:
         return ScanResult(Outcome.ERROR, f"找不到订单号“{code}”，当前也没有待发货的订单。")
-    number = normalize_tracking_number(code)
     if not PLAUSIBLE_NUMBER.fullmatch(number):
-        return ScanResult(Outcome.ERROR, f"“{code}”既不是订单号，也不像快递单号，请重新扫描。", order=current)
+        return ScanResult(
+            Outcome.ERROR, f"“{code}”既不是订单号，也不像快递单号，请重新扫描。", order=current, check=check
+        )
+    if check is not None and check["parcel"]:
+        message = f"正在验货的包裹还没发出：请继续扫描它的商品，或扫描“强制发货”。“{number}”未处理。"
+        return ScanResult(Outcome.ERROR, message, order=current, check=check)
+    lines = packing_check.check_lines(check)
+    if check is not None and not check.get("forced") and not packing_check.is_complete(lines):
+        message = (
+            f"未发货：验货未完成，还差 {packing_check.missing_text(lines)}。"
+            "请扫描这些商品的条码，或扫描“强制发货”后再扫快递单号。"
+        )
+        return ScanResult(Outcome.ERROR, message, order=current, number=number, check=check)
     if carrier is None:
         carriers = list(Carrier.objects.filter(is_active=True))
         guesses = guess_carriers(number, carriers)
@@ -268,28 +371,108 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False):
                 message = f"“{code}”不是订单号，{describe_guess_problem(number, guesses)}"
                 return ScanResult(Outcome.ERROR, message, order=current, number=number)
             message = f"快递单号“{number}”无法确定快递公司，请按数字键选择："
-            return ScanResult(Outcome.CHOOSE, message, order=current, number=number, candidates=candidates)
+            return ScanResult(Outcome.CHOOSE, message, order=current, number=number, candidates=candidates, check=check)
     try:
-        if in_stock_only:
-            in_stock = selectors.lines_in_stock(current) if current.is_open else []
-            if not in_stock:
-                raise services.ShipmentRefused(f"订单 {current.order_no} 没有现在有货的商品，请补货后再发或跳过此单。")
-            parcel = services.ship_parcel(in_stock, carrier, number, user=user)
-        else:
-            parcel = services.ship_order(current, carrier, number, user=user)
+        with transaction.atomic():
+            if in_stock_only:
+                in_stock = selectors.lines_in_stock(current) if current.is_open else []
+                if not in_stock:
+                    raise services.ShipmentRefused(
+                        f"订单 {current.order_no} 没有现在有货的商品，请补货后再发或跳过此单。"
+                    )
+                parcel = services.ship_parcel(in_stock, carrier, number, user=user, weight=weight)
+            else:
+                parcel = services.ship_order(current, carrier, number, user=user, weight=weight)
+            if check is not None:
+                packing_check.record_check(parcel, check, lines, user=user, forced=bool(check.get("forced")))
     except (services.ShipmentRefused, services.InsufficientStock) as exc:
         current.refresh_from_db()
         message = "未发货：" + "；".join(services.error_messages(exc))
         short = not in_stock_only and current.is_open and selectors.shortages_by_order([current.pk])
         if short and (in_stock := selectors.lines_in_stock(current)):
             message += f"（可勾选“发有货的商品”，先发 {in_stock_text(in_stock)}）"
-        return ScanResult(Outcome.ERROR, message, order=current, number=number)
+        return ScanResult(Outcome.ERROR, message, order=current, number=number, check=check)
     return ScanResult(Outcome.SHIPPED, shipped_message(current, parcel), order=current, number=number, parcel=parcel)
 
 
+def _hand_over(parcel, *, user, weight, check=None, lines=(), forced=False):
+    """Ship a waiting parcel whose label was scanned (after its check, when there is one)."""
+    order = first_order_of(parcel)
+    try:
+        if check is not None:
+            parcel = packing_check.ship_checked_parcel(check, lines, user=user, weight=weight, forced=forced)
+        else:
+            (parcel,) = services.hand_over_parcels([parcel], user=user, weight=weight)
+    except (services.ShipmentRefused, services.InsufficientStock) as exc:
+        message = f"未发货：{parcel.carrier.name} {parcel.tracking_number}：" + "；".join(services.error_messages(exc))
+        return ScanResult(Outcome.ERROR, message, order=order, number=parcel.tracking_number, check=check)
+    if order is not None:
+        order.refresh_from_db()
+    message = shipped_message(order, parcel) if order else f"已发货：{parcel.carrier.name} {parcel.tracking_number}"
+    if forced:
+        message += f"（强制发货，未清点 {packing_check.missing_text(lines)}，已记入验货记录）"
+    return ScanResult(
+        Outcome.SHIPPED, message, order=order, number=parcel.tracking_number, parcel=parcel, handed_over=True
+    )
+
+
+def _start_parcel_check(parcel, *, user, weight):
+    """验货 of a waiting parcel: its lines to scan; a parcel with nothing scannable (no barcodes) ships now."""
+    check = packing_check.start_check(parcel=parcel)
+    lines = packing_check.check_lines(check)
+    if packing_check.is_complete(lines):
+        return _hand_over(parcel, user=user, weight=weight, check=check, lines=lines)
+    units = sum(line.left for line in lines)
+    message = f"验货：{parcel.carrier.name} {parcel.tracking_number}，请逐件扫描商品条码（共 {units} 件）。"
+    return ScanResult(Outcome.CHECKING, message, order=first_order_of(parcel), check=check)
+
+
+def _count_item(code, check, current, *, user, weight):
+    """An item scanned during a check, or None when `code` is no item (it is then read as a number)."""
+    item = packing_check.find_item(code)
+    if item is None:
+        return None
+    lines = packing_check.check_lines(check)
+    order = first_order_of(Parcel(pk=check["parcel"])) if check["parcel"] else current
+    counted, message = packing_check.count_scan(check, lines, item)
+    if not counted:
+        return ScanResult(Outcome.WRONG, message, order=order, check=check)
+    if not packing_check.is_complete(lines):
+        return ScanResult(Outcome.COUNTED, message, order=order, check=check)
+    if check["parcel"]:
+        return _hand_over(
+            Parcel.objects.select_related("carrier").get(pk=check["parcel"]),
+            user=user,
+            weight=weight,
+            check=check,
+            lines=lines,
+        )
+    return ScanResult(Outcome.CHECKED, message + "请扫描快递单号发货。", order=order, check=check)
+
+
+def _force(check, current, *, user, weight):
+    """强制发货: ship the parcel being checked as it is (recorded), or let `current` ship without its count."""
+    if check is None:
+        return ScanResult(Outcome.ERROR, "没有正在验货的包裹或订单，不需要强制发货。", order=current)
+    lines = packing_check.check_lines(check)
+    if check["parcel"]:
+        parcel = Parcel.objects.select_related("carrier").get(pk=check["parcel"])
+        return _hand_over(parcel, user=user, weight=weight, check=check, lines=lines, forced=True)
+    check["forced"] = True
+    missing = packing_check.missing_text(lines) or "无"
+    message = f"已确认强制发货：请扫描快递单号发货（未清点 {missing}，将记入验货记录）。"
+    return ScanResult(Outcome.CHECKED, message, order=current, check=check)
+
+
 def undo_entry(result):
-    """What the undo stack keeps of a shipment made here: the parcel, its version and the order scanned."""
-    return {"parcel": result.parcel.pk, "lines": parcel_version(result.parcel), "order": result.order.pk}
+    """What the undo stack keeps of a shipment made here: the parcel, its version, the order scanned,
+    and whether it was a waiting parcel handed over (undo then puts it back to wait, number kept)."""
+    return {
+        "parcel": result.parcel.pk,
+        "lines": parcel_version(result.parcel),
+        "order": result.order.pk if result.order else None,
+        "handed_over": result.handed_over,
+    }
 
 
 def undo_scan(entry, *, user):
@@ -317,12 +500,18 @@ def undo_scan(entry, *, user):
             return ScanResult(Outcome.ERROR, message, order=order)
         order_nos = parcel_order_nos(parcel)
         try:
-            services.void_parcel(parcel, user=user)
+            if entry.get("handed_over"):
+                services.return_parcel_to_waiting(parcel, user=user)
+            else:
+                services.void_parcel(parcel, user=user)
         except (services.ShipmentRefused, services.InsufficientStock) as exc:
             return ScanResult(Outcome.ERROR, "未撤销：" + "；".join(services.error_messages(exc)), order=order)
     if order is not None:
         order.refresh_from_db()
-    message = f"已撤销包裹 {label}（订单 {'、'.join(order_nos)}），库存已退回。"
+    if entry.get("handed_over"):
+        message = f"已撤销发货：包裹 {label}（订单 {'、'.join(order_nos)}）回到“已打印”，库存已退回，单号保留。"
+    else:
+        message = f"已撤销包裹 {label}（订单 {'、'.join(order_nos)}），库存已退回。"
     return ScanResult(Outcome.UNDONE, message, order=order, parcel=parcel)
 
 

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from orders import privacy, selectors
 from orders.admin.shipped import shipped_summary
-from orders.desk import packing_slips, paste, pick_list, scan
+from orders.desk import packing_check, packing_slips, paste, pick_list, scan
 from orders.models import Carrier, Order
 
 SCAN_FLASH = "scan_flash"
@@ -20,6 +20,8 @@ SCAN_UNDO_STACK = "scan_parcels"
 UNDO_STACK_SIZE = 20
 SCAN_SKIPPED = "scan_skipped"  # order pks this desk's clerk skipped (跳过): "next order" passes them by
 SKIPPED_KEPT = 200
+SCAN_VERIFY = "scan_verify"  # 验货 on for this desk
+SCAN_CHECK = "scan_check"  # the check in progress (orders.desk.packing_check.start_check)
 
 
 def admin_context(request, model_admin, title):
@@ -56,6 +58,12 @@ def scan_view(request, model_admin):
             request.session[SCAN_SKIPPED] = []
             result = scan.ScanResult(scan.Outcome.SWITCHED, "已恢复跳过的订单，按下单时间从最早的开始。")
             return _scan_done(request, model_admin, result, None)
+        if "verify" in request.POST:
+            return _scan_verify_switch(request, model_admin, current, request.POST["verify"] == "1")
+        weight, problem = packing_check.parse_weight(scan.normalize_code(request.POST.get("weight")))
+        if problem:
+            result = scan.ScanResult(scan.Outcome.ERROR, problem, order=current)
+            return _render_scan(request, model_admin, current, result)
         code, carrier = request.POST.get("code", ""), None
         choice, held = scan.normalize_code(code), request.POST.get("number", "")
         if held and choice.isdigit() and len(choice) <= 2:
@@ -65,8 +73,16 @@ def scan_view(request, model_admin):
                 carrier, code = candidates[int(choice) - 1], held
         in_stock_only = request.POST.get("in_stock_only") == "1"
         result = scan.handle_scan(
-            code, current=current, user=request.user, carrier=carrier, in_stock_only=in_stock_only
+            code,
+            current=current,
+            user=request.user,
+            carrier=carrier,
+            in_stock_only=in_stock_only,
+            verify=request.session.get(SCAN_VERIFY, False),
+            check=request.session.get(SCAN_CHECK),
+            weight=weight,
         )
+        request.session[SCAN_CHECK] = None if result.kind == scan.Outcome.SHIPPED else result.check
         if result.kind == scan.Outcome.SHIPPED:
             stack = [scan.undo_entry(result), *request.session.get(SCAN_UNDO_STACK, [])][:UNDO_STACK_SIZE]
             request.session[SCAN_UNDO_STACK] = stack
@@ -75,6 +91,7 @@ def scan_view(request, model_admin):
             return _scan_done(request, model_admin, result, result.order)
         return _render_scan(request, model_admin, result.order, result, in_stock_only=in_stock_only)
     flash = request.session.pop(SCAN_FLASH, None)
+    request.session[SCAN_CHECK] = None  # a check lasts while the page scans; a reload starts over
     result = scan.ScanResult(flash["kind"], flash["message"]) if flash else None
     requested = request.GET.get("order")
     try:
@@ -87,6 +104,22 @@ def scan_view(request, model_admin):
             result = scan.ScanResult(scan.Outcome.ERROR, f"找不到订单号“{requested}”。")
     current = current or _next_order(request)
     return _render_scan(request, model_admin, current, result)
+
+
+def _scan_verify_switch(request, model_admin, current, on):
+    """验货 on or off for this desk; a check in progress is dropped (nothing shipped)."""
+    request.session[SCAN_VERIFY], request.session[SCAN_CHECK] = on, None
+    text = "已开启验货：扫描面单或订单号后，逐件扫描商品条码。" if on else "已关闭验货：扫描快递单号即发货。"
+    return _scan_done(request, model_admin, scan.ScanResult(scan.Outcome.SWITCHED, text), current)
+
+
+def _pending_weight(request, result):
+    """What the weight field shows: a weight just scanned, else what it held, until a parcel takes it."""
+    if result is not None and result.weight:
+        return result.weight
+    if result is not None and result.kind in (scan.Outcome.SHIPPED, scan.Outcome.UNDONE):
+        return ""
+    return request.POST.get("weight", "")
 
 
 def _next_order(request):
@@ -155,6 +188,11 @@ def _render_scan(request, model_admin, current, result, *, in_stock_only=False, 
         )
         for case_line in scan.return_lines(return_case)
     ]
+    verify = request.session.get(SCAN_VERIFY, False)
+    check = request.session.get(SCAN_CHECK) if result is not None else None
+    check = scan.check_for(check, current, verify)
+    request.session[SCAN_CHECK] = check
+    check_lines = packing_check.check_lines(check)
     lines = scan.desk_lines(current)
     shortages = [row.shortage for row in lines if row.shortage]
     in_stock = [(row.line, row.left) for row in lines if row.left and not row.shortage] if shortages else []
@@ -177,6 +215,12 @@ def _render_scan(request, model_admin, current, result, *, in_stock_only=False, 
         "last_parcel": scan.last_parcel(stack[0] if stack else None),
         "masked_phone": privacy.mask_phone(current.receiver_phone) if current else "",
         "short_address": privacy.short_address(current.address) if current else "",
+        "verify": verify,
+        "check": check,
+        "check_lines": check_lines,
+        "check_parcel": scan.checked_parcel(check),
+        "check_left": sum(line.left for line in check_lines),
+        "weight": _pending_weight(request, result),
     }
     status = 200 if result is None or result.ok or result.kind == scan.Outcome.CHOOSE else 422
     return TemplateResponse(request, "admin/orders/order/scan.html", context, status=status)
@@ -259,10 +303,22 @@ def pick_list_response(request, model_admin, orders, scope):
     return TemplateResponse(request, "admin/orders/order/pick_list.html", context)
 
 
+PICK_ORDERS_MAX = 500  # ids in the page's address
+
+
+def pick_list_url(order_pks):
+    return f"{reverse('admin:orders_order_pick_list')}?{urlencode({'ids': ','.join(map(str, order_pks))})}"
+
+
 def pick_list_view(request, model_admin):
-    """All open orders' pick list (the list's action gives one for selected orders)."""
+    """All open orders' pick list, or ?ids=… those orders' (a wave of labels; the list's action
+    gives one for selected orders too)."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
+    ids = _line_numbers(request.GET.get("ids", ""))
+    if ids:
+        orders = pick_list.open_orders().filter(pk__in=sorted(ids)[:PICK_ORDERS_MAX])
+        return pick_list_response(request, model_admin, orders, f"本批 {len(ids)} 个订单")
     return pick_list_response(request, model_admin, pick_list.open_orders(), "全部未发货订单")
 
 

@@ -130,7 +130,7 @@ def batch_ship_parcels(shop, date_from, date_to, *, only_unexported=False):
     With `only_unexported`, those not yet in a 发货回传 file. Voided parcels and 补发 parcels never appear.
     """
     parcels = Parcel.objects.filter(
-        status__in=Parcel.LIVE,
+        status=Parcel.Status.SHIPPED,
         # A 补发 parcel is not the platform's shipment: the order there already has its number.
         kind=Parcel.Kind.NORMAL,
         shipped_at__isnull=False,

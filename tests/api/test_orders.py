@@ -145,6 +145,18 @@ def test_parcels_show_carrier_number_tracking_url_and_lines(api, items):
     assert StockMovement.objects.filter(order__order_no="WEB-0001", reason="ship").count() == 1
 
 
+def test_a_parcel_waiting_to_ship_is_listed_but_ships_nothing_yet(api, items):
+    api.post(ORDERS, order_body(), format="json")
+    order = Order.objects.get(order_no="WEB-0001")
+    (parcel,) = services.prepare_orders([(order, carrier("SF"), sf_number(4))])
+
+    [data] = api.get(f"{ORDERS}WEB-0001/parcels/").json()
+    read = api.get(f"{ORDERS}WEB-0001/").json()
+    assert (data["status"], read["status"], read["lines"][0]["shipped_quantity"]) == ("numbered", "pending", 0)
+    services.hand_over_parcels([parcel])
+    assert api.get(f"{ORDERS}WEB-0001/").json()["lines"][0]["shipped_quantity"] == 2
+
+
 def test_an_order_of_another_shop_is_not_found(make_client, items):
     from tests.factories import ShopFactory
 

@@ -309,7 +309,7 @@ def test_worker_killed_after_shipping_before_recording_the_rerun_counts_the_orde
     first = orders[0]
     number = Parcel.objects.get(lines__line__order=first).tracking_number
     assert (batch.done, batch.failed) == (6, 0)
-    assert f"订单 {first.order_no}：已发货，单号 {number}" in batch.messages
+    assert f"订单 {first.order_no}：已发货，快递单号 {number}" in batch.messages
     assert courier.create_calls[key_of(first)] == 1
     assert_each_order_shipped_once(orders, courier)
 

@@ -33,6 +33,8 @@ def sender_form(sender, **changes):
         "partner_id": sender.partner_id,
         "partner_key": "",
         "template_id": "",
+        "label_size": sender.label_size,
+        "ship_mode": sender.ship_mode,
     }
     data.update(changes)
     return data

@@ -23,7 +23,8 @@ class Command(BaseCommand):
         lines = lines_with_shipping_drift()
         for row in lines:
             self.stdout.write(
-                f"订单 {row.order_no}\t数量 {row.quantity}\t包裹中 {row.units}\t流水出库 {row.taken}"
+                f"订单 {row.order_no}\t数量 {row.quantity}\t已发货 {row.units}\t包裹中（含待发） {row.allocated}"
+                f"\t流水出库 {row.taken}"
                 f"\t退回 {row.received}（良品 {row.returned}）\t流水退货入库 {row.restocked}"
             )
         reissues = reissues_with_drift()

@@ -12,6 +12,7 @@
   function input() { return document.getElementById("scan-input"); }
   function app() { return document.getElementById("scan-app"); }
   function receiving() { return document.getElementById("scan-receive"); }
+  function weight() { return document.getElementById("scan-weight"); }
 
   function keepFocus() {
     // While a return is being counted, focus stays in its fields; otherwise in the scan field.
@@ -24,6 +25,8 @@
       return;
     }
     var field = input();
+    // The weight field keeps focus while a clerk (or a USB scale) types into it.
+    if (weight() && document.activeElement === weight()) { return; }
     if (field && document.activeElement !== field) { field.focus(); }
   }
 
@@ -57,7 +60,15 @@
     if (state === "shipped" || state === "undone" || state === "received") {
       tone(ctx, 880, 0, 0.12, "sine");
       tone(ctx, 1320, 0.1, 0.12, "sine");
-    } else if (state === "switched" || state === "skipped" || state === "return") {
+    } else if (state === "counted") {
+      tone(ctx, 1040, 0, 0.06, "sine");
+    } else if (state === "wrong") {
+      // 验货: a wrong or surplus item: three harsh beeps, not to be missed on a noisy packing table.
+      tone(ctx, 220, 0, 0.15, "square");
+      tone(ctx, 220, 0.2, 0.15, "square");
+      tone(ctx, 220, 0.4, 0.3, "square");
+    } else if (state === "switched" || state === "skipped" || state === "return" || state === "checking" ||
+               state === "checked" || state === "weighed") {
       tone(ctx, 660, 0, 0.1, "sine");
     } else if (state === "choose") {
       tone(ctx, 520, 0, 0.12, "triangle");
@@ -111,6 +122,11 @@
     if (!app() || !app().contains(form)) { return; }
     event.preventDefault();
     ensureAudio();
+    if (form.id === "scan-form" && weight() && document.activeElement === weight()) {
+      // Enter after a weight: keep it for the next parcel and go back to scanning.
+      input().focus();
+      return;
+    }
     if (form.id === "scan-form") {
       var code = input().value;
       input().value = "";
@@ -128,6 +144,7 @@
     if (event.key === "Escape" && receiving()) { receiving().remove(); keepFocus(); return; }
     if (event.key === "Escape") { input().value = ""; keepFocus(); return; }
     if (event.key === "Tab" && receiving()) { return; }  // Tab moves between the counts
+    if (event.key === "Tab" && event.target === weight()) { event.preventDefault(); input().focus(); return; }
     if (event.key === "Tab") { event.preventDefault(); keepFocus(); return; }  // focus stays in the field
     if ((event.ctrlKey || event.metaKey) && (event.key === "z" || event.key === "Z")) {
       var undo = document.querySelector(".scan-undo");
@@ -147,10 +164,14 @@
       submitCode(event.key);
       return;
     }
-    if (event.target !== input() && !(receiving() && receiving().contains(event.target))) { keepFocus(); }
+    if (event.target !== input() && event.target !== weight() &&
+        !(receiving() && receiving().contains(event.target))) { keepFocus(); }
   }, true);
 
   document.addEventListener("focusout", function () { window.setTimeout(keepFocus, 0); });
+  document.addEventListener("mousedown", function (event) {
+    if (weight() && event.target === weight()) { window.setTimeout(function () { weight().focus(); }, 0); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     keepFocus();
     if (app()) { ensureAudio(); playFor(app().getAttribute("data-state")); }
