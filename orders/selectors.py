@@ -70,6 +70,12 @@ def _parcel_units(line_pks, condition):
     return units
 
 
+def with_waiting_parcel(orders, stages=Parcel.UNSHIPPED):
+    """The orders of `orders` (a queryset) with a parcel in one of `stages` (已取号, 已打印), by the status index."""
+    waiting = ParcelLine.objects.filter(parcel__status__in=list(stages)).values("line__order_id")
+    return orders.filter(pk__in=waiting)
+
+
 def reserved_units(item_pks):
     """{item pk: units in parcels waiting to ship (已取号/已打印)}: on the shelf, but promised."""
     reserved = {}

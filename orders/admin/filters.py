@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from orders import selectors
-from orders.models import Order, Shop
+from orders.models import Order, Parcel, Shop
 
 
 class ShipStatusFilter(admin.SimpleListFilter):
@@ -53,6 +53,26 @@ class ShipStatusFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class ParcelStageFilter(admin.SimpleListFilter):
+    """包裹: the orders whose parcel waits on the packing table (已取号 / 已打印, 打印后扫描发货)."""
+
+    title = "包裹"
+    parameter_name = "parcel_stage"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", "待扫描发货（已取号或已打印）"),
+            *((stage.value, stage.label) for stage in Parcel.UNSHIPPED),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return selectors.with_waiting_parcel(queryset)
+        if self.value() in Parcel.UNSHIPPED:
+            return selectors.with_waiting_parcel(queryset, [self.value()])
+        return queryset
 
 
 class StockFilter(admin.SimpleListFilter):

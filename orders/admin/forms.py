@@ -50,6 +50,18 @@ def live_parcels(order):
     return list(parcels.values())
 
 
+def all_in_parcels(order):
+    """Every unit of an open order is in a live parcel (some waiting as 已取号/已打印): nothing to type.
+
+    Read from the prefetched lines__parcel_lines (live parcels only, see OrderAdmin.get_queryset).
+    """
+    lines = list(order.lines.all()) if order.pk else []
+    return bool(lines) and all(
+        sum(pl.quantity for pl in line.parcel_lines.all() if pl.parcel.kind == Parcel.Kind.NORMAL) >= line.quantity
+        for line in lines
+    )
+
+
 def safe_url(url):
     """Only http(s) links are rendered: a carrier's template must never become a javascript: link."""
     return url if url.lower().startswith(("http://", "https://")) else ""
@@ -173,7 +185,7 @@ class OrderChangeListForm(CarrierFromNumber, forms.ModelForm):
         self.fields["version"].initial = version_of(order)
         parcels = live_parcels(order) if order.pk else []
         links = tracking_links(parcels)
-        if order.is_open or self.is_bound:
+        if (order.is_open and not all_in_parcels(order)) or self.is_bound:
             # A partly shipped row shows its parcels under the input that ships the rest. A posted
             # row stays enabled whatever the order is now: the version check says what changed.
             self.fields["tracking_number"].widget = ShippedCell(links, self.fields["tracking_number"].widget)

@@ -22,7 +22,14 @@ from inventory.admin import item_thumbnail
 from inventory.models import StockMovement
 from orders import admin_views, privacy, selectors, services, views
 from orders.admin import batch_ship, chat_orders, holds, parcel_views
-from orders.admin.filters import HoldFilter, ShipByFilter, ShipStatusFilter, ShopFilter, StockFilter
+from orders.admin.filters import (
+    HoldFilter,
+    ParcelStageFilter,
+    ShipByFilter,
+    ShipStatusFilter,
+    ShopFilter,
+    StockFilter,
+)
 from orders.admin.forms import (
     REGION_FIELDS,
     OrderChangeListForm,
@@ -244,6 +251,7 @@ class OrderAdmin(
     show_full_result_count = False
     list_filter = [
         ShipStatusFilter,
+        ParcelStageFilter,
         StockFilter,
         HoldFilter,
         ShipByFilter,

@@ -2,7 +2,6 @@
 (运营) gets numbers for the day's orders, prints every unprinted label in one go (pick list and
 packing slips beside them), and scans each parcel out with 验货. Stock moves only at the scan."""
 
-import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 

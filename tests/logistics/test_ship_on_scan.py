@@ -41,6 +41,10 @@ def test_the_waybill_numbers_the_parcel_printing_marks_it_and_the_scan_ships_it(
 
     changelist = clerk_client.get(reverse("admin:orders_order_changelist")).content.decode()
     assert "打印未打印面单（1）" in changelist and "badge-waiting" in changelist
+    waiting = clerk_client.get(reverse("admin:orders_order_changelist"), {"parcel_stage": "waiting"})
+    assert list(waiting.context["cl"].result_list) == [order]
+    printed = clerk_client.get(reverse("admin:orders_order_changelist"), {"parcel_stage": "printed"})
+    assert list(printed.context["cl"].result_list) == []
     page = clerk_client.get(labels_url(unprinted=True)).content.decode()
     assert page.count('class="label"') == 1 and f'data-number="{parcel.tracking_number}"' in page
     assert "本批拣货单" in page
