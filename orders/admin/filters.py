@@ -63,7 +63,7 @@ class ParcelStageFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("waiting", "待扫描发货（已取号或已打印）"),
+            ("waiting", "待扫描发货"),
             *((stage.value, stage.label) for stage in Parcel.UNSHIPPED),
         ]
 
