@@ -133,7 +133,12 @@ def ship_checked_parcel(check, lines, *, user, weight=None, forced=False):
 
 
 def record_check(parcel, check, lines, *, user, forced):
-    """The 验货记录 of a parcel that shipped after a check: complete, or forced with what was missing."""
+    """The 验货记录 of a parcel that shipped after a check: complete, or forced with what was missing.
+
+    None when nothing could be checked (no line's item has a barcode) and nothing was forced.
+    """
+    if not forced and all(line.exempt for line in lines):
+        return None
     return PackingCheck.objects.create(
         parcel=parcel,
         checked_by=user,

@@ -249,8 +249,9 @@ def checked_parcel(check):
     return Parcel.objects.select_related("carrier").filter(pk=check["parcel"]).first()
 
 
-def first_order_of(parcel):
-    return Order.objects.filter(lines__parcel_lines__parcel=parcel).order_by("created_at", "pk").first()
+def first_order_of(parcel_pk):
+    """The oldest order a parcel holds (the one the desk shows while the parcel is on it)."""
+    return Order.objects.filter(lines__parcel_lines__parcel_id=parcel_pk).order_by("created_at", "pk").first()
 
 
 def check_for(check, current, verify):
@@ -354,7 +355,7 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False, verif
         message = f"正在验货的包裹还没发出：请继续扫描它的商品，或扫描“强制发货”。“{number}”未处理。"
         return ScanResult(Outcome.ERROR, message, order=current, check=check)
     lines = packing_check.check_lines(check)
-    if check is not None and not check.get("forced") and not packing_check.is_complete(lines):
+    if lines and not check.get("forced") and not packing_check.is_complete(lines):
         message = (
             f"未发货：验货未完成，还差 {packing_check.missing_text(lines)}。"
             "请扫描这些商品的条码，或扫描“强制发货”后再扫快递单号。"
@@ -397,7 +398,7 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False, verif
 
 def _hand_over(parcel, *, user, weight, check=None, lines=(), forced=False):
     """Ship a waiting parcel whose label was scanned (after its check, when there is one)."""
-    order = first_order_of(parcel)
+    order = first_order_of(parcel.pk)
     try:
         if check is not None:
             parcel = packing_check.ship_checked_parcel(check, lines, user=user, weight=weight, forced=forced)
@@ -424,7 +425,7 @@ def _start_parcel_check(parcel, *, user, weight):
         return _hand_over(parcel, user=user, weight=weight, check=check, lines=lines)
     units = sum(line.left for line in lines)
     message = f"验货：{parcel.carrier.name} {parcel.tracking_number}，请逐件扫描商品条码（共 {units} 件）。"
-    return ScanResult(Outcome.CHECKING, message, order=first_order_of(parcel), check=check)
+    return ScanResult(Outcome.CHECKING, message, order=first_order_of(parcel.pk), check=check)
 
 
 def _count_item(code, check, current, *, user, weight):
@@ -433,7 +434,7 @@ def _count_item(code, check, current, *, user, weight):
     if item is None:
         return None
     lines = packing_check.check_lines(check)
-    order = first_order_of(Parcel(pk=check["parcel"])) if check["parcel"] else current
+    order = first_order_of(check["parcel"]) if check["parcel"] else current
     counted, message = packing_check.count_scan(check, lines, item)
     if not counted:
         return ScanResult(Outcome.WRONG, message, order=order, check=check)

@@ -130,6 +130,9 @@ def test_items_without_barcodes_are_not_asked_for(clerk, ledger_is_consistent):
     parcel = waiting(OrderFactory(item=plain))
     result = Desk(clerk).scan(parcel.tracking_number)
     assert result.kind == "shipped" and stock_of(plain) == 2
+    assert not PackingCheck.objects.exists()  # nothing was checked: no 验货完成 on record
+    order = OrderFactory(item=plain)
+    assert Desk(clerk, current=order).scan(sf_number(6)).kind == "shipped"
     ledger_is_consistent()
 
 
