@@ -25,9 +25,8 @@ def test_three_labels_print_as_three_label_pages(courier, sender, clerk, chromiu
 
     images = page.locator(".label img")
     assert images.count() == 3
-    assert page.evaluate(
-        "[...document.querySelectorAll('.label img')].every(img => img.complete && img.naturalWidth > 0)"
-    )
+    page.wait_for_function("[...document.querySelectorAll('.label img')].every(img => img.complete)")
+    assert page.evaluate("[...document.querySelectorAll('.label img')].every(img => img.naturalWidth > 0)")
     assert external == []
     for width, height in ((1366, 768), (1280, 720)):
         page.set_viewport_size({"width": width, "height": height})

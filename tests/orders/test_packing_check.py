@@ -170,3 +170,15 @@ def test_the_page_keeps_the_check_between_scans_and_undo_puts_the_parcel_back(cl
     assert "回到“已打印”，库存已退回，单号保留" in undone
     parcel.refresh_from_db()
     assert (parcel.status, parcel.live_number, stock_of(shirt)) == ("printed", parcel.tracking_number, 10)
+
+
+def test_the_record_lists_open_with_rows_on_every_database(clerk_client, clerk, shirt):
+    """验货记录 and 个人信息查看记录 by day: the date filter, not date_hierarchy (MariaDB's tz tables)."""
+    from orders.models import ReceiverReveal
+
+    parcel = waiting(OrderFactory(lines=[(shirt, 1)]))
+    PackingCheck.objects.create(parcel=parcel, checked_by=clerk, forced=True, missing="TS-WHT-L × 1")
+    ReceiverReveal.objects.create(order_no="T1", user=clerk, how=ReceiverReveal.How.PAGE)
+    checks = clerk_client.get(reverse("admin:orders_packingcheck_changelist"))
+    assert checks.status_code == 200 and "TS-WHT-L × 1" in checks.content.decode()
+    assert clerk_client.get(reverse("admin:orders_receiverreveal_changelist")).status_code == 200
