@@ -4,7 +4,7 @@
 full-width digits and colons, line breaks, commas); `split_region` splits a full address line into
 省/市/区 and the street with jionlp (docs/ADDRESSES.md says why that library, and the shape we
 store). Nothing here touches the database: matching products to items is a selector's job
-(orders.selectors.match_items).
+(inventory.selectors.match_items).
 """
 
 import contextlib
