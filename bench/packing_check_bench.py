@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/packing_check_bench.py [--parcels 100] [--open 20000]
     DATABASE_URL=sqlite:////tmp/check-bench.sqlite3 .venv/bin/python bench/packing_check_bench.py
+    # onto bench/scale.py's million orders, kept as they are (adds its items, orders and parcels):
+    BENCH_KEEP_DATABASE=1 DATABASE_URL=mysql://root@127.0.0.1:3306/oms_scale \
+        .venv/bin/python bench/packing_check_bench.py --open 0
 
 On MariaDB by default (database oms_bench_check, dropped and created afresh). Writes `open` pending
 orders (the queue the desk's header counts), then `parcels` orders of three barcoded lines, each
@@ -31,7 +34,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 
 from devdata.db import create_database
 
-create_database(os.environ["DATABASE_URL"], fresh=not os.environ["DATABASE_URL"].startswith("sqlite"))
+KEEP = os.environ.get("BENCH_KEEP_DATABASE") == "1"
+create_database(os.environ["DATABASE_URL"], fresh=not KEEP and not os.environ["DATABASE_URL"].startswith("sqlite"))
 
 import django  # noqa: E402
 
@@ -56,17 +60,21 @@ def load(parcels, open_orders):
 
     user = get_user_model().objects.create_superuser(f"bench{secrets.token_hex(3)}", "b@example.com", "pw-bench-123")
     rng = random.Random(18)
+    run = secrets.token_hex(3)  # a second run onto the same database adds its own items and orders
     items = []
     for n, name in enumerate(demo.PRODUCTS):
         item = InventoryItem.objects.create(
-            sku=f"PC-{n:03d}", name=name, barcode=demo.demo_barcode(n), location=demo.demo_location(n)
+            sku=f"PC-{n:03d}-{run}",
+            name=name,
+            barcode=f"69{int(run, 16) % 10**8:08d}{n:03d}",
+            location=demo.demo_location(n),
         )
         adjust_stock(item, parcels * 10, StockMovement.Reason.RECEIVE, user=user)
         items.append(item)
 
     def draft(prefix, n, lines):
         order = Order(
-            order_no=f"{prefix}{n:07d}",
+            order_no=f"{prefix}{n:07d}-{run}",
             receiver_name=demo.person_name(rng),
             receiver_phone=demo.phone(rng),
             address=demo.address(rng),
@@ -77,7 +85,8 @@ def load(parcels, open_orders):
         services.create_orders([draft("PQ", n, 1) for n in range(start, min(start + 5000, open_orders))], user=user)
     checked = services.create_orders([draft("PC", n, 3) for n in range(parcels)], user=user)
     sf = Carrier.objects.get(code="SF")
-    services.prepare_orders([(order, sf, f"SF{7_100_000_000_000 + n}") for n, order in enumerate(checked)], user=user)
+    base = 7_100_000_000_000 + rng.randrange(10**9) * 1000
+    services.prepare_orders([(order, sf, f"SF{base + n}") for n, order in enumerate(checked)], user=user)
     return user
 
 
