@@ -57,6 +57,23 @@ def allocated_quantities(line_pks):
     return _parcel_units(line_pks, ALLOCATED)
 
 
+def allocated_and_shipped(line_pks):
+    """({line pk: units in live parcels}, {line pk: units in shipped ones}) for `line_pks`, one query a chunk."""
+    allocated, shipped = {}, {}
+    for chunk in chunked(line_pks):
+        rows = (
+            ParcelLine.objects.filter(line_id__in=chunk, **ALLOCATED)
+            .values("line_id")
+            .annotate(units=Sum("quantity"), out=Sum("quantity", filter=Q(parcel__status=Parcel.Status.SHIPPED)))
+            .order_by()
+        )
+        for row in rows:
+            allocated[row["line_id"]] = row["units"]
+            if row["out"]:
+                shipped[row["line_id"]] = row["out"]
+    return allocated, shipped
+
+
 def _parcel_units(line_pks, condition):
     units = {}
     for chunk in chunked(line_pks):

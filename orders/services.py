@@ -37,7 +37,7 @@ from orders.models import (
     receiver_key,
 )
 from orders.selectors import (
-    allocated_quantities,
+    allocated_and_shipped,
     chunked,
     components_text,
     platform_code_key,
@@ -225,7 +225,7 @@ def _review(shipments, stored_orders, *, lock):
         rows = OrderLine.objects.filter(pk__in=chunk).values_list("pk", "order_id", "item_id", "quantity")
         for pk, order_id, item_id, quantity in rows:
             stored_lines[pk] = _StoredLine(stored_orders.get(order_id), item_id, quantity)
-    allocated, shipped = allocated_quantities(line_pks), shipped_quantities(line_pks)
+    allocated, shipped = allocated_and_shipped(line_pks)
     items = InventoryItem.objects.in_bulk(
         {line.item_id for shipment in shipments for line, _units in shipment.lines}
         | {shipment.item_id(index) for shipment in shipments for index in range(len(shipment.lines))}
