@@ -23,11 +23,16 @@ E2E = [
 
 
 def log_in(page, username, password, path="/admin/"):
-    """Open `path`, which sends a stranger to the login form, and log in there as a person does."""
+    """Open `path`, which sends a stranger to the login form, and log in there as a person does.
+
+    Returns once the page after the login has loaded with its stylesheets and fonts, so a test
+    that measures the layout next never measures a half-styled page."""
     page.goto(path)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="登录").click()
+    page.evaluate("document.fonts.ready.then(() => true)")
 
 
 def save_screenshot(page, name):
