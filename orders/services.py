@@ -246,10 +246,8 @@ def _review(shipments, stored_orders, *, lock):
             stored = stored_orders.get(order.pk)
             if stored is None:
                 found.append(f"订单 {order.order_no} 已不存在。")
-            elif stored.status not in OPEN and not (shipment.is_reissue and stored.status != STATUS.CANCELLED):
-                found.append(f"订单 {order.order_no} 当前为“{stored.get_status_display()}”，不能发货。")
-            elif order.pk in holds:
-                found.append(held_message(order.order_no, holds[order.pk]))
+            elif refusal := _order_refusal(stored, holds, reissue=shipment.is_reissue):
+                found.append(refusal)
             elif not any(line.order_id == order.pk for line, _units in shipment.lines):
                 found.append(nothing_left_message(order))
         if not shipment.lines and not shipment.orders:
@@ -314,6 +312,16 @@ def _review(shipments, stored_orders, *, lock):
                 details += [f"本批前面的包裹已占用 {before} 件"] if before else []
                 found.append(shortage_message(item, needed[item.pk], item.stock, "，".join(details)))
     return ShipmentReview(shipments, problems, joins)
+
+
+def _order_refusal(order, holds, *, reissue=False):
+    """Why `order` (as stored, under the caller's lock) ships from nowhere now, or None: it is not
+    open (a 补发 may follow a shipped order, not a cancelled one) or it is held (`holds`, active_holds')."""
+    if order.status not in OPEN and not (reissue and order.status != STATUS.CANCELLED):
+        return f"订单 {order.order_no} 当前为“{order.get_status_display()}”，不能发货。"
+    if order.pk in holds:
+        return held_message(order.order_no, holds[order.pk])
+    return None
 
 
 def nothing_left_message(order):
@@ -470,7 +478,8 @@ def _ship(shipments, *, user):
             parcel_line.line.order = orders[parcel_line.line.order_id]
         shipped = [line for line in added if line.parcel.is_shipped]
         if shipped:
-            signals.parcels_shipped.send(sender=Parcel, parcels=_unique(parcels), lines=shipped, user=user)
+            shipped_parcels = _unique(line.parcel for line in shipped)
+            signals.parcels_shipped.send(sender=Parcel, parcels=shipped_parcels, lines=shipped, user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return parcels
 
@@ -571,26 +580,17 @@ def void_parcel(parcel, *, user=None):
     with their status after the void) and `restocked` says whether their units went back to stock.
     """
     with transaction.atomic():
-        # Orders first, as in shipping, so a void and a shipment never wait for each other in a cycle.
-        order_pks = set(ParcelLine.objects.filter(parcel_id=parcel.pk).values_list("line__order_id", flat=True))
-        orders = lock_orders(order_pks)
-        locked = Parcel.objects.select_for_update().select_related("carrier").filter(pk=parcel.pk).first()
-        if locked is None:
+        orders, parcels, lines = _lock_parcels([parcel.pk])
+        if not parcels:
             raise ShipmentRefused("包裹不存在，可能已被删除。")
+        (locked,) = parcels
         if locked.status == Parcel.Status.VOIDED:
             raise ShipmentRefused(f"包裹已撤销：快递单号 {locked.tracking_number} 此前已撤销，库存不会再次退回。")
-        lines = list(locked.lines.select_related("line__item", "item").order_by("pk"))
-        late = {pl.line.order_id for pl in lines} - orders.keys()
-        if late:  # an order joined the parcel after we read it
-            orders.update(lock_orders(late))
         was_shipped = locked.is_shipped
         if locked.kind == Parcel.Kind.NORMAL and was_shipped:
             problems = _returned_beyond_void(lines)
             if problems:
                 raise ShipmentRefused(problems)
-        for parcel_line in lines:
-            parcel_line.parcel = locked
-            parcel_line.line.order = orders[parcel_line.line.order_id]
         now = timezone.now()
         locked.status, locked.live_number = Parcel.Status.VOIDED, None
         locked.voided_at, locked.voided_by = now, user
@@ -599,6 +599,27 @@ def void_parcel(parcel, *, user=None):
         signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines if was_shipped else [], user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
     return locked
+
+
+def _lock_parcels(pks):
+    """Lock the orders of parcels `pks`, then the parcels, and read their lines: (orders {pk: Order},
+    parcels by pk, lines with .parcel, .line.item and .line.order set). Orders first, as in
+    shipping, so a void and a shipment never wait for each other in a cycle; an order that joined a
+    parcel after its orders were read is locked too. Call inside a transaction."""
+    order_pks = set(ParcelLine.objects.filter(parcel_id__in=pks).values_list("line__order_id", flat=True))
+    orders = lock_orders(order_pks)
+    parcels = list(Parcel.objects.select_for_update().select_related("carrier").filter(pk__in=pks).order_by("pk"))
+    lines = list(
+        ParcelLine.objects.filter(parcel_id__in=pks).select_related("line__item", "item").order_by("parcel_id", "pk")
+    )
+    late = {pl.line.order_id for pl in lines} - orders.keys()
+    if late:
+        orders.update(lock_orders(late))
+    by_pk = {parcel.pk: parcel for parcel in parcels}
+    for parcel_line in lines:
+        parcel_line.parcel = by_pk[parcel_line.parcel_id]
+        parcel_line.line.order = orders[parcel_line.line.order_id]
+    return orders, parcels, lines
 
 
 def mark_parcels_exported(parcels, *, user=None):
@@ -622,37 +643,21 @@ def hand_over_parcels(parcels, *, user=None, weight=None):
     Their lines take their units off stock now (the parcels_shipped receiver), the orders' status
     follows. Checked again under the locks: a hold put on meanwhile (退款中, 拦截), a cancelled
     order or a shelf that ran out refuses the parcel, with every problem. `weight` (kg, a
-    Decimal) is stored on each. Returns the parcels, each with its `added_lines` (all its lines).
+    Decimal) is stored on each. Returns the parcels.
     """
     pks = sorted({parcel.pk for parcel in parcels})
     with transaction.atomic():
-        order_pks = set(ParcelLine.objects.filter(parcel_id__in=pks).values_list("line__order_id", flat=True))
-        orders = lock_orders(order_pks)
-        locked = list(Parcel.objects.select_for_update().select_related("carrier").filter(pk__in=pks).order_by("pk"))
-        lines = list(
-            ParcelLine.objects.filter(parcel_id__in=pks)
-            .select_related("line__item", "item")
-            .order_by("parcel_id", "pk")
-        )
-        late = {pl.line.order_id for pl in lines} - orders.keys()
-        if late:  # an order joined a parcel after we read it
-            orders.update(lock_orders(late))
+        orders, locked, lines = _lock_parcels(pks)
         problems = _hand_over_problems(locked, lines, orders)
         if len(locked) != len(pks):
             problems.insert(0, "包裹不存在，可能已被删除。")
         if problems:
             raise ShipmentRefused(problems)
         now = timezone.now()
-        by_pk = {parcel.pk: parcel for parcel in locked}
         for parcel in locked:
             parcel.status, parcel.shipped_at, parcel.shipped_by = Parcel.Status.SHIPPED, now, user
             if weight is not None:
                 parcel.weight = weight
-            parcel.added_lines = []
-        for parcel_line in lines:
-            parcel_line.parcel = by_pk[parcel_line.parcel_id]
-            parcel_line.line.order = orders[parcel_line.line.order_id]
-            parcel_line.parcel.added_lines.append(parcel_line)
         Parcel.objects.bulk_update(locked, ["status", "shipped_at", "shipped_by", "weight"])
         signals.parcels_shipped.send(sender=Parcel, parcels=locked, lines=lines, user=user)
         _refresh_statuses(orders.values(), user=user, now=now)
@@ -667,18 +672,13 @@ def return_parcel_to_waiting(parcel, *, user=None):
     undone. Refused for a parcel that is not shipped.
     """
     with transaction.atomic():
-        order_pks = set(ParcelLine.objects.filter(parcel_id=parcel.pk).values_list("line__order_id", flat=True))
-        orders = lock_orders(order_pks)
-        locked = Parcel.objects.select_for_update().select_related("carrier").filter(pk=parcel.pk).first()
+        orders, parcels, lines = _lock_parcels([parcel.pk])
+        locked = parcels[0] if parcels else None
         if locked is None or locked.status != Parcel.Status.SHIPPED:
             raise ShipmentRefused(f"包裹 {parcel.tracking_number} 不是已发货状态，不能退回待发货。")
-        lines = list(locked.lines.select_related("line__item", "item").order_by("pk"))
         problems = _returned_beyond_void(lines) if locked.kind == Parcel.Kind.NORMAL else []
         if problems:
             raise ShipmentRefused(problems)
-        for parcel_line in lines:
-            parcel_line.parcel = locked
-            parcel_line.line.order = orders[parcel_line.line.order_id]
         locked.status, locked.shipped_at, locked.shipped_by = Parcel.Status.PRINTED, None, None
         locked.save(update_fields=["status", "shipped_at", "shipped_by"])
         signals.parcels_voided.send(sender=Parcel, parcels=[locked], lines=lines, user=user)
@@ -698,10 +698,8 @@ def _hand_over_problems(parcels, parcel_lines, orders):
         return problems
     holds = active_holds(orders)
     for order in sorted(orders.values(), key=lambda order: order.created_at):
-        if order.status not in OPEN:
-            problems.append(f"订单 {order.order_no} 当前为“{order.get_status_display()}”，不能发货。")
-        elif order.pk in holds:
-            problems.append(held_message(order.order_no, holds[order.pk]))
+        if refusal := _order_refusal(order, holds):
+            problems.append(refusal)
     needed, items = defaultdict(int), {}
     for parcel_line in parcel_lines:
         item = parcel_line.stock_item

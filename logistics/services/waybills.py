@@ -5,8 +5,8 @@ Shipping always goes through orders.services.ship_order (or, when the shop ships
 so the same rules as a manual save apply (the one door, DESIGN.md rule 3). The waybill row is
 committed before the provider is called and its result is committed before the order ships: a
 retry after any failure reuses the stored waybill (or the same idempotency key) and never buys a
-second one. Each waybill ends
-in one parcel; an order that ships in two parcels (拆单) has two waybills.
+second one. Each waybill ends in one parcel; an order that ships in two parcels (拆单) has two
+waybills.
 """
 
 import uuid

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from inventory.models import InventoryItem
 from orders import selectors, services
-from orders.models import Order, PackingCheck, Parcel, ParcelLine
+from orders.models import Order, PackingCheck, ParcelLine
 
 FORCE_CODES = {"FORCE", "强制发货"}
 # What a USB scale in keyboard mode types: a decimal number, optionally with its unit.
@@ -123,9 +123,8 @@ def count_scan(check, lines, item):
     return True, f"已清点 {item.sku} {line.scanned}/{line.needed}，全部商品已清点。"
 
 
-def ship_checked_parcel(check, lines, *, user, weight=None, forced=False):
-    """Hand over the waiting parcel `check` counted and record the check, in one transaction."""
-    parcel = Parcel.objects.get(pk=check["parcel"])
+def ship_checked_parcel(parcel, check, lines, *, user, weight=None, forced=False):
+    """Hand over the waiting `parcel` that `check` counted and record the check, in one transaction."""
     with transaction.atomic():
         (parcel,) = services.hand_over_parcels([parcel], user=user, weight=weight)
         record_check(parcel, check, lines, user=user, forced=forced)

@@ -401,7 +401,7 @@ def _hand_over(parcel, *, user, weight, check=None, lines=(), forced=False):
     order = first_order_of(parcel.pk)
     try:
         if check is not None:
-            parcel = packing_check.ship_checked_parcel(check, lines, user=user, weight=weight, forced=forced)
+            parcel = packing_check.ship_checked_parcel(parcel, check, lines, user=user, weight=weight, forced=forced)
         else:
             (parcel,) = services.hand_over_parcels([parcel], user=user, weight=weight)
     except (services.ShipmentRefused, services.InsufficientStock) as exc:
