@@ -2,12 +2,13 @@
 
 import io
 import threading
+import time
 
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -218,3 +219,105 @@ def test_two_clerks_downloading_the_same_batch_ship_file_never_both_get_a_parcel
     numbers = [number for file in files for number in file]
     assert sorted(numbers) == sorted(sf_number(n) for n in range(1, 21))  # each parcel in exactly one file
     assert Parcel.objects.filter(platform_exported_at__isnull=True).count() == 0
+
+
+def _waits_for_a_row_lock():
+    """True while another connection's SELECT … FOR UPDATE has been running for 50 ms or more:
+    it waits for a row lock (one that is not blocked takes well under a millisecond)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
+            " AND COMMAND = 'Query' AND INFO LIKE '%%FOR UPDATE%%' AND TIME_MS >= 50"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _while_an_order_joins(parcel_number, joining, operation, *, join_with=services.ship_orders):
+    """Run `operation` while another clerk's transaction adds `joining` to the parcel of
+    `parcel_number` (through `join_with`: ship_orders, or prepare_orders for a waiting parcel).
+    The operation reads the parcel's orders first, waits for that clerk's locks, and then finds a
+    line of an order it did not lock yet. Returns the operation's outcome."""
+    joined, release, outcome = threading.Event(), threading.Event(), {}
+
+    def join():
+        try:
+            with transaction.atomic():
+                join_with([(Order.objects.get(pk=joining.pk), carrier("SF"), parcel_number)])
+                joined.set()
+                release.wait(10)
+        finally:
+            joined.set()
+            connection.close()
+
+    def operate():
+        try:
+            outcome["result"] = operation()
+        except Exception as exc:  # the test reports what went wrong, not a thread's traceback
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    clerk = threading.Thread(target=join)
+    clerk.start()
+    joined.wait(10)
+    worker = threading.Thread(target=operate)
+    worker.start()
+    for _ in range(200):  # until the operation waits behind the joining clerk's locks
+        if _waits_for_a_row_lock():
+            break
+        time.sleep(0.025)
+    else:
+        pytest.fail("the operation never waited for the joining clerk's locks")
+    release.set()
+    clerk.join(10)
+    worker.join(10)
+    assert "error" not in outcome, repr(outcome.get("error"))
+    return outcome["result"]
+
+
+def test_a_void_while_an_order_joins_the_parcel_voids_it_with_the_late_order(ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    first, late = OrderFactory(item=item, quantity=1), OrderFactory(item=item, quantity=1)
+    parcel = services.ship_order(first, carrier("SF"), sf_number(12))
+
+    _while_an_order_joins(sf_number(12), late, lambda: services.void_parcel(Parcel.objects.get(pk=parcel.pk)))
+
+    assert InventoryItem.objects.get(pk=item.pk).stock == 5
+    assert set(Order.objects.filter(pk__in=[first.pk, late.pk]).values_list("status", flat=True)) == {"pending"}
+    ledger_is_consistent()
+    call_command("verify_stock")
+
+
+def test_a_hand_over_while_an_order_joins_the_waiting_parcel_ships_the_late_order_too(ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    first, late = OrderFactory(item=item, quantity=1), OrderFactory(item=item, quantity=1)
+    (parcel,) = services.prepare_orders([(first, carrier("SF"), sf_number(13))])
+
+    _while_an_order_joins(
+        sf_number(13),
+        late,
+        lambda: services.hand_over_parcels([Parcel.objects.get(pk=parcel.pk)]),
+        join_with=services.prepare_orders,
+    )
+
+    assert InventoryItem.objects.get(pk=item.pk).stock == 3
+    assert set(Order.objects.filter(pk__in=[first.pk, late.pk]).values_list("status", flat=True)) == {"shipped"}
+    ledger_is_consistent()
+    call_command("verify_stock")
+
+
+def test_a_return_to_waiting_while_an_order_joins_the_parcel_returns_the_late_order_too(ledger_is_consistent):
+    item = ItemFactory(initial_stock=5)
+    first, late = OrderFactory(item=item, quantity=1), OrderFactory(item=item, quantity=1)
+    (parcel,) = services.prepare_orders([(first, carrier("SF"), sf_number(14))])
+    services.hand_over_parcels([parcel])
+
+    _while_an_order_joins(
+        sf_number(14), late, lambda: services.return_parcel_to_waiting(Parcel.objects.get(pk=parcel.pk))
+    )
+
+    assert InventoryItem.objects.get(pk=item.pk).stock == 5
+    assert Parcel.objects.get(pk=parcel.pk).status == Parcel.Status.PRINTED
+    assert set(Order.objects.filter(pk__in=[first.pk, late.pk]).values_list("status", flat=True)) == {"pending"}
+    ledger_is_consistent()
+    call_command("verify_stock")
