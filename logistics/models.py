@@ -208,7 +208,7 @@ class WaybillBatch(models.Model):
     order_ids = models.JSONField("订单", default=list)
     processed_ids = models.JSONField(default=list)
     total = models.PositiveIntegerField("总数", default=0)
-    done = models.PositiveIntegerField("已发货", default=0)
+    done = models.PositiveIntegerField("成功", default=0)  # shipped, or 已取号 with 打印后扫描发货
     failed = models.PositiveIntegerField("失败", default=0)
     messages = models.JSONField("结果说明", default=list)
     # The run that owns the batch (one per task execution; the newest claim wins, so a redelivered

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Shared by demo.sh, test.sh and .ci/run: Debian packages, the virtualenv, Python packages.
-# Usage: source scripts/bootstrap.sh [runtime|dev]   (dev adds the test tools and Chromium)
+# Usage: source scripts/bootstrap.sh [runtime|kuaidi100|dev]
+#   dev adds the test tools and Chromium; kuaidi100 (demo.sh --kuaidi100) adds Redis for the task queue.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROFILE="${1:-runtime}"
 
 debian_packages=(python3-venv python3-dev build-essential pkg-config libmariadb-dev fonts-noto-cjk)
 [ "$PROFILE" = dev ] && debian_packages+=(chromium mariadb-client redis-server)
+[ "$PROFILE" = kuaidi100 ] && debian_packages+=(redis-server)
 # The export tests open the CSV/XLSX downloads in a real spreadsheet program (headless soffice);
 # without its recommends (Java, help, extra fonts) it is a quarter of the download.
 lean_packages=()

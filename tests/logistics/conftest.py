@@ -4,11 +4,11 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
+from devdata.kuaidi100_standin import FakeKuaidi100
 from logistics.models import Sender
 from orders.models import Order
 from tests.celery_worker import app_on_test_queue, worker_thread
 from tests.factories import carrier
-from tests.logistics.fake_kuaidi100 import FakeKuaidi100
 from tests.role_fixtures import manager_client, manager_user, ops_client, ops_user
 
 __all__ = ["manager_client", "manager_user", "ops_client", "ops_user"]

@@ -150,6 +150,7 @@ def start_worker(own_redis, shared_database, courier, celery_test_app, tmp_path)
         KUAIDI100_BASE_URL=courier.base_url,
         KUAIDI100_CALLBACK_URL=f"http://testserver{PUSH_PATH}",
         KUAIDI100_TIMEOUT="60",  # a held answer is waited for, not timed out
+        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),  # the labels it stores: never the project's media/
     )
     workers = []
 

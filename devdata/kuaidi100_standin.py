@@ -2,12 +2,19 @@
 
 It checks every signature exactly as documented, answers with the documented JSON, remembers
 waybills by their orderId (so a repeated order does not buy a second one, as a carrier does),
-pushes traces to a subscriber's callback URL, and can be told to fail: HTTP 500, a timeout,
-an error code or malformed JSON.
+serves each waybill's label image (a 76×130 mm PNG with the number, its barcode and the
+receiver), cancels waybills, pushes traces to a subscriber's callback URL, and can be told to
+fail: HTTP 500, a timeout, an error code or malformed JSON.
+
+The tests start it in-process (tests/logistics/conftest.py); `bash scripts/demo.sh --kuaidi100`
+runs it beside the demo so a new user can try 电子面单 without an account:
+
+    .venv/bin/python -m devdata.kuaidi100_standin [--port 18780]
 
 It does not import the project's code: the signatures here are computed independently.
 """
 
+import argparse
 import contextlib
 import hashlib
 import io
@@ -30,6 +37,20 @@ NUMBER_PREFIX = {
     "jd": "JD",
     "ems": "",
 }
+
+
+COURIER_NAMES = {
+    "shunfeng": "顺丰速运",
+    "zhongtong": "中通快递",
+    "yuantong": "圆通速递",
+    "shentong": "申通快递",
+    "yunda": "韵达快递",
+    "jtexpress": "极兔速递",
+    "jd": "京东快递",
+    "ems": "EMS",
+}
+LABEL_SIZE = (608, 1040)  # 76×130 mm at 203 dpi, a thermal printer's resolution
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"  # Debian's fonts-noto-cjk
 
 
 def md5_upper(text):
@@ -67,6 +88,7 @@ class FakeKuaidi100:
         self._failures = []  # [(path or None, mode)]
         self._serial = 0
         self.label_fetches = []  # paths of label images asked for
+        self.printed = {}  # orderId -> (courier code, receiver lines) drawn on its label
         self.labels_broken = False
         self.cancelled = set()  # numbers whose e-waybill was cancelled (电子面单取消)
         self.picked_up = set()  # numbers the courier already collected: a cancel is refused
@@ -194,26 +216,24 @@ class FakeKuaidi100:
                     "label": f"{self.base_url}/label/{task_id}.png",
                 }
                 self.waybills[body["orderId"]] = data
+                self.printed[body["orderId"]] = (body["kuaidicom"], _receiver_lines(body["recMan"]))
                 self.purchases += 1
         return {"success": True, "code": 200, "message": "success", "data": data, "time": 12}
 
     def label_image(self, path):
-        """The PNG label of the waybill whose link is `path` (a white 76×130 mm page at 203 dpi with
-        its number), or None; `labels_broken` makes every link answer an HTML page instead."""
+        """The PNG label of the waybill whose link is `path`, or None; `labels_broken` makes every
+        link answer an HTML page instead."""
         with self.lock:
             self.label_fetches.append(path)
-            found = next((data for data in self.waybills.values() if data["label"].endswith(path)), None)
+            found = next(
+                ((order_id, data) for order_id, data in self.waybills.items() if data["label"].endswith(path)), None
+            )
+            printed = self.printed.get(found[0], ("", [])) if found else None
         if found is None:
             return None
         if self.labels_broken:
             return "<html>链接已过期</html>"
-        from PIL import Image, ImageDraw
-
-        image = Image.new("L", (608, 1040), 255)
-        ImageDraw.Draw(image).text((40, 40), found["kuaidinum"], fill=0)
-        out = io.BytesIO()
-        image.save(out, format="PNG")
-        return out.getvalue()
+        return draw_label(found[1]["kuaidinum"], *printed)
 
     def cancel(self, body):
         """label/order with method=cancel: the waybill bought for that number is no longer billed."""
@@ -340,3 +360,86 @@ class FakeKuaidi100:
                 return self._send(200, json.dumps(answer, ensure_ascii=False))
 
         return Handler
+
+
+def _receiver_lines(receiver):
+    """What a label prints of the receiver: name and phone, then the address."""
+    return [f"{receiver.get('name', '')}  {receiver.get('mobile', '')}".strip(), receiver.get("printAddr", "")]
+
+
+def draw_label(number, courier, receiver_lines):
+    """A label as a courier's printer would get it: courier, number, Code 128 barcode, receiver.
+    Marked as a stand-in's, so nobody mistakes it for a real waybill."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    def font(size):
+        try:
+            return ImageFont.truetype(CJK_FONT, size)
+        except OSError:  # no CJK font here: Latin only, Chinese shows as boxes
+            return ImageFont.load_default(size)
+
+    image = Image.new("L", LABEL_SIZE, 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((8, 8, LABEL_SIZE[0] - 9, LABEL_SIZE[1] - 9), outline=0, width=3)
+    draw.text((32, 28), COURIER_NAMES.get(courier, courier), font=font(40), fill=0)
+    draw.text((32, 90), "演示面单 · 快递100 替身，非真实运单", font=font(26), fill=0)
+    barcode = _barcode_image(number)
+    if barcode is not None:
+        image.paste(barcode, ((LABEL_SIZE[0] - barcode.width) // 2, 150))
+    draw.text((32, 400), number, font=font(44), fill=0)
+    draw.line((24, 470, LABEL_SIZE[0] - 24, 470), fill=0, width=2)
+    draw.text((32, 490), "收件人", font=font(26), fill=0)
+    y = 530
+    for line in receiver_lines:
+        for start in range(0, len(line), 18):  # about 18 characters of 30 px to a 540 px line
+            draw.text((32, y), line[start : start + 18], font=font(30), fill=0)
+            y += 44
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _barcode_image(number):
+    """The number as a Code 128 barcode image about 540 px wide, or None without python-barcode."""
+    try:
+        from barcode import Code128
+        from barcode.writer import ImageWriter
+    except ImportError:
+        return None
+    out = io.BytesIO()
+    Code128(number, writer=ImageWriter()).write(
+        out, {"module_width": 0.3, "module_height": 22, "write_text": False, "quiet_zone": 2, "dpi": 203}
+    )
+    out.seek(0)
+    from PIL import Image
+
+    image = Image.open(out).convert("L")
+    if image.width > LABEL_SIZE[0] - 48:
+        image = image.resize((LABEL_SIZE[0] - 48, image.height))
+    return image
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="快递100 的本机替身（电子面单、面单图片、取消、轨迹查询）")
+    parser.add_argument("--port", type=int, default=18780)
+    parser.add_argument("--key", default="standin-key")
+    parser.add_argument("--secret", default="standin-secret")
+    parser.add_argument("--customer", default="STANDINCUSTOMER")
+    args = parser.parse_args(argv)
+    standin = FakeKuaidi100(key=args.key, secret=args.secret, customer=args.customer, port=args.port)
+    print("快递100 替身已启动，用这些环境变量运行本系统：", flush=True)
+    print(f"  export KUAIDI100_BASE_URL={standin.base_url}", flush=True)
+    print(
+        f"  export KUAIDI100_KEY={args.key} KUAIDI100_SECRET={args.secret} KUAIDI100_CUSTOMER={args.customer}",
+        flush=True,
+    )
+    try:
+        standin.server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        standin.server.server_close()
+
+
+if __name__ == "__main__":
+    main()
