@@ -100,8 +100,12 @@ def missing_text(lines):
 
 def find_item(code):
     """The item whose barcode (or, failing that, SKU) is `code`, or None (one or two queries)."""
-    item = InventoryItem.objects.filter(barcode=code).first()
-    return item or InventoryItem.objects.filter(sku__iexact=code).first()
+    return item_by_barcode(code) or InventoryItem.objects.filter(sku__iexact=code).first()
+
+
+def item_by_barcode(code):
+    """The item whose barcode (69码, unique) is `code`, or None."""
+    return InventoryItem.objects.filter(barcode=code).first()
 
 
 def count_scan(check, lines, item):

@@ -182,3 +182,16 @@ def test_the_record_lists_open_with_rows_on_every_database(clerk_client, clerk, 
     checks = clerk_client.get(reverse("admin:orders_packingcheck_changelist"))
     assert checks.status_code == 200 and "TS-WHT-L × 1" in checks.content.decode()
     assert clerk_client.get(reverse("admin:orders_receiverreveal_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_an_item_barcode_is_never_taken_for_a_tracking_number(clerk, shirt, verify):
+    order = OrderFactory(lines=[(shirt, 1)])
+    current = None if verify else order  # with 验货 on and an order current, the scan counts the item instead
+
+    result = handle_scan("6901234567892", current=current, user=clerk, verify=verify)
+
+    assert result.kind == "error" and not result.candidates  # not shipped, no courier to choose
+    assert "是商品 TS-WHT-L（白色T恤 L）的条码，不是快递单号" in result.message
+    assert ("请先扫描面单或订单号" if verify else "请点“开启验货”") in result.message
+    assert not Parcel.objects.exists() and stock_of(shirt) == 10
