@@ -65,6 +65,16 @@ class CourierOrderAdmin(OrderAdmin):
     def get_queryset(self, request):
         return selectors.with_live_trackings(super().get_queryset(request))
 
+    def void_messages(self, parcel):
+        # The void has committed, and with it the e-waybill's cancel (cancel_after_void, on commit).
+        waybill = Waybill.objects.filter(parcel=parcel).first()
+        if waybill is None or waybill.state == Waybill.State.USED:
+            return super().void_messages(parcel)
+        if waybill.state == Waybill.State.CANCELLED:
+            return [(messages.SUCCESS, f"电子面单 {waybill.tracking_number} 已取消，不计费。")]
+        problem = f"电子面单 {waybill.tracking_number} 未能取消：{waybill.last_error}。"
+        return [(messages.WARNING, problem + "请联系快递网点处理，以免这张面单计费。")]
+
     def get_list_display(self, request):
         columns = super().get_list_display(request)
         return order_admin.add_when_enabled(columns, [order_admin.tracking_state], after="status")

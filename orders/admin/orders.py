@@ -465,6 +465,11 @@ class OrderAdmin(
         services.set_default_ship_by(obj)
         obj.save()
 
+    def void_messages(self, parcel):
+        """More (level, message) pairs for the clerk after `parcel` was voided; none here. The courier
+        admin (logistics) says what became of its e-waybill."""
+        return []
+
     def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
         if level == messages.SUCCESS and getattr(request, "list_save_reported", False):
             return  # Django's "总共 n 个 订单 变更成功。": the save already said what it shipped

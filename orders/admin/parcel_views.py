@@ -187,6 +187,8 @@ def _void_and_say(request, model_admin, parcel):
             ),
             messages.SUCCESS,
         )
+        for level, message in model_admin.void_messages(voided):
+            model_admin.message_user(request, message, level)
 
 
 def _action_confirmation(request, model_admin, orders, action, **extra):

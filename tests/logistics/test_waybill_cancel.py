@@ -83,3 +83,21 @@ def test_a_parcel_shipped_by_hand_asks_the_courier_nothing(courier, sender, cler
     parcel = ship_order(OrderFactory(), carrier("SF"), sf_number(5), user=clerk)
     void(parcel, clerk, django_capture_on_commit_callbacks)
     assert cancel_requests(courier) == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the cancel runs when the void commits
+@pytest.mark.parametrize("picked_up", [False, True])
+def test_the_void_message_says_whether_the_waybill_was_cancelled(courier, sender, clerk, clerk_client, picked_up):
+    order, parcel = shipped_with_waybill(clerk)
+    if picked_up:
+        courier.picked_up.add(parcel.tracking_number)
+    url = reverse("admin:orders_order_void_parcel", args=[order.pk, parcel.pk])
+
+    page = clerk_client.post(url, {"post": "yes"}, follow=True).content.decode()
+
+    assert f"已撤销包裹 顺丰速运 {parcel.tracking_number}" in page
+    if picked_up:
+        assert f"电子面单 {parcel.tracking_number} 未能取消：快递100不能取消这张面单：快件已揽收，不能取消" in page
+        assert "请联系快递网点处理，以免这张面单计费。" in page
+    else:
+        assert f"电子面单 {parcel.tracking_number} 已取消，不计费。" in page
