@@ -363,8 +363,12 @@ class FakeKuaidi100:
 
 
 def _receiver_lines(receiver):
-    """What a label prints of the receiver: name and phone, then the address."""
-    return [f"{receiver.get('name', '')}  {receiver.get('mobile', '')}".strip(), receiver.get("printAddr", "")]
+    """What a label prints of the receiver: name and phone, its middle hidden as on a courier's
+    privacy waybill (隐私面单), then the address."""
+    phone = receiver.get("mobile", "")
+    if len(phone) >= 11:
+        phone = f"{phone[:3]}****{phone[-4:]}"
+    return [f"{receiver.get('name', '')}  {phone}".strip(), receiver.get("printAddr", "")]
 
 
 def draw_label(number, courier, receiver_lines):

@@ -275,6 +275,14 @@ def _while_an_order_joins(parcel_number, joining, operation, *, join_with=servic
     return outcome["result"]
 
 
+def _both_end(item, stock, orders, status, ledger_is_consistent):
+    """What the operation left: the item's stock, every order in `status`, the ledger agreeing."""
+    assert InventoryItem.objects.get(pk=item.pk).stock == stock
+    assert set(Order.objects.filter(pk__in=[order.pk for order in orders]).values_list("status", flat=True)) == {status}
+    ledger_is_consistent()
+    call_command("verify_stock")
+
+
 def test_a_void_while_an_order_joins_the_parcel_voids_it_with_the_late_order(ledger_is_consistent):
     item = ItemFactory(initial_stock=5)
     first, late = OrderFactory(item=item, quantity=1), OrderFactory(item=item, quantity=1)
@@ -282,10 +290,7 @@ def test_a_void_while_an_order_joins_the_parcel_voids_it_with_the_late_order(led
 
     _while_an_order_joins(sf_number(12), late, lambda: services.void_parcel(Parcel.objects.get(pk=parcel.pk)))
 
-    assert InventoryItem.objects.get(pk=item.pk).stock == 5
-    assert set(Order.objects.filter(pk__in=[first.pk, late.pk]).values_list("status", flat=True)) == {"pending"}
-    ledger_is_consistent()
-    call_command("verify_stock")
+    _both_end(item, 5, [first, late], "pending", ledger_is_consistent)
 
 
 def test_a_hand_over_while_an_order_joins_the_waiting_parcel_ships_the_late_order_too(ledger_is_consistent):
@@ -300,10 +305,7 @@ def test_a_hand_over_while_an_order_joins_the_waiting_parcel_ships_the_late_orde
         join_with=services.prepare_orders,
     )
 
-    assert InventoryItem.objects.get(pk=item.pk).stock == 3
-    assert set(Order.objects.filter(pk__in=[first.pk, late.pk]).values_list("status", flat=True)) == {"shipped"}
-    ledger_is_consistent()
-    call_command("verify_stock")
+    _both_end(item, 3, [first, late], "shipped", ledger_is_consistent)
 
 
 def test_a_return_to_waiting_while_an_order_joins_the_parcel_returns_the_late_order_too(ledger_is_consistent):
@@ -316,8 +318,5 @@ def test_a_return_to_waiting_while_an_order_joins_the_parcel_returns_the_late_or
         sf_number(14), late, lambda: services.return_parcel_to_waiting(Parcel.objects.get(pk=parcel.pk))
     )
 
-    assert InventoryItem.objects.get(pk=item.pk).stock == 5
     assert Parcel.objects.get(pk=parcel.pk).status == Parcel.Status.PRINTED
-    assert set(Order.objects.filter(pk__in=[first.pk, late.pk]).values_list("status", flat=True)) == {"pending"}
-    ledger_is_consistent()
-    call_command("verify_stock")
+    _both_end(item, 5, [first, late], "pending", ledger_is_consistent)
