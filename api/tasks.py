@@ -4,10 +4,8 @@ from celery import shared_task
 
 from api import webhooks
 
-DELIVER_TASK = "api.deliver_webhook"
 
-
-@shared_task(name=DELIVER_TASK)
+@shared_task(name=webhooks.DELIVER_TASK)
 def deliver_webhook_task(event_id):
     delay = webhooks.deliver(event_id)
     if delay is not None:

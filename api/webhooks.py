@@ -28,10 +28,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from api.models import ApiClient, WebhookAttempt, WebhookDelivery
+from oms.celery import app as celery_app
 from orders.signals import order_cancelled, parcels_shipped, parcels_voided
 
 log = logging.getLogger(__name__)
 
+DELIVER_TASK = "api.deliver_webhook"  # the Celery task's registered name (api.tasks)
 REPLAY_WINDOW = 300  # seconds a receiver should accept between X-OMS-Timestamp and its own clock
 EVENT = WebhookDelivery.Event
 STATUS = WebhookDelivery.Status
@@ -105,11 +107,10 @@ def queue_events(event, orders_and_data):
 
 
 def enqueue(event_ids):
-    """Hand deliveries to Celery (a broker that is down leaves them pending: 重新发送 in the admin)."""
-    from api.tasks import deliver_webhook_task
-
+    """Hand deliveries to Celery (a broker that is down leaves them pending: 重新发送 in the admin).
+    By the task's registered name: api.tasks imports this module, not the other way round."""
     for event_id in event_ids:
-        deliver_webhook_task.delay(event_id)
+        celery_app.send_task(DELIVER_TASK, args=[event_id])
 
 
 def _iso(moment):
