@@ -155,11 +155,11 @@ def measure(database, repeat):
     from django.urls import reverse
     from django.utils import timezone
 
-    from orders import reports
+    from orders.reports.days import local_date
 
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench"))
-    today = reports.local_date(timezone.now())
+    today = local_date(timezone.now())
     params = {"date_from": (today - timedelta(days=14)).isoformat(), "date_to": today.isoformat(), "format": "csv"}
     url = reverse("admin:shipping_report")
     client.get("/admin/")  # warm up: templates, permissions, connection

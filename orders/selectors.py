@@ -25,6 +25,7 @@ from orders.models import (
     SkuMappingComponent,
     receiver_key,
 )
+from orders.reports.days import day_start, local_date
 
 # Keys per IN (...) list: SQLite allows 32,766 parameters a query, and a 20,000-row file may
 # name 40,000 lines.
@@ -610,8 +611,6 @@ class ShipByState(models.TextChoices):
 
 def end_of_today(now):
     """The moment the Shanghai day of `now` ends (DESIGN.md rule 6): the bound of 今天到期."""
-    from orders.reports.days import day_start, local_date  # orders.reports imports this module
-
     return day_start(local_date(now) + timedelta(days=1))
 
 

@@ -6,9 +6,3 @@ exports.py   the order export's rows (a row per order line)
 dashboard.py the admin index's figures
 charts.py    server-side SVG geometry
 """
-
-# Used by the order list's 超过48小时未发货 filter and by bench/.
-from orders.reports.dashboard import overdue_orders
-from orders.reports.days import local_date
-
-__all__ = ["local_date", "overdue_orders"]
