@@ -12,12 +12,6 @@ from tests.role_fixtures import staff_in
 VIEWPORT = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """People log in through the real form; only the hash is cheap (PBKDF2 costs ~0.7 s a login here)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def context(chromium, live_server):
     context = chromium.new_context(
