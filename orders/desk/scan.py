@@ -346,7 +346,10 @@ def handle_scan(code, *, current, user, carrier=None, in_stock_only=False, verif
             return _start_parcel_check(parcel, user=user, weight=weight)
         return _hand_over(parcel, user=user, weight=weight)
     item = packing_check.item_by_barcode(code) if PLAUSIBLE_NUMBER.fullmatch(number) else None
-    if item is not None:  # never a tracking number: shipping with it would send the parcel under a wrong number
+    # An item's barcode is never a tracking number. Every built-in carrier's pattern refuses a 69码
+    # anyway, but the clerk was asked to choose a courier (none fits), and a carrier added with a
+    # blank pattern would have taken it: say what was scanned instead.
+    if item is not None:
         then = "请先扫描面单或订单号，再逐件扫描商品" if verify else "要逐件验货，请点“开启验货”"
         message = f"“{code}”是商品 {item.sku}（{item.name}）的条码，不是快递单号。{then}。"
         return ScanResult(Outcome.ERROR, message, order=current, check=check)
